@@ -1,0 +1,221 @@
+package io.multiprocessing4j.agent;
+
+import io.multiprocessing4j.proto.Bootstrap;
+import io.multiprocessing4j.proto.Challenge;
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.RunTarget;
+import io.multiprocessing4j.proto.TargetFailed;
+import io.multiprocessing4j.proto.TargetFinished;
+import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.Handshake;
+import io.multiprocessing4j.wire.Payloads;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.SynchronousQueue;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The agent inside a child JVM: the child's end of the supervision link. It connects to the parent's
+ * channel, proves its identity, receives its target, hands it to the main thread and reports how the
+ * target ended, then exits the JVM with Python's exit status.
+ *
+ * <p>Orphan rules (the parent died without asking): a daemon child halts at once (see
+ * {@link ChildMain}); a non-daemon child that is running its target lets it finish, then exits; an
+ * idle one exits immediately. So no child ever lingers without a parent.
+ */
+final class AgentActor extends AbstractBehavior<AgentActor.Command> {
+  sealed interface Command {}
+
+  private record Connected(FrameChannel<Frame> channel) implements Command {}
+
+  private record ConnectFailed(Throwable cause) implements Command {}
+
+  private record FrameIn(Frame frame) implements Command {}
+
+  private record ChannelClosed(Throwable cause) implements Command {}
+
+  private record TargetEnded(Throwable failure) implements Command {}
+
+  private enum TerminateDeadline implements Command { INSTANCE }
+
+  enum ParentGone implements Command { INSTANCE }
+
+  private final Bootstrap bootstrap;
+  private final SynchronousQueue<Runnable> mainThreadWork;
+  private FrameChannel<Frame> channel;
+  private final Thread mainThread;
+  private boolean targetStarted;
+  private boolean parentGone;
+  private boolean terminating;
+
+  /**
+   * @param mainThread the thread that takes work from {@code mainThreadWork}: it runs the target and is
+   *     the one interrupted on terminate
+   */
+  static Behavior<Command> create(Bootstrap bootstrap, long pid, Thread mainThread,
+      SynchronousQueue<Runnable> mainThreadWork) {
+    return Behaviors.setup(context -> {
+      context.pipeToSelf(CompletableFuture.supplyAsync(() -> connect(bootstrap, pid), AgentActor::runOnNewThread),
+          (channel, error) -> error == null ? new Connected(channel) : new ConnectFailed(error));
+      return new AgentActor(context, bootstrap, mainThread, mainThreadWork);
+    });
+  }
+
+  private AgentActor(ActorContext<Command> context, Bootstrap bootstrap, Thread mainThread,
+      SynchronousQueue<Runnable> mainThreadWork) {
+    super(context);
+    this.mainThread = mainThread;
+    this.bootstrap = bootstrap;
+    this.mainThreadWork = mainThreadWork;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Connected.class, this::onConnected)
+        .onMessage(ConnectFailed.class, this::onConnectFailed)
+        .onMessage(FrameIn.class, this::onFrame)
+        .onMessage(ChannelClosed.class, this::onChannelClosed)
+        .onMessage(TargetEnded.class, this::onTargetEnded)
+        .onMessage(TerminateDeadline.class, deadline -> exitTerminated())
+        .onMessageEquals(ParentGone.INSTANCE, this::onParentGone)
+        .build();
+  }
+
+  private static FrameChannel<Frame> connect(Bootstrap bootstrap, long pid) {
+    try {
+      SocketChannel socket = SocketChannel.open(UnixDomainSocketAddress.of(bootstrap.getSocketPath()));
+      FrameChannel<Frame> channel = new FrameChannel<>(socket, Frame.parser(), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
+      Challenge challenge = channel.read(Challenge.parser(), 256);
+      channel.send(Handshake.respond(challenge, bootstrap.getChildKey().toByteArray(), bootstrap.getChildId(), pid));
+      return channel;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reach the parent at " + bootstrap.getSocketPath() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Behavior<Command> onConnected(Connected connected) {
+    channel = connected.channel();
+    channel.startReader("multiprocessing4j-agent-reader",
+        frame -> getContext().getSelf().tell(new FrameIn(frame)),
+        cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
+    return this;
+  }
+
+  private Behavior<Command> onConnectFailed(ConnectFailed failed) {
+    System.err.println("multiprocessing4j child " + bootstrap.getName() + ": " + failed.cause().getMessage());
+    ChildMain.exit(ChildMain.EXIT_FAILED);
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onFrame(FrameIn in) {
+    Frame frame = in.frame();
+    switch (frame.getBodyCase()) {
+      case RUN_TARGET -> startTarget(frame.getRunTarget());
+      case TERMINATE -> terminate(Duration.ofMillis(frame.getTerminate().getGraceMillis()));
+      default -> getContext().getLog().warn("ignoring unexpected frame {}", frame.getBodyCase());
+    }
+    return this;
+  }
+
+  private void startTarget(RunTarget run) {
+    if (targetStarted || terminating) {
+      return;
+    }
+    targetStarted = true;
+    Runnable target;
+    try {
+      target = (Runnable) Payloads.decode(run.getTarget(), ClassLoader.getSystemClassLoader());
+    } catch (Exception | LinkageError e) {
+      getContext().getSelf().tell(new TargetEnded(
+          new IllegalStateException("cannot decode the target in the child: " + e, e)));
+      return;
+    }
+    Runnable onMain = () -> {
+      Throwable failure = null;
+      try {
+        target.run();
+      } catch (Throwable t) {
+        failure = t;
+      }
+      getContext().getSelf().tell(new TargetEnded(failure));
+    };
+    try {
+      mainThreadWork.put(onMain);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void terminate(Duration grace) {
+    if (terminating) {
+      return;
+    }
+    terminating = true;
+    if (!targetStarted) {
+      exitTerminated();
+      return;
+    }
+    mainThread.interrupt();
+    // The target gets half the parent's grace period to react to its interrupt.
+    getContext().scheduleOnce(grace.dividedBy(2), getContext().getSelf(), TerminateDeadline.INSTANCE);
+  }
+
+  private Behavior<Command> onTargetEnded(TargetEnded ended) {
+    if (terminating) {
+      return exitTerminated();
+    }
+    Throwable failure = ended.failure();
+    int status = failure == null ? ChildMain.EXIT_OK : ChildMain.EXIT_FAILED;
+    if (failure != null) {
+      // Python prints "Process <name>:" and the traceback on the child's stderr.
+      System.err.println("Process " + bootstrap.getName() + ":");
+      failure.printStackTrace(System.err);
+    }
+    if (!parentGone && channel != null) {
+      Frame report = failure == null
+          ? Frame.newBuilder().setTargetFinished(TargetFinished.newBuilder().setExitCode(status)).build()
+          : Frame.newBuilder().setTargetFailed(TargetFailed.newBuilder()
+              .setExitCode(status).setFailure(Payloads.failure(failure))).build();
+      try {
+        channel.send(report);
+      } catch (IOException e) {
+        // The parent is gone; the exit status still tells the story to whoever waits for us.
+      }
+    }
+    ChildMain.exit(status);
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onChannelClosed(ChannelClosed closed) {
+    return onParentGone();
+  }
+
+  private Behavior<Command> onParentGone() {
+    parentGone = true;
+    if (!targetStarted) {
+      ChildMain.exit(ChildMain.EXIT_OK);
+      return Behaviors.stopped();
+    }
+    // A running non-daemon target finishes first (onTargetEnded exits then).
+    return this;
+  }
+
+  private Behavior<Command> exitTerminated() {
+    ChildMain.halt(ChildMain.EXIT_TERMINATED);
+    return Behaviors.stopped();
+  }
+
+  private static void runOnNewThread(Runnable task) {
+    Thread thread = new Thread(task, "multiprocessing4j-agent-connect");
+    thread.setDaemon(true);
+    thread.start();
+  }
+}

@@ -1,0 +1,90 @@
+package io.multiprocessing4j.agent;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.multiprocessing4j.proto.Bootstrap;
+import java.io.InputStream;
+import java.util.concurrent.SynchronousQueue;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Main class of every child JVM. Reads the bootstrap from stdin, boots the agent, then waits for the
+ * target and runs it on this (the main) thread, so the target sees an ordinary Java main thread.
+ *
+ * <p>Exit status follows Python's rules: 0 when the target returns, 1 when it throws (the stack trace
+ * is printed on stderr first, as Python prints its traceback), whatever {@code System.exit(n)} says if
+ * the target calls it, and 128 + 15 after a terminate request (seen by the parent as -15).
+ */
+public final class ChildMain {
+  static final int EXIT_OK = 0;
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_TERMINATED = 128 + 15;
+
+  private ChildMain() {}
+
+  public static void main(String[] args) throws Exception {
+    InputStream stdin = System.in;
+    Bootstrap bootstrap = Bootstrap.parseDelimitedFrom(stdin);
+    if (bootstrap == null) {
+      System.err.println("multiprocessing4j child: no bootstrap on stdin; this class is started by a parent");
+      System.exit(2);
+      return;
+    }
+    long pid = ProcessHandle.current().pid();
+    ChildRuntime.install(new ChildRuntime(bootstrap.getName(), pid, bootstrap.getDaemon(),
+        bootstrap.getParentPid(), bootstrap.getParentName()));
+
+    // Initialize logging before the actor system logs, so SLF4J need not buffer and replay its first calls.
+    LoggerFactory.getILoggerFactory();
+    SynchronousQueue<Runnable> mainThreadWork = new SynchronousQueue<>();
+    ActorSystem<AgentActor.Command> system =
+        ActorSystem.create(AgentActor.create(bootstrap, pid, Thread.currentThread(), mainThreadWork), "agent", agentConfig());
+    ParentWatch.start(stdin, () -> {
+      if (bootstrap.getDaemon()) {
+        // A daemon child never outlives its parent.
+        Runtime.getRuntime().halt(EXIT_TERMINATED);
+      }
+      system.tell(AgentActor.ParentGone.INSTANCE);
+    });
+
+    while (true) {
+      Runnable work;
+      try {
+        work = mainThreadWork.take();
+      } catch (InterruptedException terminateBeforeTargetStarted) {
+        continue;
+      }
+      work.run();
+    }
+  }
+
+  /** A local actor system for one agent: no remoting, two threads at most, quiet unless wrong. */
+  static Config agentConfig() {
+    return ConfigFactory.parseString(String.join("\n",
+        "pekko.loglevel = WARNING",
+        "pekko.stdout-loglevel = WARNING",
+        "pekko.log-dead-letters = off",
+        "pekko.log-dead-letters-during-shutdown = off",
+        "pekko.jvm-shutdown-hooks = off",
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+        "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = 1",
+        "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = 2",
+        "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-min = 1",
+        "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-max = 1"))
+        .withFallback(ConfigFactory.load());
+  }
+
+  /** Flushes what the target printed, then exits with Python's exit status. */
+  static void exit(int status) {
+    System.out.flush();
+    System.err.flush();
+    System.exit(status);
+  }
+
+  static void halt(int status) {
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(status);
+  }
+}

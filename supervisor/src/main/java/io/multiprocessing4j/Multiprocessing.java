@@ -1,0 +1,306 @@
+package io.multiprocessing4j;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.multiprocessing4j.agent.ChildRuntime;
+import io.multiprocessing4j.internal.ChannelServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A multiprocessing context: the equivalent of Python's {@code multiprocessing.get_context()}, and the
+ * only factory of processes (and, as they land, pools, pipes, queues and shared state). It owns a
+ * {@link ProcessSupervisor} actor and the private channel its children connect to.
+ *
+ * <pre>{@code
+ * try (Multiprocessing mp = Multiprocessing.create()) {
+ *   Process p = mp.process(() -> doSomeWork("text"));
+ *   p.start();
+ *   p.join();
+ * }
+ * }</pre>
+ *
+ * <p>Contexts are independent: several may live side by side in one JVM. Closing a context is what
+ * Python does at interpreter exit: daemon children are terminated, non-daemon children are joined.
+ * A context that is never closed still leaves no orphans: daemon children halt when this JVM exits,
+ * and this JVM stays up (as Python's interpreter does) until its non-daemon children have exited.
+ */
+public final class Multiprocessing implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final ActorSystem<?> system;
+  private final boolean ownsSystem;
+  private final ChannelServer channelServer;
+  private final ActorRef<ProcessSupervisor.Command> supervisor;
+  private final ActorRef<ProcessSupervisor.Event> exitListener;
+  private final Map<Long, CompletableFuture<ProcessSupervisor.Exited>> exits = new ConcurrentHashMap<>();
+  private final Set<Process> children = new LinkedHashSet<>();
+  private final AtomicLong processCounter = new AtomicLong();
+  private volatile boolean closed;
+
+  private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings) {
+    this.system = system;
+    this.ownsSystem = ownsSystem;
+    this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
+    String suffix = UUID.randomUUID().toString();
+    this.supervisor = system.systemActorOf(ProcessSupervisor.create(channelServer),
+        "multiprocessing4j-supervisor-" + suffix, Props.empty());
+    this.exitListener = system.systemActorOf(exitListener(), "multiprocessing4j-exits-" + suffix, Props.empty());
+    supervisor.tell(new ProcessSupervisor.Subscribe(exitListener));
+  }
+
+  /** A context with its own (embedded) actor system, which {@link #close()} terminates. */
+  public static Multiprocessing create() {
+    return create(ProcessSupervisor.Settings.defaults());
+  }
+
+  /** A context with its own actor system and the given supervisor settings. */
+  public static Multiprocessing create(ProcessSupervisor.Settings settings) {
+    // Initialize logging before the actor system logs, so SLF4J need not buffer and replay its first calls.
+    LoggerFactory.getILoggerFactory();
+    Config config = ConfigFactory.parseString(String.join("\n",
+        // The embedded system must not keep the JVM alive by itself; running non-daemon children do.
+        "pekko.daemonic = on",
+        "pekko.log-dead-letters-during-shutdown = off"))
+        .withFallback(ConfigFactory.load());
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "multiprocessing4j", config);
+    return new Multiprocessing(system, true, settings);
+  }
+
+  /**
+   * A context inside an application's existing typed actor system; its supervisor is spawned there as
+   * a system actor. {@link #close()} stops the supervisor and leaves the system running.
+   */
+  public static Multiprocessing create(ActorSystem<?> system) {
+    return new Multiprocessing(system, false, ProcessSupervisor.Settings.defaults());
+  }
+
+  /**
+   * A new, not yet started process running {@code target} with default options. Equivalent of
+   * Python's {@code Process(target=...)}; pass arguments by capturing them in the lambda.
+   */
+  public Process process(SerializableRunnable target) {
+    return process(target, ProcessOptions.defaults());
+  }
+
+  /**
+   * A new, not yet started process running {@code target} with {@code options}. Its name is the
+   * options' name or the next {@code Process-N} of this context.
+   *
+   * @throws NullPointerException if {@code target} or {@code options} is null
+   * @throws IllegalStateException if this context is closed
+   */
+  public Process process(SerializableRunnable target, ProcessOptions options) {
+    if (target == null) {
+      throw new NullPointerException("target");
+    }
+    if (options == null) {
+      throw new NullPointerException("options");
+    }
+    checkOpen();
+    ProcessOptions named = options.name() != null
+        ? options
+        : options.withName(ProcessSupervisor.defaultName(processCounter.incrementAndGet()));
+    return new Process(this, target, named);
+  }
+
+  /**
+   * The children of this context that are running now. Equivalent of Python's
+   * {@code active_children()}, which also forgets the ones that have exited.
+   */
+  public List<Process> activeChildren() {
+    List<Process> running = new ArrayList<>();
+    synchronized (children) {
+      children.removeIf(child -> !child.isStartedAndRunning());
+      for (Process child : children) {
+        if (child.isAlive()) {
+          running.add(child);
+        }
+      }
+    }
+    return running;
+  }
+
+  /** The supervisor actor of this context: the typed face, to subscribe to events or send commands. */
+  public ActorRef<ProcessSupervisor.Command> supervisor() {
+    return supervisor;
+  }
+
+  /** This JVM in the process tree: {@code MainProcess} unless it is a child. Python's {@code current_process()}. */
+  public static ProcessInfo currentProcess() {
+    return ChildRuntime.current()
+        .map(self -> new ProcessInfo(self.name(), self.pid(), self.daemon()))
+        .orElseGet(() -> new ProcessInfo("MainProcess", ProcessHandle.current().pid(), false));
+  }
+
+  /** The process that started this one; empty in a top-level program. Python's {@code parent_process()}. */
+  public static Optional<ProcessInfo> parentProcess() {
+    return ChildRuntime.current().map(self -> new ProcessInfo(self.parentName(), self.parentPid(), false));
+  }
+
+  /** The number of processors available to this JVM. Python's {@code cpu_count()}. */
+  public static int cpuCount() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * Closes the context as Python's interpreter exit would: terminates running daemon children, waits
+   * for every non-daemon child to exit (without a time limit, as Python does), then stops the
+   * supervisor, removes the private channel directory, and terminates the actor system if this
+   * context created it. Idempotent. If the calling thread is interrupted while waiting, the remaining
+   * children are killed and the interrupt status is kept.
+   */
+  @Override
+  public void close() {
+    List<Process> toJoin;
+    synchronized (children) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toJoin = new ArrayList<>(children);
+    }
+    for (Process child : toJoin) {
+      if (child.isDaemon()) {
+        child.terminate();
+      }
+    }
+    try {
+      for (Process child : toJoin) {
+        if (child.isStartedAndRunning()) {
+          child.join();
+        }
+      }
+    } catch (InterruptedException e) {
+      toJoin.forEach(Process::kill);
+      Thread.currentThread().interrupt();
+    }
+    stopActors();
+  }
+
+  private void stopActors() {
+    try {
+      AskPattern.ask(supervisor, ProcessSupervisor.Stop::new, Duration.ofSeconds(10), system.scheduler())
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // The supervisor is gone or stuck; the channel is closed below either way.
+    }
+    channelServer.close();
+    if (ownsSystem) {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // Terminating; nothing of ours is left running in it.
+      }
+    } else {
+      exitListener.tell(new ProcessSupervisor.Exited(-1, "", -1, 0, Optional.empty()));
+    }
+  }
+
+  /** For tests of the channel's security: the server this context's children connect to. */
+  ChannelServer channelServer() {
+    return channelServer;
+  }
+
+  void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this Multiprocessing context is closed");
+    }
+  }
+
+  /** Starts a child through the supervisor and waits for its pid (or its launch failure). */
+  ProcessSupervisor.Started startChild(ProcessSpec spec, Process process) {
+    synchronized (children) {
+      checkOpen();
+      children.add(process);
+    }
+    ProcessSupervisor.StartResult result;
+    try {
+      result = AskPattern.<ProcessSupervisor.Command, ProcessSupervisor.StartResult>ask(supervisor,
+              replyTo -> new ProcessSupervisor.Start(spec, replyTo), START_TIMEOUT, system.scheduler())
+          .toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      forget(process);
+      throw new IllegalStateException("interrupted while starting " + spec.options().name(), e);
+    } catch (ExecutionException e) {
+      forget(process);
+      throw new IllegalStateException("the supervisor did not start " + spec.options().name(), e.getCause());
+    }
+    if (result instanceof ProcessSupervisor.StartFailed failed) {
+      forget(process);
+      throw new UncheckedIOException(new IOException(failed.reason()));
+    }
+    ProcessSupervisor.Started started = (ProcessSupervisor.Started) result;
+    if (!started.daemon()) {
+      keepJvmAliveUntilExit(started);
+    }
+    return started;
+  }
+
+  private void forget(Process process) {
+    synchronized (children) {
+      children.remove(process);
+    }
+  }
+
+  /** Like Python's interpreter, this JVM does not exit while a non-daemon child runs. */
+  private void keepJvmAliveUntilExit(ProcessSupervisor.Started started) {
+    CompletableFuture<ProcessSupervisor.Exited> exit = exitOf(started.id());
+    Thread keeper = new Thread(() -> exit.join(), "multiprocessing4j-awaiting-" + started.name());
+    keeper.setDaemon(false);
+    keeper.start();
+  }
+
+  /** The future of child {@code id}'s exit; safe whether the exit has been reported yet or not. */
+  CompletableFuture<ProcessSupervisor.Exited> exitOf(long id) {
+    CompletableFuture<ProcessSupervisor.Exited> exit = exits.computeIfAbsent(id, key -> new CompletableFuture<>());
+    exit.whenComplete((exited, error) -> exits.remove(id));
+    return exit;
+  }
+
+  private Behavior<ProcessSupervisor.Event> exitListener() {
+    return Behaviors.receive(ProcessSupervisor.Event.class)
+        .onMessage(ProcessSupervisor.Exited.class, exited -> {
+          if (exited.id() < 0) {
+            return Behaviors.stopped();
+          }
+          exits.computeIfAbsent(exited.id(), key -> new CompletableFuture<>()).complete(exited);
+          return Behaviors.same();
+        })
+        .onAnyMessage(other -> Behaviors.same())
+        .build();
+  }
+
+  @Override
+  public String toString() {
+    return "Multiprocessing[" + (closed ? "closed" : "open") + ", channel=" + channelServer.directory()
+        + ", children=" + activeChildren().size() + "]";
+  }
+}

@@ -1,0 +1,127 @@
+package io.multiprocessing4j;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How one child process is started: an immutable value, refined with {@code with...} methods.
+ *
+ * <table>
+ *   <caption>Keys, meaning and defaults</caption>
+ *   <tr><th>key</th><th>meaning</th><th>default</th></tr>
+ *   <tr><td>name</td><td>the process name, as Python's {@code name=}</td>
+ *       <td>{@code Process-N}, N counting per context from 1 ({@code Process-1:N} inside child Process-1)</td></tr>
+ *   <tr><td>daemon</td><td>a daemon child never outlives its parent: it is terminated when the context
+ *       closes and halts within moments of its parent's death, however the parent died; it may not
+ *       start children of its own</td><td>false</td></tr>
+ *   <tr><td>jvmOptions</td><td>the child JVM's options, replacing the defaults</td>
+ *       <td>{@link #DEFAULT_JVM_OPTIONS}</td></tr>
+ *   <tr><td>classPath</td><td>the child's class path</td><td>this JVM's {@code java.class.path}</td></tr>
+ *   <tr><td>terminateGrace</td><td>how long {@link Process#terminate()} waits for the child to stop
+ *       before it kills it</td><td>2 seconds</td></tr>
+ * </table>
+ */
+public final class ProcessOptions {
+  /**
+   * Flags tuned for short-lived agents with small heaps: C1 only and one compiler thread (fast start,
+   * little CPU stolen from siblings on small machines), the serial collector (the smallest footprint),
+   * a small initial heap and smaller thread stacks, no perf-data file, class data sharing on. The
+   * maximum heap is left to the JVM (a quarter of RAM), so a task may use what it needs; add
+   * {@code -Xmx...} to cap it.
+   */
+  public static final List<String> DEFAULT_JVM_OPTIONS = List.of(
+      "-XX:TieredStopAtLevel=1",
+      "-XX:CICompilerCount=1",
+      "-XX:+UseSerialGC",
+      "-Xms16m",
+      "-Xss512k",
+      "-XX:-UsePerfData",
+      "-Xshare:auto");
+
+  private static final ProcessOptions DEFAULTS =
+      new ProcessOptions(null, false, DEFAULT_JVM_OPTIONS, null, Duration.ofSeconds(2));
+
+  private final String name;
+  private final boolean daemon;
+  private final List<String> jvmOptions;
+  private final String classPath;
+  private final Duration terminateGrace;
+
+  private ProcessOptions(String name, boolean daemon, List<String> jvmOptions, String classPath,
+      Duration terminateGrace) {
+    this.name = name;
+    this.daemon = daemon;
+    this.jvmOptions = List.copyOf(jvmOptions);
+    this.classPath = classPath;
+    this.terminateGrace = terminateGrace;
+  }
+
+  /** The defaults listed above. */
+  public static ProcessOptions defaults() {
+    return DEFAULTS;
+  }
+
+  public ProcessOptions withName(String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("a process name must not be blank");
+    }
+    return new ProcessOptions(name, daemon, jvmOptions, classPath, terminateGrace);
+  }
+
+  public ProcessOptions withDaemon(boolean daemon) {
+    return new ProcessOptions(name, daemon, jvmOptions, classPath, terminateGrace);
+  }
+
+  public ProcessOptions withJvmOptions(List<String> jvmOptions) {
+    Objects.requireNonNull(jvmOptions, "jvmOptions");
+    for (String option : jvmOptions) {
+      if (option == null || !option.startsWith("-")) {
+        throw new IllegalArgumentException("not a JVM option: " + option + " (options start with '-')");
+      }
+    }
+    return new ProcessOptions(name, daemon, jvmOptions, classPath, terminateGrace);
+  }
+
+  public ProcessOptions withClassPath(String classPath) {
+    if (classPath == null || classPath.isBlank()) {
+      throw new IllegalArgumentException("a class path must not be blank");
+    }
+    return new ProcessOptions(name, daemon, jvmOptions, classPath, terminateGrace);
+  }
+
+  public ProcessOptions withTerminateGrace(Duration terminateGrace) {
+    if (terminateGrace == null || terminateGrace.isNegative()) {
+      throw new IllegalArgumentException("terminateGrace must be zero or positive, was " + terminateGrace);
+    }
+    return new ProcessOptions(name, daemon, jvmOptions, classPath, terminateGrace);
+  }
+
+  /** The name, or null when the context or supervisor is to choose one. */
+  public String name() {
+    return name;
+  }
+
+  public boolean daemon() {
+    return daemon;
+  }
+
+  public List<String> jvmOptions() {
+    return jvmOptions;
+  }
+
+  /** The class path, or null for this JVM's own. */
+  public String classPath() {
+    return classPath;
+  }
+
+  public Duration terminateGrace() {
+    return terminateGrace;
+  }
+
+  @Override
+  public String toString() {
+    return "ProcessOptions[name=" + name + ", daemon=" + daemon + ", jvmOptions=" + jvmOptions
+        + ", terminateGrace=" + terminateGrace + (classPath == null ? "" : ", classPath=" + classPath) + "]";
+  }
+}

@@ -1,0 +1,343 @@
+package io.multiprocessing4j;
+
+import io.multiprocessing4j.agent.ChildRuntime;
+import io.multiprocessing4j.internal.ChannelServer;
+import io.multiprocessing4j.internal.ChildProcess;
+import io.multiprocessing4j.wire.FrameChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * A typed actor that starts and supervises child JVMs: the actor face of multiprocessing4j, and the
+ * core that the blocking {@link Process} API is a thin layer over. Spawn it in any typed
+ * {@code ActorSystem} with {@link #create()}; each instance owns a private channel for its children.
+ *
+ * <h2>Protocol</h2>
+ * <ul>
+ *   <li>{@link Start}: launch a child; {@code replyTo} gets {@link Started} (with the pid) or
+ *       {@link StartFailed}.</li>
+ *   <li>{@link Terminate}: graceful stop that escalates (see below). {@link Kill}: SIGKILL now. Both
+ *       are idempotent and ignored for unknown or exited children.</li>
+ *   <li>{@link GetStatus}: the {@link Status} of one child; {@link ListChildren}: of all running ones.</li>
+ *   <li>{@link Subscribe} / {@link Unsubscribe}: subscribers receive every {@link Event} ({@link Started},
+ *       {@link StartFailed}, {@link Exited}) of every child, in order per child; a stopped subscriber
+ *       is dropped.</li>
+ *   <li>{@link Stop}: stop the supervisor (daemon children are killed, non-daemon children are
+ *       released: they finish their target and exit), then {@code replyTo} is told.</li>
+ * </ul>
+ *
+ * <h2>Supervision policies</h2>
+ * <ul>
+ *   <li><b>isAlive</b>: a child is running from {@link Started} until {@link Exited}. Exit is observed
+ *       through the OS process handle (the JDK reaps the child within milliseconds of its death, by any
+ *       cause), and the agent's channel closing is watched alongside; {@link Exited} follows as soon as
+ *       the child's output has been copied.</li>
+ *   <li><b>terminate</b>: the agent is asked to stop (its target sees {@link Thread#interrupt()}; it
+ *       has half the grace period to return) and exits with status 128+15, reported as -15, Python's
+ *       exit code for SIGTERM. If the child has not exited after {@code terminateGrace} it is killed
+ *       (-9). Before the agent has connected, terminate sends SIGTERM instead.</li>
+ *   <li><b>daemon</b>: daemon children are killed when the supervisor stops and halt by themselves when
+ *       their parent JVM dies, however it died (they watch their stdin pipe for end-of-file).
+ *       Non-daemon children finish their current target and then exit.</li>
+ * </ul>
+ *
+ * <h2>Exit codes (Python's rules)</h2>
+ * 0 when the target returns; 1 when it throws ({@link Exited#remoteTraceback()} has the child's stack
+ * trace, which is also printed on the child's stderr); {@code n} when it calls {@code System.exit(n)};
+ * {@code -N} when the child died of signal N (e.g. -9 after {@link Kill} or {@code kill -9} from
+ * outside; -15 after {@link Terminate}).
+ */
+public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.Command> {
+
+  /** Supervisor-wide settings. */
+  public record Settings(Duration handshakeTimeout, int maxFrameBytes) {
+    /**
+     * Handshake deadline 5 seconds (a connecting peer that has not proven its key by then is dropped);
+     * frames up to {@link FrameChannel#DEFAULT_MAX_FRAME_BYTES}.
+     */
+    public static Settings defaults() {
+      return new Settings(Duration.ofSeconds(5), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
+    }
+
+    public Settings withHandshakeTimeout(Duration timeout) {
+      return new Settings(timeout, maxFrameBytes);
+    }
+  }
+
+  /** Messages this actor understands. */
+  public sealed interface Command {}
+
+  /** Launch a child for {@code spec}; the reply is {@link Started} or {@link StartFailed}. */
+  public record Start(ProcessSpec spec, ActorRef<StartResult> replyTo) implements Command {}
+
+  /** Ask child {@code id} to stop; kill it if it has not stopped within its terminate grace period. */
+  public record Terminate(long id) implements Command {}
+
+  /** Kill child {@code id} with SIGKILL. */
+  public record Kill(long id) implements Command {}
+
+  /** Ask for the status of child {@code id}. */
+  public record GetStatus(long id, ActorRef<Status> replyTo) implements Command {}
+
+  /** Ask for the status of every child that has started and not yet exited. */
+  public record ListChildren(ActorRef<List<Status>> replyTo) implements Command {}
+
+  public record Subscribe(ActorRef<Event> subscriber) implements Command {}
+
+  public record Unsubscribe(ActorRef<Event> subscriber) implements Command {}
+
+  /** Stop the supervisor; {@code replyTo} is told once it is stopping. */
+  public record Stop(ActorRef<Stopped> replyTo) implements Command {}
+
+  private record ChildEvent(Event event) implements Command {}
+
+  private record SubscriberStopped(ActorRef<Event> subscriber) implements Command {}
+
+  private record ChildActorStopped(long id) implements Command {}
+
+  /** What subscribers receive. */
+  public sealed interface Event {
+    long id();
+
+    String name();
+  }
+
+  /** The reply to {@link Start}. */
+  public sealed interface StartResult {}
+
+  /** A child's OS process exists and has been handed its bootstrap. */
+  public record Started(long id, String name, long pid, boolean daemon) implements Event, StartResult {}
+
+  /** A child could not be launched (e.g. no {@code java} executable, bad JVM options). */
+  public record StartFailed(long id, String name, String reason) implements Event, StartResult {}
+
+  /**
+   * A child exited and its output has been copied.
+   *
+   * @param exitCode Python's exit code (see the class documentation)
+   * @param remoteTraceback the child's stack trace when its target threw
+   */
+  public record Exited(long id, String name, long pid, int exitCode, Optional<String> remoteTraceback)
+      implements Event {}
+
+  /** The reply to {@link Stop}. */
+  public record Stopped() {}
+
+  /** Python's process states: not started yet, started (running), or stopped (exited). */
+  public enum State { STARTING, RUNNING, STOPPED, UNKNOWN }
+
+  /**
+   * One child's status.
+   *
+   * @param pid -1 until the process exists
+   * @param exitCode empty until the child has exited
+   */
+  public record Status(long id, String name, State state, long pid, boolean daemon, OptionalInt exitCode) {}
+
+  private static final int REMEMBERED_EXITS = 1024;
+
+  private final ChannelServer channelServer;
+  private final ActorRef<Event> childEvents;
+  private final Map<Long, Child> children = new HashMap<>();
+  private final Map<Long, Status> exited = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Status> eldest) {
+      return size() > REMEMBERED_EXITS;
+    }
+  };
+  private final Set<ActorRef<Event>> subscribers = new HashSet<>();
+  private long lastId;
+
+  private static final class Child {
+    final ActorRef<ChildProcess.Command> actor;
+    final String name;
+    final boolean daemon;
+    ActorRef<StartResult> replyTo;
+    long pid = -1;
+
+    Child(ActorRef<ChildProcess.Command> actor, String name, boolean daemon, ActorRef<StartResult> replyTo) {
+      this.actor = actor;
+      this.name = name;
+      this.daemon = daemon;
+      this.replyTo = replyTo;
+    }
+  }
+
+  /** A supervisor with {@link Settings#defaults()}. */
+  public static Behavior<Command> create() {
+    return create(Settings.defaults());
+  }
+
+  public static Behavior<Command> create(Settings settings) {
+    return Behaviors.setup(context ->
+        new ProcessSupervisor(context, ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes())));
+  }
+
+  /** A supervisor over a channel opened by its context; the supervisor closes it when it stops. */
+  static Behavior<Command> create(ChannelServer channelServer) {
+    return Behaviors.setup(context -> new ProcessSupervisor(context, channelServer));
+  }
+
+  private ProcessSupervisor(ActorContext<Command> context, ChannelServer channelServer) {
+    super(context);
+    this.channelServer = channelServer;
+    this.childEvents = context.messageAdapter(Event.class, ChildEvent::new);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Start.class, this::onStart)
+        .onMessage(Terminate.class, this::onTerminate)
+        .onMessage(Kill.class, this::onKill)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(ListChildren.class, this::onListChildren)
+        .onMessage(Subscribe.class, this::onSubscribe)
+        .onMessage(Unsubscribe.class, message -> {
+          subscribers.remove(message.subscriber());
+          return this;
+        })
+        .onMessage(SubscriberStopped.class, message -> {
+          subscribers.remove(message.subscriber());
+          return this;
+        })
+        .onMessage(ChildEvent.class, this::onChildEvent)
+        .onMessage(ChildActorStopped.class, this::onChildActorStopped)
+        .onMessage(Stop.class, this::onStop)
+        .onSignal(PostStop.class, signal -> {
+          channelServer.close();
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onStart(Start start) {
+    long id = ++lastId;
+    ProcessOptions options = start.spec().options();
+    String name = options.name() != null ? options.name() : defaultName(id);
+    ChildProcess.Launch launch = new ChildProcess.Launch(id, name, options.daemon(), options.jvmOptions(),
+        options.classPath() != null ? options.classPath() : System.getProperty("java.class.path"),
+        options.terminateGrace(), start.spec().target());
+    ActorRef<ChildProcess.Command> actor = getContext().spawn(
+        ChildProcess.create(launch, channelServer, childEvents), "child-" + id, DispatcherSelector.blocking());
+    getContext().watchWith(actor, new ChildActorStopped(id));
+    children.put(id, new Child(actor, name, options.daemon(), start.replyTo()));
+    return this;
+  }
+
+  /** {@code Process-N}, or {@code Process-1:N} when this JVM is itself child {@code Process-1}. */
+  static String defaultName(long n) {
+    return ChildRuntime.current().map(self -> self.name() + ":" + n).orElse("Process-" + n);
+  }
+
+  private Behavior<Command> onTerminate(Terminate terminate) {
+    Child child = children.get(terminate.id());
+    if (child != null) {
+      child.actor.tell(ChildProcess.Terminate.INSTANCE);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onKill(Kill kill) {
+    Child child = children.get(kill.id());
+    if (child != null) {
+      child.actor.tell(ChildProcess.Kill.INSTANCE);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus get) {
+    get.replyTo().tell(status(get.id()));
+    return this;
+  }
+
+  private Behavior<Command> onListChildren(ListChildren list) {
+    List<Status> running = new ArrayList<>();
+    for (Long id : children.keySet()) {
+      running.add(status(id));
+    }
+    list.replyTo().tell(List.copyOf(running));
+    return this;
+  }
+
+  private Status status(long id) {
+    Child child = children.get(id);
+    if (child != null) {
+      return new Status(id, child.name, child.pid < 0 ? State.STARTING : State.RUNNING, child.pid, child.daemon,
+          OptionalInt.empty());
+    }
+    Status gone = exited.get(id);
+    return gone != null ? gone : new Status(id, "", State.UNKNOWN, -1, false, OptionalInt.empty());
+  }
+
+  private Behavior<Command> onSubscribe(Subscribe subscribe) {
+    if (subscribers.add(subscribe.subscriber())) {
+      getContext().watchWith(subscribe.subscriber(), new SubscriberStopped(subscribe.subscriber()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onChildEvent(ChildEvent wrapped) {
+    Event event = wrapped.event();
+    Child child = children.get(event.id());
+    if (child == null) {
+      return this;
+    }
+    if (event instanceof Started started) {
+      child.pid = started.pid();
+      replyOnce(child, started);
+    } else if (event instanceof StartFailed failed) {
+      replyOnce(child, failed);
+      children.remove(event.id());
+      exited.put(event.id(), new Status(event.id(), child.name, State.STOPPED, -1, child.daemon, OptionalInt.empty()));
+    } else if (event instanceof Exited exit) {
+      children.remove(event.id());
+      exited.put(event.id(),
+          new Status(event.id(), child.name, State.STOPPED, exit.pid(), child.daemon, OptionalInt.of(exit.exitCode())));
+    }
+    for (ActorRef<Event> subscriber : subscribers) {
+      subscriber.tell(event);
+    }
+    return this;
+  }
+
+  private static void replyOnce(Child child, StartResult result) {
+    if (child.replyTo != null) {
+      child.replyTo.tell(result);
+      child.replyTo = null;
+    }
+  }
+
+  private Behavior<Command> onChildActorStopped(ChildActorStopped stopped) {
+    // A child actor only stops on its own after reporting Exited or StartFailed; anything else is a
+    // failure of the actor itself, and its PostStop has already killed or released the OS process.
+    Child child = children.remove(stopped.id());
+    if (child != null) {
+      StartFailed failed = new StartFailed(stopped.id(), child.name, "the supervising actor of " + child.name + " failed");
+      replyOnce(child, failed);
+      getContext().getLog().error("supervising actor of {} stopped unexpectedly", child.name);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStop(Stop stop) {
+    stop.replyTo().tell(new Stopped());
+    return Behaviors.stopped();
+  }
+}

@@ -1,0 +1,217 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.proto.Challenge;
+import io.multiprocessing4j.proto.ChallengeResponse;
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.Handshake;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The parent's end of every local child link: a Unix-domain socket in a private directory (mode 0700,
+ * so only this user can even connect) that admits a connection only after it proves its child key.
+ *
+ * <p>Each accepted connection is handled on its own short-lived thread, so a stranger that connects
+ * and stays silent holds up nobody; it is dropped when the handshake deadline passes. Nothing but one
+ * small {@code ChallengeResponse} is read from a peer before it is admitted, and no user payload from
+ * an unadmitted peer is ever decoded. The private directory is also where a context keeps its other
+ * per-context files; {@link #close()} removes it.
+ */
+public final class ChannelServer implements AutoCloseable {
+  /** Why a connection was refused; counted for diagnostics and tests. */
+  public enum Refusal { UNKNOWN_CHILD, WRONG_KEY, MALFORMED, TIMEOUT }
+
+  private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
+
+  private final Path directory;
+  private final Path socketPath;
+  private final byte[] secret;
+  private final Duration handshakeTimeout;
+  private final int maxFrameBytes;
+  private final ServerSocketChannel server;
+  private final Map<Long, Expected> expected = new ConcurrentHashMap<>();
+  private final Map<Refusal, AtomicLong> refusals = new EnumMap<>(Refusal.class);
+  private final AtomicLong admitted = new AtomicLong();
+  private final ExecutorService handshakes;
+  private final ScheduledExecutorService deadlines;
+  private volatile boolean closed;
+
+  private record Expected(byte[] key, Consumer<FrameChannel<Frame>> onAdmitted) {}
+
+  private ChannelServer(Path directory, Duration handshakeTimeout, int maxFrameBytes) throws IOException {
+    this.directory = directory;
+    this.socketPath = directory.resolve("agents.sock");
+    this.secret = Handshake.newSecret();
+    this.handshakeTimeout = handshakeTimeout;
+    this.maxFrameBytes = maxFrameBytes;
+    for (Refusal refusal : Refusal.values()) {
+      refusals.put(refusal, new AtomicLong());
+    }
+    this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(socketPath));
+    this.handshakes = Executors.newCachedThreadPool(daemonThreads("multiprocessing4j-handshake"));
+    this.deadlines = Executors.newSingleThreadScheduledExecutor(daemonThreads("multiprocessing4j-handshake-deadline"));
+    Thread acceptor = new Thread(this::acceptLoop, "multiprocessing4j-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** Opens a server in a fresh private directory under {@code java.io.tmpdir}. */
+  public static ChannelServer open(Duration handshakeTimeout, int maxFrameBytes) {
+    try {
+      Path directory = Files.createTempDirectory("mp4j-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      return new ChannelServer(directory, handshakeTimeout, maxFrameBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the private channel for child processes", e);
+    }
+  }
+
+  /**
+   * Registers a child about to be launched; returns the key it must prove. The first connection that
+   * proves it is handed to {@code onAdmitted} (on a handshake thread); later ones are refused.
+   */
+  public byte[] expect(long childId, Consumer<FrameChannel<Frame>> onAdmitted) {
+    byte[] key = Handshake.childKey(secret, childId);
+    expected.put(childId, new Expected(key, onAdmitted));
+    return key;
+  }
+
+  /** Stops expecting a child (it exited or never launched). */
+  public void forget(long childId) {
+    expected.remove(childId);
+  }
+
+  public Path socketPath() {
+    return socketPath;
+  }
+
+  /** The private directory (0700) of this context. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** How many connections were refused, by reason. */
+  public Map<Refusal, Long> refusals() {
+    Map<Refusal, Long> snapshot = new EnumMap<>(Refusal.class);
+    refusals.forEach((reason, count) -> snapshot.put(reason, count.get()));
+    return snapshot;
+  }
+
+  /** How many connections proved their key. */
+  public long admittedCount() {
+    return admitted.get();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      try {
+        SocketChannel connection = server.accept();
+        handshakes.execute(() -> handshake(connection));
+      } catch (IOException e) {
+        if (!closed) {
+          LOG.warn("accepting child connections failed", e);
+        }
+        return;
+      }
+    }
+  }
+
+  private void handshake(SocketChannel connection) {
+    FrameChannel<Frame> channel = new FrameChannel<>(connection, Frame.parser(), maxFrameBytes);
+    ScheduledFuture<?> deadline = deadlines.schedule(channel::close, handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      Challenge challenge = Handshake.newChallenge();
+      channel.send(challenge);
+      ChallengeResponse response = channel.read(ChallengeResponse.parser(), Handshake.MAX_RESPONSE_BYTES);
+      Expected child = expected.get(response.getChildId());
+      if (child == null) {
+        refuse(channel, Refusal.UNKNOWN_CHILD, response.getChildId());
+      } else if (!Handshake.verify(challenge, response, child.key())) {
+        refuse(channel, Refusal.WRONG_KEY, response.getChildId());
+      } else if (!deadline.cancel(false)) {
+        refuse(channel, Refusal.TIMEOUT, response.getChildId());
+      } else if (expected.remove(response.getChildId(), child)) {
+        admitted.incrementAndGet();
+        child.onAdmitted().accept(channel);
+      } else {
+        refuse(channel, Refusal.UNKNOWN_CHILD, response.getChildId());
+      }
+    } catch (IOException | RuntimeException e) {
+      refuse(channel, deadline.isDone() && !deadline.isCancelled() ? Refusal.TIMEOUT : Refusal.MALFORMED, -1);
+    } finally {
+      deadline.cancel(false);
+    }
+  }
+
+  private void refuse(FrameChannel<Frame> channel, Refusal reason, long claimedChildId) {
+    channel.close();
+    refusals.get(reason).incrementAndGet();
+    if (!closed) {
+      LOG.warn("refused a connection to the child channel ({}, claimed child id {})", reason, claimedChildId);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      server.close();
+    } catch (IOException ignored) {
+      // Nothing else to release.
+    }
+    handshakes.shutdownNow();
+    deadlines.shutdownNow();
+    expected.clear();
+    deleteDirectory();
+  }
+
+  private void deleteDirectory() {
+    try (Stream<Path> files = Files.walk(directory)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> {
+        try {
+          Files.deleteIfExists(path);
+        } catch (IOException e) {
+          LOG.warn("could not delete {}", path, e);
+        }
+      });
+    } catch (IOException e) {
+      LOG.warn("could not delete the private directory {}", directory, e);
+    }
+  }
+
+  static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    AtomicLong counter = new AtomicLong();
+    return task -> {
+      Thread thread = new Thread(task, name + "-" + counter.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

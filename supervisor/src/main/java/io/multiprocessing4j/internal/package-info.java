@@ -1,0 +1,18 @@
+/**
+ * INTERNAL API: the parent side of the process tree.
+ *
+ * <p>The process tree of one {@code Multiprocessing} context looks like this:
+ * <pre>
+ *   parent JVM
+ *     ProcessSupervisor actor ─── owns ── ChannelServer (Unix socket in a private 0700 directory)
+ *       ChildProcess actor, one per child ── owns ── JvmLauncher.LaunchedJvm (the OS process)
+ *                    ▲  authenticated FrameChannel (Protobuf frames)
+ *   child JVM        │
+ *     AgentActor ────┘   runs the target on the child's main thread
+ * </pre>
+ * Liveness comes first from the OS process handle ({@code onExit()}, reaped by the JDK within
+ * milliseconds), then from the agent's channel closing; a child whose parent vanishes sees end-of-file
+ * on its stdin. Classes here are public only because Java has no friend packages; they may change
+ * without notice.
+ */
+package io.multiprocessing4j.internal;
