@@ -64,7 +64,7 @@ public final class Multiprocessing implements AutoCloseable {
     this.ownsSystem = ownsSystem;
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
     String suffix = UUID.randomUUID().toString();
-    this.supervisor = system.systemActorOf(ProcessSupervisor.create(channelServer),
+    this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer),
         "multiprocessing4j-supervisor-" + suffix, Props.empty());
     this.exitListener = system.systemActorOf(exitListener(), "multiprocessing4j-exits-" + suffix, Props.empty());
     supervisor.tell(new ProcessSupervisor.Subscribe(exitListener));
@@ -93,7 +93,17 @@ public final class Multiprocessing implements AutoCloseable {
    * a system actor. {@link #close()} stops the supervisor and leaves the system running.
    */
   public static Multiprocessing create(ActorSystem<?> system) {
-    return new Multiprocessing(system, false, ProcessSupervisor.Settings.defaults());
+    return create(system, ProcessSupervisor.Settings.defaults());
+  }
+
+  /** A context inside an existing actor system, with the given supervisor settings. */
+  public static Multiprocessing create(ActorSystem<?> system, ProcessSupervisor.Settings settings) {
+    return new Multiprocessing(system, false, settings);
+  }
+
+  /** A context with its own actor system that starts children with {@code method}. */
+  public static Multiprocessing create(StartMethod method) {
+    return create(ProcessSupervisor.Settings.defaults().withStartMethod(method));
   }
 
   /**

@@ -2,10 +2,17 @@ package io.multiprocessing4j;
 
 import io.multiprocessing4j.agent.ChildRuntime;
 import io.multiprocessing4j.internal.ChannelServer;
+import io.multiprocessing4j.agent.NoOpTarget;
 import io.multiprocessing4j.internal.ChildProcess;
+import io.multiprocessing4j.internal.ClassDataArchive;
+import io.multiprocessing4j.internal.JvmLauncher;
+import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.wire.Payloads;
 import io.multiprocessing4j.wire.FrameChannel;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -65,18 +72,53 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.Command> {
 
-  /** Supervisor-wide settings. */
-  public record Settings(Duration handshakeTimeout, int maxFrameBytes) {
-    /**
-     * Handshake deadline 5 seconds (a connecting peer that has not proven its key by then is dropped);
-     * frames up to {@link FrameChannel#DEFAULT_MAX_FRAME_BYTES}.
-     */
+  /**
+   * Supervisor-wide settings, an immutable value.
+   *
+   * @param handshakeTimeout a connecting peer that has not proven its key by then is dropped (default 5 s)
+   * @param maxFrameBytes the largest frame accepted on a child channel (default
+   *     {@link FrameChannel#DEFAULT_MAX_FRAME_BYTES})
+   * @param startMethod how children start (default {@link StartMethod#SPAWN})
+   * @param warmAgents how many idle agents {@link StartMethod#WARM} keeps ready (default 2)
+   * @param classDataSharing whether children use (and the supervisor makes, in the background) a
+   *     class-data-sharing archive (default true)
+   */
+  public record Settings(Duration handshakeTimeout, int maxFrameBytes, StartMethod startMethod, int warmAgents,
+      boolean classDataSharing) {
+    public Settings {
+      if (handshakeTimeout == null || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+        throw new IllegalArgumentException("handshakeTimeout must be positive, was " + handshakeTimeout);
+      }
+      if (maxFrameBytes < 1024) {
+        throw new IllegalArgumentException("maxFrameBytes must be at least 1024, was " + maxFrameBytes);
+      }
+      if (startMethod == null) {
+        throw new IllegalArgumentException("startMethod must not be null");
+      }
+      if (warmAgents < 0) {
+        throw new IllegalArgumentException("warmAgents must not be negative, was " + warmAgents);
+      }
+    }
+
+    /** The defaults listed above. */
     public static Settings defaults() {
-      return new Settings(Duration.ofSeconds(5), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
+      return new Settings(Duration.ofSeconds(5), FrameChannel.DEFAULT_MAX_FRAME_BYTES, StartMethod.SPAWN, 2, true);
     }
 
     public Settings withHandshakeTimeout(Duration timeout) {
-      return new Settings(timeout, maxFrameBytes);
+      return new Settings(timeout, maxFrameBytes, startMethod, warmAgents, classDataSharing);
+    }
+
+    public Settings withStartMethod(StartMethod method) {
+      return new Settings(handshakeTimeout, maxFrameBytes, method, warmAgents, classDataSharing);
+    }
+
+    public Settings withWarmAgents(int count) {
+      return new Settings(handshakeTimeout, maxFrameBytes, startMethod, count, classDataSharing);
+    }
+
+    public Settings withClassDataSharing(boolean enabled) {
+      return new Settings(handshakeTimeout, maxFrameBytes, startMethod, warmAgents, enabled);
     }
   }
 
@@ -152,8 +194,12 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private static final int REMEMBERED_EXITS = 1024;
 
+  private final Settings settings;
   private final ChannelServer channelServer;
+  private final ClassDataArchive classDataArchive;
   private final ActorRef<Event> childEvents;
+  private final Deque<Long> warmAgents = new ArrayDeque<>();
+  private final Map<Long, ClassDataArchive.Training> trainings = new HashMap<>();
   private final Map<Long, Child> children = new HashMap<>();
   private final Map<Long, Status> exited = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -166,16 +212,20 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private static final class Child {
     final ActorRef<ChildProcess.Command> actor;
-    final String name;
-    final boolean daemon;
+    String name;
+    boolean daemon;
     ActorRef<StartResult> replyTo;
     long pid = -1;
+    /** Warm agents and training runs are the supervisor's own: no events, not listed. */
+    boolean internal;
 
-    Child(ActorRef<ChildProcess.Command> actor, String name, boolean daemon, ActorRef<StartResult> replyTo) {
+    Child(ActorRef<ChildProcess.Command> actor, String name, boolean daemon, ActorRef<StartResult> replyTo,
+        boolean internal) {
       this.actor = actor;
       this.name = name;
       this.daemon = daemon;
       this.replyTo = replyTo;
+      this.internal = internal;
     }
   }
 
@@ -185,19 +235,26 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   public static Behavior<Command> create(Settings settings) {
-    return Behaviors.setup(context ->
-        new ProcessSupervisor(context, ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes())));
+    return Behaviors.setup(context -> new ProcessSupervisor(context, settings,
+        ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes())));
   }
 
   /** A supervisor over a channel opened by its context; the supervisor closes it when it stops. */
-  static Behavior<Command> create(ChannelServer channelServer) {
-    return Behaviors.setup(context -> new ProcessSupervisor(context, channelServer));
+  static Behavior<Command> create(Settings settings, ChannelServer channelServer) {
+    return Behaviors.setup(context -> new ProcessSupervisor(context, settings, channelServer));
   }
 
-  private ProcessSupervisor(ActorContext<Command> context, ChannelServer channelServer) {
+  private ProcessSupervisor(ActorContext<Command> context, Settings settings, ChannelServer channelServer) {
     super(context);
+    this.settings = settings;
     this.channelServer = channelServer;
+    this.classDataArchive = settings.classDataSharing() ? ClassDataArchive.inDefaultCache() : null;
     this.childEvents = context.messageAdapter(Event.class, ChildEvent::new);
+    if (settings.startMethod() == StartMethod.WARM) {
+      for (int i = 0; i < settings.warmAgents(); i++) {
+        launchWarmAgent();
+      }
+    }
   }
 
   @Override
@@ -221,6 +278,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
         .onMessage(ChildActorStopped.class, this::onChildActorStopped)
         .onMessage(Stop.class, this::onStop)
         .onSignal(PostStop.class, signal -> {
+          trainings.values().forEach(training -> ClassDataArchive.finish(training, false));
           channelServer.close();
           return this;
         })
@@ -228,17 +286,69 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private Behavior<Command> onStart(Start start) {
-    long id = ++lastId;
     ProcessOptions options = start.spec().options();
+    boolean defaultLaunch = options.classPath() == null
+        && options.jvmOptions().equals(ProcessOptions.DEFAULT_JVM_OPTIONS);
+    if (settings.startMethod() == StartMethod.WARM && defaultLaunch && !warmAgents.isEmpty()) {
+      long id = warmAgents.poll();
+      Child agent = children.get(id);
+      agent.name = options.name() != null ? options.name() : defaultName(id);
+      agent.daemon = options.daemon();
+      agent.replyTo = start.replyTo();
+      agent.internal = false;
+      agent.actor.tell(new ChildProcess.Assign(agent.name, agent.daemon, options.terminateGrace(),
+          start.spec().target()));
+      launchWarmAgent();
+      return this;
+    }
+    long id = ++lastId;
     String name = options.name() != null ? options.name() : defaultName(id);
-    ChildProcess.Launch launch = new ChildProcess.Launch(id, name, options.daemon(), options.jvmOptions(),
+    launch(new ChildProcess.Launch(id, name, options.daemon(), options.jvmOptions(),
         options.classPath() != null ? options.classPath() : System.getProperty("java.class.path"),
-        options.terminateGrace(), start.spec().target());
+        options.terminateGrace(), start.spec().target()), start.replyTo(), false);
+    return this;
+  }
+
+  /** Boots an idle agent that a later {@link Start} can take over. */
+  private void launchWarmAgent() {
+    long id = ++lastId;
+    launch(new ChildProcess.Launch(id, "WarmAgent-" + id, true, ProcessOptions.DEFAULT_JVM_OPTIONS,
+        System.getProperty("java.class.path"), ProcessOptions.defaults().terminateGrace(), null), null, true);
+    warmAgents.add(id);
+  }
+
+  private void launch(ChildProcess.Launch launch, ActorRef<StartResult> replyTo, boolean internal) {
+    ChildProcess.Launch planned = launch;
+    if (classDataArchive != null) {
+      ClassDataArchive.Plan plan =
+          classDataArchive.plan(JvmLauncher.currentJava(), launch.jvmOptions(), launch.classPath());
+      planned = new ChildProcess.Launch(launch.id(), launch.name(), launch.daemon(), plan.jvmOptions(),
+          plan.classPath(), launch.terminateGrace(), launch.target());
+      plan.training().ifPresent(this::train);
+    }
+    ActorRef<ChildProcess.Command> actor = getContext().spawn(
+        ChildProcess.create(planned, channelServer, childEvents), "child-" + launch.id(), DispatcherSelector.blocking());
+    getContext().watchWith(actor, new ChildActorStopped(launch.id()));
+    children.put(launch.id(), new Child(actor, launch.name(), launch.daemon(), replyTo, internal));
+  }
+
+  /** Runs a class-data-sharing training child in the background; its exit publishes the archive. */
+  private void train(ClassDataArchive.Training training) {
+    long id = ++lastId;
+    Payload noOp;
+    try {
+      noOp = Payloads.javaSerialized(new NoOpTarget());
+    } catch (java.io.IOException e) {
+      ClassDataArchive.finish(training, false);
+      return;
+    }
+    ChildProcess.Launch launch = new ChildProcess.Launch(id, "ClassDataTraining-" + id, true, training.jvmOptions(),
+        training.classPath(), ProcessOptions.defaults().terminateGrace(), noOp);
     ActorRef<ChildProcess.Command> actor = getContext().spawn(
         ChildProcess.create(launch, channelServer, childEvents), "child-" + id, DispatcherSelector.blocking());
     getContext().watchWith(actor, new ChildActorStopped(id));
-    children.put(id, new Child(actor, name, options.daemon(), start.replyTo()));
-    return this;
+    children.put(id, new Child(actor, launch.name(), true, null, true));
+    trainings.put(id, training);
   }
 
   /** {@code Process-N}, or {@code Process-1:N} when this JVM is itself child {@code Process-1}. */
@@ -269,8 +379,10 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onListChildren(ListChildren list) {
     List<Status> running = new ArrayList<>();
-    for (Long id : children.keySet()) {
-      running.add(status(id));
+    for (Map.Entry<Long, Child> child : children.entrySet()) {
+      if (!child.getValue().internal) {
+        running.add(status(child.getKey()));
+      }
     }
     list.replyTo().tell(List.copyOf(running));
     return this;
@@ -278,7 +390,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Status status(long id) {
     Child child = children.get(id);
-    if (child != null) {
+    if (child != null && !child.internal) {
       return new Status(id, child.name, child.pid < 0 ? State.STARTING : State.RUNNING, child.pid, child.daemon,
           OptionalInt.empty());
     }
@@ -299,6 +411,10 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     if (child == null) {
       return this;
     }
+    if (child.internal) {
+      onInternalChildEvent(event, child);
+      return this;
+    }
     if (event instanceof Started started) {
       child.pid = started.pid();
       replyOnce(child, started);
@@ -317,6 +433,26 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     return this;
   }
 
+  private void onInternalChildEvent(Event event, Child child) {
+    if (!(event instanceof Exited || event instanceof StartFailed)) {
+      return;
+    }
+    children.remove(event.id());
+    ClassDataArchive.Training training = trainings.remove(event.id());
+    if (training != null) {
+      ClassDataArchive.finish(training, event instanceof Exited exit && exit.exitCode() == 0);
+    }
+    if (warmAgents.remove(event.id())) {
+      // An idle agent died before anyone used it: replace it, unless it never even launched.
+      if (event instanceof Exited) {
+        getContext().getLog().warn("idle agent {} exited unexpectedly; booting another", child.name);
+        launchWarmAgent();
+      } else {
+        getContext().getLog().error("cannot boot idle agents ({}); starting children cold", ((StartFailed) event).reason());
+      }
+    }
+  }
+
   private static void replyOnce(Child child, StartResult result) {
     if (child.replyTo != null) {
       child.replyTo.tell(result);
@@ -328,7 +464,12 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     // A child actor only stops on its own after reporting Exited or StartFailed; anything else is a
     // failure of the actor itself, and its PostStop has already killed or released the OS process.
     Child child = children.remove(stopped.id());
-    if (child != null) {
+    warmAgents.remove(stopped.id());
+    ClassDataArchive.Training training = trainings.remove(stopped.id());
+    if (training != null) {
+      ClassDataArchive.finish(training, false);
+    }
+    if (child != null && !child.internal) {
       StartFailed failed = new StartFailed(stopped.id(), child.name, "the supervising actor of " + child.name + " failed");
       replyOnce(child, failed);
       getContext().getLog().error("supervising actor of {} stopped unexpectedly", child.name);

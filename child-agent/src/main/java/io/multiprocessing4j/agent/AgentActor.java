@@ -51,6 +51,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   private final SynchronousQueue<Runnable> mainThreadWork;
   private FrameChannel<Frame> channel;
   private final Thread mainThread;
+  private final ParentWatch parentWatch;
   private boolean targetStarted;
   private boolean parentGone;
   private boolean terminating;
@@ -59,18 +60,19 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    * @param mainThread the thread that takes work from {@code mainThreadWork}: it runs the target and is
    *     the one interrupted on terminate
    */
-  static Behavior<Command> create(Bootstrap bootstrap, long pid, Thread mainThread,
-      SynchronousQueue<Runnable> mainThreadWork) {
+  static Behavior<Command> create(Bootstrap bootstrap, CompletableFuture<FrameChannel<Frame>> connection,
+      Thread mainThread, SynchronousQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
     return Behaviors.setup(context -> {
-      context.pipeToSelf(CompletableFuture.supplyAsync(() -> connect(bootstrap, pid), AgentActor::runOnNewThread),
+      context.pipeToSelf(connection,
           (channel, error) -> error == null ? new Connected(channel) : new ConnectFailed(error));
-      return new AgentActor(context, bootstrap, mainThread, mainThreadWork);
+      return new AgentActor(context, bootstrap, mainThread, mainThreadWork, parentWatch);
     });
   }
 
   private AgentActor(ActorContext<Command> context, Bootstrap bootstrap, Thread mainThread,
-      SynchronousQueue<Runnable> mainThreadWork) {
+      SynchronousQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
     super(context);
+    this.parentWatch = parentWatch;
     this.mainThread = mainThread;
     this.bootstrap = bootstrap;
     this.mainThreadWork = mainThreadWork;
@@ -89,7 +91,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
         .build();
   }
 
-  private static FrameChannel<Frame> connect(Bootstrap bootstrap, long pid) {
+  /** Connects to the parent and proves this child's identity; runs before the actor system is up. */
+  static FrameChannel<Frame> connect(Bootstrap bootstrap, long pid) {
     try {
       SocketChannel socket = SocketChannel.open(UnixDomainSocketAddress.of(bootstrap.getSocketPath()));
       FrameChannel<Frame> channel = new FrameChannel<>(socket, Frame.parser(), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
@@ -106,12 +109,31 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     channel.startReader("multiprocessing4j-agent-reader",
         frame -> getContext().getSelf().tell(new FrameIn(frame)),
         cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
+    if (bootstrap.getWarm()) {
+      warmUp();
+    }
     return this;
+  }
+
+  /**
+   * While idle, a warm agent walks the path a target takes (decoding a serialized lambda, bootstrapping
+   * lambdas, handing work to the main thread), so the first real target does not pay for it.
+   */
+  private void warmUp() {
+    Runnable decoded;
+    try {
+      Runnable sample = (Runnable & java.io.Serializable) () -> { };
+      decoded = (Runnable) Payloads.decode(Payloads.javaSerialized(sample), ClassLoader.getSystemClassLoader());
+    } catch (IOException | ClassNotFoundException e) {
+      getContext().getLog().debug("warm-up skipped", e);
+      return;
+    }
+    mainThreadWork.offer(decoded);
   }
 
   private Behavior<Command> onConnectFailed(ConnectFailed failed) {
     System.err.println("multiprocessing4j child " + bootstrap.getName() + ": " + failed.cause().getMessage());
-    ChildMain.exit(ChildMain.EXIT_FAILED);
+    exit(ChildMain.EXIT_FAILED);
     return Behaviors.stopped();
   }
 
@@ -130,6 +152,11 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       return;
     }
     targetStarted = true;
+    if (!run.getName().isEmpty()) {
+      // A warm agent becomes the process it was assigned to be.
+      ChildRuntime.current().ifPresent(self -> ChildRuntime.install(
+          new ChildRuntime(run.getName(), self.pid(), run.getDaemon(), self.parentPid(), self.parentName())));
+    }
     Runnable target;
     try {
       target = (Runnable) Payloads.decode(run.getTarget(), ClassLoader.getSystemClassLoader());
@@ -176,7 +203,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     int status = failure == null ? ChildMain.EXIT_OK : ChildMain.EXIT_FAILED;
     if (failure != null) {
       // Python prints "Process <name>:" and the traceback on the child's stderr.
-      System.err.println("Process " + bootstrap.getName() + ":");
+      System.err.println("Process " + ChildRuntime.current().map(ChildRuntime::name).orElse(bootstrap.getName()) + ":");
       failure.printStackTrace(System.err);
     }
     if (!parentGone && channel != null) {
@@ -190,7 +217,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
         // The parent is gone; the exit status still tells the story to whoever waits for us.
       }
     }
-    ChildMain.exit(status);
+    exit(status);
     return Behaviors.stopped();
   }
 
@@ -201,7 +228,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   private Behavior<Command> onParentGone() {
     parentGone = true;
     if (!targetStarted) {
-      ChildMain.exit(ChildMain.EXIT_OK);
+      exit(ChildMain.EXIT_OK);
       return Behaviors.stopped();
     }
     // A running non-daemon target finishes first (onTargetEnded exits then).
@@ -209,13 +236,22 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private Behavior<Command> exitTerminated() {
+    releaseBlockedReaders();
     ChildMain.halt(ChildMain.EXIT_TERMINATED);
     return Behaviors.stopped();
   }
 
-  private static void runOnNewThread(Runnable task) {
-    Thread thread = new Thread(task, "multiprocessing4j-agent-connect");
-    thread.setDaemon(true);
-    thread.start();
+  private void exit(int status) {
+    releaseBlockedReaders();
+    ChildMain.exit(status);
   }
+
+  /** Threads blocked in native reads would hold the JVM's exit up for 300 ms. */
+  private void releaseBlockedReaders() {
+    parentWatch.stop();
+    if (channel != null) {
+      channel.close();
+    }
+  }
+
 }

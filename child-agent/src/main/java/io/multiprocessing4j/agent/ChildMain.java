@@ -3,7 +3,11 @@ package io.multiprocessing4j.agent;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.multiprocessing4j.proto.Bootstrap;
-import java.io.InputStream;
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.wire.FrameChannel;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.SynchronousQueue;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.LoggerFactory;
@@ -24,8 +28,8 @@ public final class ChildMain {
   private ChildMain() {}
 
   public static void main(String[] args) throws Exception {
-    InputStream stdin = System.in;
-    Bootstrap bootstrap = Bootstrap.parseDelimitedFrom(stdin);
+    // The bootstrap is read unbuffered so nothing after it is consumed from the pipe by accident.
+    Bootstrap bootstrap = Bootstrap.parseDelimitedFrom(new FileInputStream(FileDescriptor.in));
     if (bootstrap == null) {
       System.err.println("multiprocessing4j child: no bootstrap on stdin; this class is started by a parent");
       System.exit(2);
@@ -35,15 +39,29 @@ public final class ChildMain {
     ChildRuntime.install(new ChildRuntime(bootstrap.getName(), pid, bootstrap.getDaemon(),
         bootstrap.getParentPid(), bootstrap.getParentName()));
 
+    // Connecting and authenticating overlap with booting the actor system, the slowest step here.
+    CompletableFuture<FrameChannel<Frame>> connection = new CompletableFuture<>();
+    Thread connect = new Thread(() -> {
+      try {
+        connection.complete(AgentActor.connect(bootstrap, pid));
+      } catch (RuntimeException e) {
+        connection.completeExceptionally(e);
+      }
+    }, "multiprocessing4j-agent-connect");
+    connect.setDaemon(true);
+    connect.start();
+
     // Initialize logging before the actor system logs, so SLF4J need not buffer and replay its first calls.
     LoggerFactory.getILoggerFactory();
+    ParentWatch parentWatch = new ParentWatch();
     SynchronousQueue<Runnable> mainThreadWork = new SynchronousQueue<>();
-    ActorSystem<AgentActor.Command> system =
-        ActorSystem.create(AgentActor.create(bootstrap, pid, Thread.currentThread(), mainThreadWork), "agent", agentConfig());
-    ParentWatch.start(stdin, () -> {
-      if (bootstrap.getDaemon()) {
+    ActorSystem<AgentActor.Command> system = ActorSystem.create(
+        AgentActor.create(bootstrap, connection, Thread.currentThread(), mainThreadWork, parentWatch),
+        "agent", agentConfig());
+    parentWatch.start(() -> {
+      if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(true)) {
         // A daemon child never outlives its parent.
-        Runtime.getRuntime().halt(EXIT_TERMINATED);
+        halt(EXIT_TERMINATED);
       }
       system.tell(AgentActor.ParentGone.INSTANCE);
     });

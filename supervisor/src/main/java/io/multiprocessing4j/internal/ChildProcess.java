@@ -27,11 +27,17 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@code Started}, then {@code Exited} with Python's exit code once the OS has reaped the process and
  * its output has been copied. If this actor stops before its process has exited (its supervisor
  * stopped), a daemon child is killed and a non-daemon child is released to finish its target.
+ *
+ * <p>A launch without a target is a warm agent: it boots, connects and waits, as a daemon, until an
+ * {@link Assign} gives it a name and a target; only then does it report {@code Started}.
  */
 public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
-  /** Everything needed to launch one child. */
+  /** Everything needed to launch one child; a null target launches a warm (idle) agent. */
   public record Launch(long id, String name, boolean daemon, List<String> jvmOptions, String classPath,
       Duration terminateGrace, Payload target) {}
+
+  /** Turns a warm agent into the process it is to be. */
+  public record Assign(String name, boolean daemon, Duration terminateGrace, Payload target) implements Command {}
 
   public sealed interface Command {}
 
@@ -54,7 +60,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   /** How long to wait after exit for the child's last output before reporting the exit anyway. */
   private static final Duration OUTPUT_DRAIN_LIMIT = Duration.ofMillis(500);
 
-  private final Launch launch;
+  private Launch launch;
   private final ChannelServer channelServer;
   private final ActorRef<ProcessSupervisor.Event> events;
   private final JvmLauncher.LaunchedJvm jvm;
@@ -79,7 +85,9 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
             "could not launch a child JVM for " + launch.name() + ": " + e.getMessage()));
         return Behaviors.stopped();
       }
-      events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
+      if (launch.target() != null) {
+        events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
+      }
       context.pipeToSelf(jvm.onExit(), (status, error) -> new ProcessExited(status == null ? -1 : status));
       return new ChildProcess(context, launch, channelServer, events, jvm);
     });
@@ -96,6 +104,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
         .setParentPid(ProcessHandle.current().pid())
         .setParentName(self == null ? "MainProcess" : self.name())
         .setTerminateGraceMillis((int) Math.min(Integer.MAX_VALUE, launch.terminateGrace().toMillis()))
+        .setWarm(launch.target() == null)
         .build();
   }
 
@@ -112,6 +121,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Admitted.class, this::onAdmitted)
+        .onMessage(Assign.class, this::onAssign)
         .onMessage(FrameIn.class, this::onFrame)
         .onMessage(ChannelClosed.class, closed -> this)
         .onMessageEquals(Terminate.INSTANCE, this::onTerminate)
@@ -138,11 +148,37 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
       channel.close();
       return this;
     }
-    Frame first = terminateRequested
-        ? terminateFrame()
-        : Frame.newBuilder().setRunTarget(RunTarget.newBuilder().setTarget(launch.target())).build();
-    send(first);
+    if (terminateRequested) {
+      send(terminateFrame());
+    } else if (launch.target() != null) {
+      send(runTargetFrame());
+    }
     return this;
+  }
+
+  private Behavior<Command> onAssign(Assign assign) {
+    if (launch.target() != null || exited) {
+      return this;
+    }
+    launch = new Launch(launch.id(), assign.name(), assign.daemon(), launch.jvmOptions(), launch.classPath(),
+        assign.terminateGrace(), assign.target());
+    events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
+    if (channel != null) {
+      send(runTargetFrame());
+    }
+    return this;
+  }
+
+  private Frame runTargetFrame() {
+    return Frame.newBuilder().setRunTarget(RunTarget.newBuilder()
+        .setTarget(launch.target())
+        .setName(launch.name())
+        .setDaemon(launch.daemon())
+        .setTerminateGraceMillis(graceMillis())).build();
+  }
+
+  private int graceMillis() {
+    return (int) Math.min(Integer.MAX_VALUE, launch.terminateGrace().toMillis());
   }
 
   private Behavior<Command> onFrame(FrameIn in) {
@@ -174,7 +210,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
 
   private Frame terminateFrame() {
     return Frame.newBuilder().setTerminate(io.multiprocessing4j.proto.Terminate.newBuilder()
-        .setGraceMillis((int) Math.min(Integer.MAX_VALUE, launch.terminateGrace().toMillis()))).build();
+        .setGraceMillis(graceMillis())).build();
   }
 
   private void send(Frame frame) {
