@@ -26,18 +26,26 @@ public final class ProcessOptions {
   /**
    * Flags tuned for short-lived agents with small heaps: C1 only and one compiler thread (fast start,
    * little CPU stolen from siblings on small machines), the serial collector (the smallest footprint),
-   * a small initial heap and smaller thread stacks, no perf-data file, class data sharing on. The
-   * maximum heap is left to the JVM (a quarter of RAM), so a task may use what it needs; add
-   * {@code -Xmx...} to cap it.
+   * a small initial heap that grows on demand and gives memory back (free-ratio bounds), smaller thread
+   * stacks, no perf-data file, class data sharing on and mapped so that children share its pages
+   * (see the comment on the last two flags). The maximum heap is left to the JVM (a quarter
+   * of RAM), so a task may use what it needs; add {@code -Xmx...} to cap it.
    */
   public static final List<String> DEFAULT_JVM_OPTIONS = List.of(
       "-XX:TieredStopAtLevel=1",
       "-XX:CICompilerCount=1",
       "-XX:+UseSerialGC",
-      "-Xms16m",
+      "-Xms4m",
+      "-XX:MinHeapFreeRatio=10",
+      "-XX:MaxHeapFreeRatio=30",
       "-Xss512k",
       "-XX:-UsePerfData",
-      "-Xshare:auto");
+      "-Xshare:auto",
+      // Map class-data archives where they were dumped instead of relocating them (Debian's JDK 17
+      // relocates by default): relocation writes to every archive page, so no child could share them.
+      // The cost is the archive's address-space randomization.
+      "-XX:+UnlockDiagnosticVMOptions",
+      "-XX:ArchiveRelocationMode=0");
 
   private static final ProcessOptions DEFAULTS =
       new ProcessOptions(null, false, DEFAULT_JVM_OPTIONS, null, Duration.ofSeconds(2));

@@ -45,7 +45,10 @@ public final class JvmLauncher {
     command.add("-cp");
     command.add(classPath);
     command.add(CHILD_MAIN);
-    java.lang.Process process = new ProcessBuilder(command).start();
+    ProcessBuilder builder = new ProcessBuilder(command);
+    // Two malloc arenas instead of eight per core: a few MiB less per child, no contention at this size.
+    builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+    java.lang.Process process = builder.start();
     OutputStream stdin = process.getOutputStream();
     try {
       bootstrap.writeDelimitedTo(stdin);
