@@ -3,6 +3,7 @@ package io.multiprocessing4j.internal;
 import io.multiprocessing4j.proto.Challenge;
 import io.multiprocessing4j.proto.ChallengeResponse;
 import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.Handshake;
 import java.io.IOException;
@@ -59,7 +60,13 @@ public final class ChannelServer implements AutoCloseable {
   private final ScheduledExecutorService deadlines;
   private volatile boolean closed;
 
-  private record Expected(byte[] key, Consumer<FrameChannel<Frame>> onAdmitted) {}
+  /** Endpoint ids start here, far above any child id a supervisor will hand out. */
+  private static final long FIRST_ENDPOINT_ID = 1L << 48;
+
+  private final AtomicLong lastEndpointId = new AtomicLong(FIRST_ENDPOINT_ID);
+
+  /** A child is admitted once; an endpoint admits every connection that proves its key. */
+  private record Expected(byte[] key, Consumer<FrameChannel<Frame>> onAdmitted, boolean once) {}
 
   private ChannelServer(Path directory, Duration handshakeTimeout, int maxFrameBytes) throws IOException {
     this.directory = directory;
@@ -96,8 +103,25 @@ public final class ChannelServer implements AutoCloseable {
    */
   public byte[] expect(long childId, Consumer<FrameChannel<Frame>> onAdmitted) {
     byte[] key = Handshake.childKey(secret, childId);
-    expected.put(childId, new Expected(key, onAdmitted));
+    expected.put(childId, new Expected(key, onAdmitted, true));
     return key;
+  }
+
+  /**
+   * Opens a service endpoint (a pool's task channel, a queue, a pipe, a lock...): every connection
+   * that proves the returned endpoint's key is handed to {@code onAdmitted}, on a handshake thread,
+   * until {@link #closeEndpoint} is called.
+   */
+  public Endpoint openEndpoint(Consumer<FrameChannel<Frame>> onAdmitted) {
+    long id = lastEndpointId.incrementAndGet();
+    byte[] key = Handshake.childKey(secret, id);
+    expected.put(id, new Expected(key, onAdmitted, false));
+    return new Endpoint(socketPath.toString(), id, key);
+  }
+
+  /** Stops admitting connections to an endpoint; existing connections are the caller's to close. */
+  public void closeEndpoint(Endpoint endpoint) {
+    expected.remove(endpoint.id());
   }
 
   /** Stops expecting a child (it exited or never launched). */
@@ -154,7 +178,7 @@ public final class ChannelServer implements AutoCloseable {
         refuse(channel, Refusal.WRONG_KEY, response.getChildId());
       } else if (!deadline.cancel(false)) {
         refuse(channel, Refusal.TIMEOUT, response.getChildId());
-      } else if (expected.remove(response.getChildId(), child)) {
+      } else if (!child.once() || expected.remove(response.getChildId(), child)) {
         admitted.incrementAndGet();
         child.onAdmitted().accept(channel);
       } else {
