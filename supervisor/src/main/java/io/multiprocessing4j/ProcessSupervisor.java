@@ -2,12 +2,9 @@ package io.multiprocessing4j;
 
 import io.multiprocessing4j.agent.ChildRuntime;
 import io.multiprocessing4j.internal.ChannelServer;
-import io.multiprocessing4j.agent.NoOpTarget;
 import io.multiprocessing4j.internal.ChildProcess;
 import io.multiprocessing4j.internal.ClassDataArchive;
 import io.multiprocessing4j.internal.JvmLauncher;
-import io.multiprocessing4j.proto.Payload;
-import io.multiprocessing4j.wire.Payloads;
 import io.multiprocessing4j.wire.FrameChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -199,7 +196,6 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   private final ClassDataArchive classDataArchive;
   private final ActorRef<Event> childEvents;
   private final Deque<Long> warmAgents = new ArrayDeque<>();
-  private final Map<Long, ClassDataArchive.Training> trainings = new HashMap<>();
   private final Map<Long, Child> children = new HashMap<>();
   private final Map<Long, Status> exited = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -216,7 +212,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     boolean daemon;
     ActorRef<StartResult> replyTo;
     long pid = -1;
-    /** Warm agents and training runs are the supervisor's own: no events, not listed. */
+    /** Warm agents are the supervisor's own: no events, not listed. */
     boolean internal;
 
     Child(ActorRef<ChildProcess.Command> actor, String name, boolean daemon, ActorRef<StartResult> replyTo,
@@ -278,7 +274,6 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
         .onMessage(ChildActorStopped.class, this::onChildActorStopped)
         .onMessage(Stop.class, this::onStop)
         .onSignal(PostStop.class, signal -> {
-          trainings.values().forEach(training -> ClassDataArchive.finish(training, false));
           channelServer.close();
           return this;
         })
@@ -324,31 +319,11 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
           classDataArchive.plan(JvmLauncher.currentJava(), launch.jvmOptions(), launch.classPath());
       planned = new ChildProcess.Launch(launch.id(), launch.name(), launch.daemon(), plan.jvmOptions(),
           plan.classPath(), launch.terminateGrace(), launch.target());
-      plan.training().ifPresent(this::train);
     }
     ActorRef<ChildProcess.Command> actor = getContext().spawn(
         ChildProcess.create(planned, channelServer, childEvents), "child-" + launch.id(), DispatcherSelector.blocking());
     getContext().watchWith(actor, new ChildActorStopped(launch.id()));
     children.put(launch.id(), new Child(actor, launch.name(), launch.daemon(), replyTo, internal));
-  }
-
-  /** Runs a class-data-sharing training child in the background; its exit publishes the archive. */
-  private void train(ClassDataArchive.Training training) {
-    long id = ++lastId;
-    Payload noOp;
-    try {
-      noOp = Payloads.javaSerialized(new NoOpTarget());
-    } catch (java.io.IOException e) {
-      ClassDataArchive.finish(training, false);
-      return;
-    }
-    ChildProcess.Launch launch = new ChildProcess.Launch(id, "ClassDataTraining-" + id, true, training.jvmOptions(),
-        training.classPath(), ProcessOptions.defaults().terminateGrace(), noOp);
-    ActorRef<ChildProcess.Command> actor = getContext().spawn(
-        ChildProcess.create(launch, channelServer, childEvents), "child-" + id, DispatcherSelector.blocking());
-    getContext().watchWith(actor, new ChildActorStopped(id));
-    children.put(id, new Child(actor, launch.name(), true, null, true));
-    trainings.put(id, training);
   }
 
   /** {@code Process-N}, or {@code Process-1:N} when this JVM is itself child {@code Process-1}. */
@@ -438,10 +413,6 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       return;
     }
     children.remove(event.id());
-    ClassDataArchive.Training training = trainings.remove(event.id());
-    if (training != null) {
-      ClassDataArchive.finish(training, event instanceof Exited exit && exit.exitCode() == 0);
-    }
     if (warmAgents.remove(event.id())) {
       // An idle agent died before anyone used it: replace it, unless it never even launched.
       if (event instanceof Exited) {
@@ -465,10 +436,6 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     // failure of the actor itself, and its PostStop has already killed or released the OS process.
     Child child = children.remove(stopped.id());
     warmAgents.remove(stopped.id());
-    ClassDataArchive.Training training = trainings.remove(stopped.id());
-    if (training != null) {
-      ClassDataArchive.finish(training, false);
-    }
     if (child != null && !child.internal) {
       StartFailed failed = new StartFailed(stopped.id(), child.name, "the supervising actor of " + child.name + " failed");
       replyOnce(child, failed);

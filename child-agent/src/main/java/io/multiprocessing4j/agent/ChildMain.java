@@ -35,6 +35,16 @@ public final class ChildMain {
       System.exit(2);
       return;
     }
+    runAgent(bootstrap, true);
+  }
+
+  /**
+   * Boots the agent for {@code bootstrap} and serves the main thread until the agent exits the JVM.
+   *
+   * @param watchParent whether stdin's end-of-file means the parent died (false for a training run,
+   *     which has no parent on its stdin)
+   */
+  static void runAgent(Bootstrap bootstrap, boolean watchParent) {
     long pid = ProcessHandle.current().pid();
     ChildRuntime.install(new ChildRuntime(bootstrap.getName(), pid, bootstrap.getDaemon(),
         bootstrap.getParentPid(), bootstrap.getParentName()));
@@ -58,13 +68,15 @@ public final class ChildMain {
     ActorSystem<AgentActor.Command> system = ActorSystem.create(
         AgentActor.create(bootstrap, connection, Thread.currentThread(), mainThreadWork, parentWatch),
         "agent", agentConfig());
-    parentWatch.start(() -> {
-      if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(true)) {
-        // A daemon child never outlives its parent.
-        halt(EXIT_TERMINATED);
-      }
-      system.tell(AgentActor.ParentGone.INSTANCE);
-    });
+    if (watchParent) {
+      parentWatch.start(() -> {
+        if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(true)) {
+          // A daemon child never outlives its parent.
+          halt(EXIT_TERMINATED);
+        }
+        system.tell(AgentActor.ParentGone.INSTANCE);
+      });
+    }
 
     while (true) {
       Runnable work;

@@ -2,21 +2,19 @@ package io.multiprocessing4j.internal;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,26 +29,42 @@ import org.slf4j.LoggerFactory;
  * covers the jar entries of the class path; a child that uses it gets those jars first and any
  * directories after them; and the archive's file name is a hash of the JVM, its options and each
  * jar's path, size and modification time, so a changed jar simply means a new archive, never a stale
- * one. Archives are made by a training run — a real child running {@code NoOpTarget} with
- * {@code -XX:ArchiveClassesAtExit} — in the background: {@code start()} never waits for one, it uses
- * the archive once it is there. A file lock keeps concurrent parents from training the same archive.
+ * one.
+ *
+ * <p>An archive is made by a training run ({@code io.multiprocessing4j.agent.ClassDataTraining}, a JVM
+ * that plays parent and agent at once under {@code -XX:ArchiveClassesAtExit}), started detached in the
+ * background: {@code start()} never waits for it, a program that exits at once still gets its archive,
+ * and the run publishes the archive itself with an atomic rename once the JVM has written it. A marker
+ * file keeps concurrent parents from training the same archive twice; a marker older than
+ * {@link #TRAINING_LIMIT} is considered abandoned.
  */
 public final class ClassDataArchive {
   /** The cache directory, overridable with the system property {@code multiprocessing4j.cacheDir}. */
   public static final String CACHE_DIR_PROPERTY = "multiprocessing4j.cacheDir";
-
+  static final Duration TRAINING_LIMIT = Duration.ofMinutes(3);
+  private static final String TRAINING_MAIN = "io.multiprocessing4j.agent.ClassDataTraining";
   private static final Logger LOG = LoggerFactory.getLogger(ClassDataArchive.class);
 
   private final Path directory;
+  private final Trainer trainer;
 
-  /** A launch as it should happen: the options and class path to use, and whether to train first. */
-  public record Plan(List<String> jvmOptions, String classPath, Optional<Training> training) {}
+  /** A launch as it should happen: the options and class path to use. */
+  public record Plan(List<String> jvmOptions, String classPath, boolean usesArchive) {}
 
-  /** A training run to start: launch a NoOpTarget child with these options; then call {@link #finish}. */
-  public record Training(List<String> jvmOptions, String classPath, Path archive, Path partial, FileLock lock) {}
+  /** Makes the archive {@code archive} for a class path of {@code jars}; must not block for long. */
+  @FunctionalInterface
+  interface Trainer {
+    void train(String java, List<String> jvmOptions, List<String> jars, Path archive) throws IOException;
+  }
 
   public ClassDataArchive(Path directory) {
     this.directory = directory;
+    this.trainer = this::startDetachedTraining;
+  }
+
+  ClassDataArchive(Path directory, Trainer trainer) {
+    this.directory = directory;
+    this.trainer = trainer;
   }
 
   /** The default cache: {@code $XDG_CACHE_HOME/multiprocessing4j/cds} or {@code ~/.cache/multiprocessing4j/cds}. */
@@ -67,88 +81,111 @@ public final class ClassDataArchive {
     return new ClassDataArchive(base.resolve("cds"));
   }
 
+  public Path directory() {
+    return directory;
+  }
+
   /**
-   * Plans a child launch. Uses a ready archive when there is one; otherwise launches without and, if
-   * nobody is training this archive yet, returns a training to start in the background.
+   * Plans a child launch: uses a ready archive when there is one; otherwise launches without and, if
+   * nobody is making this archive yet, starts a training run in the background. Never blocks on it.
    */
   public Plan plan(String java, List<String> jvmOptions, String classPath) {
     if (jvmOptions.stream().anyMatch(option -> option.startsWith("-XX:SharedArchiveFile")
         || option.startsWith("-XX:ArchiveClassesAtExit") || option.equals("-Xshare:off"))) {
-      return new Plan(jvmOptions, classPath, Optional.empty());
+      return new Plan(jvmOptions, classPath, false);
     }
     List<String> jars = new ArrayList<>();
     List<String> others = new ArrayList<>();
     for (String entry : classPath.split(File.pathSeparator)) {
-      if (entry.isEmpty()) {
-        continue;
+      if (!entry.isEmpty()) {
+        (entry.endsWith(".jar") && Files.isRegularFile(Path.of(entry)) ? jars : others).add(entry);
       }
-      (entry.endsWith(".jar") && Files.isRegularFile(Path.of(entry)) ? jars : others).add(entry);
     }
     if (jars.isEmpty()) {
-      return new Plan(jvmOptions, classPath, Optional.empty());
+      return new Plan(jvmOptions, classPath, false);
     }
-    String key;
+    Path archive;
     try {
-      key = key(java, jvmOptions, jars);
+      archive = archivePath(java, jvmOptions, jars);
     } catch (IOException e) {
-      return new Plan(jvmOptions, classPath, Optional.empty());
+      return new Plan(jvmOptions, classPath, false);
     }
-    Path archive = directory.resolve("agent-" + key + ".jsa");
     if (Files.isRegularFile(archive)) {
       List<String> options = new ArrayList<>(jvmOptions);
       options.add("-XX:SharedArchiveFile=" + archive);
       List<String> ordered = new ArrayList<>(jars);
       ordered.addAll(others);
-      return new Plan(options, String.join(File.pathSeparator, ordered), Optional.empty());
+      return new Plan(options, String.join(File.pathSeparator, ordered), true);
     }
-    return new Plan(jvmOptions, classPath, startTraining(jvmOptions, jars, archive));
-  }
-
-  private Optional<Training> startTraining(List<String> jvmOptions, List<String> jars, Path archive) {
+    Path marker = directory.resolve(archive.getFileName() + ".training");
     try {
       Files.createDirectories(directory);
-      FileChannel lockFile = FileChannel.open(directory.resolve(archive.getFileName() + ".lock"),
-          StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = lockFile.tryLock();
-      } catch (OverlappingFileLockException trainingInThisJvm) {
-        lock = null;
+      if (claim(marker)) {
+        trainer.train(java, jvmOptions, jars, archive);
       }
-      if (lock == null) {
-        lockFile.close();
-        return Optional.empty();
-      }
-      Path partial = directory.resolve(archive.getFileName() + "." + UUID.randomUUID() + ".partial");
-      List<String> options = new ArrayList<>(jvmOptions);
-      options.add("-XX:ArchiveClassesAtExit=" + partial);
-      // The dump lists every class it skips as a warning on stdout; only errors matter here.
-      options.add("-Xlog:cds=error,cds+dynamic=error");
-      return Optional.of(new Training(options, String.join(File.pathSeparator, jars), archive, partial, lock));
     } catch (IOException | RuntimeException e) {
       LOG.debug("cannot train a class-data archive in {}", directory, e);
-      return Optional.empty();
+    }
+    return new Plan(jvmOptions, classPath, false);
+  }
+
+  /** Where the archive for this JVM, these options and these jars (as they are now) lives. */
+  Path archivePath(String java, List<String> jvmOptions, List<String> jars) throws IOException {
+    return directory.resolve("agent-" + key(java, jvmOptions, jars) + ".jsa");
+  }
+
+  private void startDetachedTraining(String java, List<String> jvmOptions, List<String> jars, Path archive)
+      throws IOException {
+    Path marker = directory.resolve(archive.getFileName() + ".training");
+    try {
+      Path partial = directory.resolve(archive.getFileName() + "." + UUID.randomUUID() + ".partial");
+      List<String> command = new ArrayList<>();
+      command.add(java);
+      command.addAll(jvmOptions);
+      command.add("-XX:ArchiveClassesAtExit=" + partial);
+      // The dump lists every class it skips as a warning on stdout; only errors matter here.
+      command.add("-Xlog:cds=error,cds+dynamic=error");
+      command.add("-cp");
+      command.add(String.join(File.pathSeparator, jars));
+      command.add(TRAINING_MAIN);
+      // Detached (the shell exits at once, the JVM is adopted by init): it finishes even if this JVM
+      // does not, then publishes the archive by renaming it, and removes its marker either way.
+      String script = quote(command) + " >/dev/null 2>&1 && mv -f " + quote(partial) + " " + quote(archive)
+          + "; rm -f " + quote(partial) + " " + quote(marker);
+      new ProcessBuilder("/bin/sh", "-c", "(" + script + ") </dev/null >/dev/null 2>&1 &")
+          .redirectErrorStream(true)
+          .start()
+          .waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
-  /** Publishes a finished training's archive if it succeeded, and releases its lock. */
-  public static void finish(Training training, boolean succeeded) {
+  /** Creates the marker unless a live one exists; a marker older than the training limit is abandoned. */
+  private static boolean claim(Path marker) throws IOException {
     try {
-      if (succeeded && Files.size(training.partial()) > 0) {
-        Files.move(training.partial(), training.archive(), StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
+      Files.createFile(marker);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      FileTime created = Files.getLastModifiedTime(marker);
+      if (created.toInstant().isAfter(Instant.now().minus(TRAINING_LIMIT))) {
+        return false;
       }
-    } catch (IOException e) {
-      LOG.debug("class-data archive {} not published", training.archive(), e);
-    } finally {
-      try {
-        Files.deleteIfExists(training.partial());
-        training.lock().release();
-        training.lock().channel().close();
-      } catch (IOException ignored) {
-        // A lock file left behind is harmless: tryLock works on it again.
-      }
+      Files.setLastModifiedTime(marker, FileTime.from(Instant.now()));
+      return true;
     }
+  }
+
+  private static String quote(List<String> words) {
+    List<String> quoted = new ArrayList<>();
+    for (String word : words) {
+      quoted.add(quote(word));
+    }
+    return String.join(" ", quoted);
+  }
+
+  private static String quote(Object word) {
+    return "'" + word.toString().replace("'", "'\\''") + "'";
   }
 
   private static String key(String java, List<String> jvmOptions, List<String> jars) throws IOException {
