@@ -1,17 +1,14 @@
 package io.multiprocessing4j.agent;
 
 import io.multiprocessing4j.proto.Bootstrap;
-import io.multiprocessing4j.proto.Challenge;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.RunTarget;
 import io.multiprocessing4j.proto.TargetFailed;
 import io.multiprocessing4j.proto.TargetFinished;
+import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
-import io.multiprocessing4j.wire.Handshake;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.SynchronousQueue;
@@ -92,17 +89,15 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   /** Connects to the parent and proves this child's identity; runs before the actor system is up. */
-  static FrameChannel<Frame> connect(Bootstrap bootstrap, long pid) {
+  static FrameChannel<Frame> connect(Bootstrap bootstrap) {
+    Endpoint parent = new Endpoint(bootstrap.getSocketPath(), bootstrap.getChildId(), bootstrap.getChildKey().toByteArray());
     try {
-      SocketChannel socket = SocketChannel.open(UnixDomainSocketAddress.of(bootstrap.getSocketPath()));
-      FrameChannel<Frame> channel = new FrameChannel<>(socket, Frame.parser(), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
-      Challenge challenge = channel.read(Challenge.parser(), 256);
-      channel.send(Handshake.respond(challenge, bootstrap.getChildKey().toByteArray(), bootstrap.getChildId(), pid));
-      return channel;
+      return parent.connect();
     } catch (IOException e) {
       throw new IllegalStateException("cannot reach the parent at " + bootstrap.getSocketPath() + ": " + e.getMessage(), e);
     }
   }
+
 
   private Behavior<Command> onConnected(Connected connected) {
     channel = connected.channel();

@@ -53,7 +53,7 @@ public final class ChildMain {
     CompletableFuture<FrameChannel<Frame>> connection = new CompletableFuture<>();
     Thread connect = new Thread(() -> {
       try {
-        connection.complete(AgentActor.connect(bootstrap, pid));
+        connection.complete(AgentActor.connect(bootstrap));
       } catch (RuntimeException e) {
         connection.completeExceptionally(e);
       }
