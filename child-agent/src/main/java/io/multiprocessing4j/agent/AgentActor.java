@@ -98,7 +98,6 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     }
   }
 
-
   private Behavior<Command> onConnected(Connected connected) {
     channel = connected.channel();
     channel.startReader("multiprocessing4j-agent-reader",
