@@ -100,6 +100,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
 
   private Behavior<Command> onConnected(Connected connected) {
     channel = connected.channel();
+    // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
+    Runtime.getRuntime().addShutdownHook(new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers"));
     channel.startReader("multiprocessing4j-agent-reader",
         frame -> getContext().getSelf().tell(new FrameIn(frame)),
         cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
@@ -216,6 +218,13 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private Behavior<Command> onChannelClosed(ChannelClosed closed) {
+    if (!targetStarted && !parentGone) {
+      // The parent is alive (stdin is open) but dropped us before sending a target: not a success.
+      System.err.println("multiprocessing4j child " + bootstrap.getName()
+          + ": the parent closed the connection before sending a target");
+      exit(ChildMain.EXIT_FAILED);
+      return Behaviors.stopped();
+    }
     return onParentGone();
   }
 

@@ -192,8 +192,8 @@ public final class ChannelServer implements AutoCloseable {
   }
 
   private void refuse(FrameChannel<Frame> channel, Refusal reason, long claimedChildId) {
-    channel.close();
     refusals.get(reason).incrementAndGet();
+    channel.close();
     if (!closed) {
       LOG.warn("refused a connection to the child channel ({}, claimed child id {})", reason, claimedChildId);
     }
