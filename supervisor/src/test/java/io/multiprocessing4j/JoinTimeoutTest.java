@@ -1,0 +1,59 @@
+package io.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** join(timeout): false while the child runs (after waiting that long), true once it has exited. */
+@ExtendWith(NoChildJvmLeftBehind.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class JoinTimeoutTest {
+  private final Multiprocessing mp = Multiprocessing.create();
+
+  @TempDir
+  Path dir;
+
+  @AfterEach
+  void closeContext() {
+    mp.close();
+  }
+
+  /** Child side: runs until the test creates {@code release}. */
+  static void waitForRelease(String release) {
+    ChildSide.awaitFile(release);
+  }
+
+  @Test
+  void joinWithTimeoutIsFalseWhileRunningAndTrueAfter() throws Exception {
+    String release = dir.resolve("release").toString();
+    Process p = mp.process(() -> waitForRelease(release));
+    p.start();
+
+    long t0 = System.nanoTime();
+    assertFalse(p.join(Duration.ofMillis(300)), "the child waits for its release");
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertTrue(waitedMs >= 290, "join(300 ms) waited its timeout, not less: " + waitedMs + " ms");
+    assertFalse(p.join(Duration.ZERO));
+    assertTrue(p.isAlive());
+    assertEquals(OptionalInt.empty(), p.exitCode(), "no exit code while running");
+    assertEquals(List.of(p), mp.activeChildren());
+
+    ChildSide.touch(release);
+    assertTrue(p.join(Duration.ofSeconds(10)), "the released child exits");
+    assertEquals(OptionalInt.of(0), p.exitCode());
+    assertFalse(p.isAlive());
+    assertTrue(mp.activeChildren().isEmpty());
+    assertTrue(p.join(Duration.ZERO), "join after exit returns at once");
+  }
+}

@@ -1,0 +1,106 @@
+package io.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Misuse of the process lifecycle fails at once with an {@link IllegalStateException} that says what
+ * was wrong: starting twice, joining before start, starting on a closed context, closing a running
+ * process, and (as in Python) a daemon process starting a child of its own.
+ */
+@ExtendWith(NoChildJvmLeftBehind.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LifecycleErrorsTest {
+  private final Multiprocessing mp = Multiprocessing.create();
+
+  @AfterEach
+  void closeContext() {
+    mp.close();
+  }
+
+  /** Child side: a daemon tries to start a child of its own. */
+  static void startChildFromDaemon() {
+    try (Multiprocessing inner = Multiprocessing.create()) {
+      inner.process(() -> System.out.println("grandchild must never run")).start();
+    }
+  }
+
+  @Test
+  void startingTwiceFails() throws Exception {
+    Process p = mp.process(() -> { });
+    p.start();
+    IllegalStateException e = assertThrows(IllegalStateException.class, p::start);
+    assertTrue(e.getMessage().contains("cannot start a process twice"), e.getMessage());
+    assertTrue(e.getMessage().contains(p.name()), "names the process: " + e.getMessage());
+    p.join();
+    assertEquals(OptionalInt.of(0), p.exitCode(), "the first start is unaffected");
+  }
+
+  @Test
+  void joiningBeforeStartFails() {
+    Process p = mp.process(() -> { });
+    IllegalStateException e = assertThrows(IllegalStateException.class, p::join);
+    assertTrue(e.getMessage().contains("can only join a started process"), e.getMessage());
+    e = assertThrows(IllegalStateException.class, () -> p.join(Duration.ofMillis(10)));
+    assertTrue(e.getMessage().contains("can only join a started process"), e.getMessage());
+  }
+
+  @Test
+  void startingOnAClosedContextFails() {
+    Set<Long> before = ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(Collectors.toSet());
+    Process p = mp.process(() -> { });
+    mp.close();
+
+    IllegalStateException e = assertThrows(IllegalStateException.class, p::start);
+    assertTrue(e.getMessage().contains("context is closed"), e.getMessage());
+    assertTrue(p.pid().isEmpty());
+    assertEquals(before, ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(Collectors.toSet()),
+        "no child process was started");
+
+    e = assertThrows(IllegalStateException.class, () -> mp.process(() -> { }));
+    assertTrue(e.getMessage().contains("context is closed"), e.getMessage());
+  }
+
+  @Test
+  void closingARunningProcessFailsAndAClosedOneCannotBeJoined() throws Exception {
+    Process p = mp.process(() -> TerminateTest.busyUntilInterrupted("close"));
+    p.start();
+    IllegalStateException e = assertThrows(IllegalStateException.class, p::close);
+    assertTrue(e.getMessage().contains("still running"), e.getMessage());
+
+    p.terminate();
+    p.join();
+    p.close();
+    e = assertThrows(IllegalStateException.class, p::join);
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    e = assertThrows(IllegalStateException.class, p::start);
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+  }
+
+  @Test
+  void daemonChildMayNotStartChildren() throws Exception {
+    try (StdCapture out = StdCapture.stdout(); StdCapture err = StdCapture.stderr()) {
+      Process p = mp.process(LifecycleErrorsTest::startChildFromDaemon, ProcessOptions.defaults().withDaemon(true));
+      p.start();
+      p.join();
+
+      assertEquals(OptionalInt.of(1), p.exitCode(), err.text());
+      String trace = p.remoteTraceback().orElseThrow();
+      assertTrue(trace.contains("java.lang.IllegalStateException: daemonic processes are not allowed to have children"),
+          trace);
+      assertTrue(err.text().contains("daemonic processes are not allowed to have children"), err.text());
+      assertTrue(out.lines().stream().noneMatch(line -> line.contains("grandchild must never run")), out.text());
+    }
+  }
+}
