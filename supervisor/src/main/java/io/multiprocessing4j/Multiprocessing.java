@@ -129,9 +129,9 @@ public final class Multiprocessing implements AutoCloseable {
       throw new NullPointerException("options");
     }
     checkOpen();
-    ProcessOptions named = options.name() != null
-        ? options
-        : options.withName(ProcessSupervisor.defaultName(processCounter.incrementAndGet()));
+    // As in Python, every process takes a number, named or not.
+    long number = processCounter.incrementAndGet();
+    ProcessOptions named = options.name() != null ? options : options.withName(ProcessSupervisor.defaultName(number));
     return new Process(this, target, named);
   }
 
@@ -150,6 +150,24 @@ public final class Multiprocessing implements AutoCloseable {
       }
     }
     return running;
+  }
+
+  /**
+   * Waits until this context's idle agents ({@link StartMethod#WARM}) are booted and connected, so
+   * the next {@code start()} takes one at once. Returns immediately for {@link StartMethod#SPAWN}.
+   *
+   * @return true if they were ready within {@code timeout}
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public boolean awaitWarmAgents(Duration timeout) throws InterruptedException {
+    try {
+      AskPattern.<ProcessSupervisor.Command, Integer>ask(supervisor, ProcessSupervisor.AwaitWarmAgents::new,
+              timeout, system.scheduler())
+          .toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    }
   }
 
   /** The supervisor actor of this context: the typed face, to subscribe to events or send commands. */

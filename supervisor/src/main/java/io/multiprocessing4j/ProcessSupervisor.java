@@ -141,6 +141,12 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   public record Unsubscribe(ActorRef<Event> subscriber) implements Command {}
 
+  /**
+   * Reply once every idle agent of the {@link StartMethod#WARM} start method is booted and connected
+   * (at once for {@link StartMethod#SPAWN}); {@code replyTo} gets how many are ready.
+   */
+  public record AwaitWarmAgents(ActorRef<Integer> replyTo) implements Command {}
+
   /** Stop the supervisor; {@code replyTo} is told once it is stopping. */
   public record Stop(ActorRef<Stopped> replyTo) implements Command {}
 
@@ -159,6 +165,9 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   /** The reply to {@link Start}. */
   public sealed interface StartResult {}
+
+  /** An idle agent has connected and can take a target at once (internal: not sent to subscribers). */
+  public record AgentReady(long id, String name) implements Event {}
 
   /** A child's OS process exists and has been handed its bootstrap. */
   public record Started(long id, String name, long pid, boolean daemon) implements Event, StartResult {}
@@ -196,6 +205,8 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   private final ClassDataArchive classDataArchive;
   private final ActorRef<Event> childEvents;
   private final Deque<Long> warmAgents = new ArrayDeque<>();
+  private final Set<Long> readyWarmAgents = new HashSet<>();
+  private final List<ActorRef<Integer>> awaitingWarmAgents = new ArrayList<>();
   private final Map<Long, Child> children = new HashMap<>();
   private final Map<Long, Status> exited = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -272,6 +283,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
         })
         .onMessage(ChildEvent.class, this::onChildEvent)
         .onMessage(ChildActorStopped.class, this::onChildActorStopped)
+        .onMessage(AwaitWarmAgents.class, this::onAwaitWarmAgents)
         .onMessage(Stop.class, this::onStop)
         .onSignal(PostStop.class, signal -> {
           channelServer.close();
@@ -286,6 +298,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
         && options.jvmOptions().equals(ProcessOptions.DEFAULT_JVM_OPTIONS);
     if (settings.startMethod() == StartMethod.WARM && defaultLaunch && !warmAgents.isEmpty()) {
       long id = warmAgents.poll();
+      readyWarmAgents.remove(id);
       Child agent = children.get(id);
       agent.name = options.name() != null ? options.name() : defaultName(id);
       agent.daemon = options.daemon();
@@ -409,10 +422,18 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private void onInternalChildEvent(Event event, Child child) {
+    if (event instanceof AgentReady ready) {
+      if (warmAgents.contains(ready.id())) {
+        readyWarmAgents.add(ready.id());
+        answerWarmAgentWaiters();
+      }
+      return;
+    }
     if (!(event instanceof Exited || event instanceof StartFailed)) {
       return;
     }
     children.remove(event.id());
+    readyWarmAgents.remove(event.id());
     if (warmAgents.remove(event.id())) {
       // An idle agent died before anyone used it: replace it, unless it never even launched.
       if (event instanceof Exited) {
@@ -421,6 +442,20 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       } else {
         getContext().getLog().error("cannot boot idle agents ({}); starting children cold", ((StartFailed) event).reason());
       }
+    }
+  }
+
+  private Behavior<Command> onAwaitWarmAgents(AwaitWarmAgents await) {
+    awaitingWarmAgents.add(await.replyTo());
+    answerWarmAgentWaiters();
+    return this;
+  }
+
+  private void answerWarmAgentWaiters() {
+    int wanted = settings.startMethod() == StartMethod.WARM ? settings.warmAgents() : 0;
+    if (readyWarmAgents.size() >= wanted) {
+      awaitingWarmAgents.forEach(waiter -> waiter.tell(readyWarmAgents.size()));
+      awaitingWarmAgents.clear();
     }
   }
 
@@ -436,6 +471,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     // failure of the actor itself, and its PostStop has already killed or released the OS process.
     Child child = children.remove(stopped.id());
     warmAgents.remove(stopped.id());
+    readyWarmAgents.remove(stopped.id());
     if (child != null && !child.internal) {
       StartFailed failed = new StartFailed(stopped.id(), child.name, "the supervising actor of " + child.name + " failed");
       replyOnce(child, failed);

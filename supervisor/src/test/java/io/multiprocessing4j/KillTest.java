@@ -33,7 +33,7 @@ class KillTest {
   static void sleepLong(String token) {
     System.out.println("sleeping " + token);
     try {
-      Thread.sleep(ChildSide.WAIT_LIMIT.toMillis());
+      new java.util.concurrent.CountDownLatch(1).await(ChildSide.WAIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       throw new IllegalStateException(e);
     }

@@ -45,6 +45,7 @@ class WarmStartTest {
 
   @Test
   void startHandsTheTargetToAnAgentThatWasBootedBefore() throws InterruptedException {
+    assertTrue(mp.awaitWarmAgents(Duration.ofSeconds(60)));
     try (StdCapture out = StdCapture.stdout()) {
       Instant beforeStart = Instant.now();
       Process p = mp.process(WarmStartTest::whoAmI, ProcessOptions.defaults().withName("warm-one"));
@@ -64,10 +65,14 @@ class WarmStartTest {
     Process first = mp.process(WarmStartTest::whoAmI);
     first.start();
     assertTrue(first.join(Duration.ofSeconds(60)));
+    assertTrue(mp.awaitWarmAgents(Duration.ofSeconds(60)), "a replacement agent is booted");
+    Instant beforeStart = Instant.now();
     Process second = mp.process(WarmStartTest::whoAmI);
     second.start();
+    Instant launched = ProcessHandle.of(second.pid().getAsLong()).orElseThrow().info().startInstant().orElseThrow();
     assertTrue(second.join(Duration.ofSeconds(60)));
     assertEquals(0, second.exitCode().getAsInt());
+    assertTrue(launched.isBefore(beforeStart), "the second start took the replacement booted before it");
     assertFalse(first.pid().equals(second.pid()));
   }
 

@@ -152,6 +152,8 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
       send(terminateFrame());
     } else if (launch.target() != null) {
       send(runTargetFrame());
+    } else {
+      events.tell(new ProcessSupervisor.AgentReady(launch.id(), launch.name()));
     }
     return this;
   }
