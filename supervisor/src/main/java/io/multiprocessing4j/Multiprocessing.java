@@ -56,6 +56,7 @@ public final class Multiprocessing implements AutoCloseable {
   private final ActorRef<ProcessSupervisor.Event> exitListener;
   private final Map<Long, CompletableFuture<ProcessSupervisor.Exited>> exits = new ConcurrentHashMap<>();
   private final Set<Process> children = new LinkedHashSet<>();
+  private final Set<Pool> pools = new LinkedHashSet<>();
   private final AtomicLong processCounter = new AtomicLong();
   private volatile boolean closed;
 
@@ -193,8 +194,8 @@ public final class Multiprocessing implements AutoCloseable {
   }
 
   /**
-   * Closes the context as Python's interpreter exit would: terminates running daemon children, waits
-   * for every non-daemon child to exit (without a time limit, as Python does), then stops the
+   * Closes the context as Python's interpreter exit would: terminates open pools and running daemon
+   * children, waits for every non-daemon child to exit (without a time limit, as Python does), then stops the
    * supervisor, removes the private channel directory, and terminates the actor system if this
    * context created it. Idempotent. If the calling thread is interrupted while waiting, the remaining
    * children are killed and the interrupt status is kept.
@@ -202,13 +203,17 @@ public final class Multiprocessing implements AutoCloseable {
   @Override
   public void close() {
     List<Process> toJoin;
+    List<Pool> toTerminate;
     synchronized (children) {
       if (closed) {
         return;
       }
       closed = true;
       toJoin = new ArrayList<>(children);
+      toTerminate = new ArrayList<>(pools);
     }
+    // As at Python's interpreter exit, pools still open are terminated, not drained.
+    toTerminate.forEach(Pool::terminate);
     for (Process child : toJoin) {
       if (child.isDaemon()) {
         child.terminate();
@@ -324,6 +329,51 @@ public final class Multiprocessing implements AutoCloseable {
         })
         .onAnyMessage(other -> Behaviors.same())
         .build();
+  }
+
+  /**
+   * A pool of {@link #cpuCount()} worker processes with default options, started now. Python's
+   * {@code Pool()}. The workers start in the background; work submitted meanwhile waits for them.
+   *
+   * @throws IllegalStateException if this context is closed, or this JVM is a daemon child (daemonic
+   *     processes may not have children)
+   */
+  public Pool pool() {
+    return pool(PoolOptions.defaults());
+  }
+
+  /**
+   * A pool of {@code processes} workers. Python's {@code Pool(processes)}.
+   *
+   * @throws IllegalArgumentException if {@code processes} is less than 1
+   * @throws IllegalStateException as {@link #pool()}
+   */
+  public Pool pool(int processes) {
+    return pool(PoolOptions.defaults().withProcesses(processes));
+  }
+
+  /**
+   * A pool configured by {@code options}. Python's
+   * {@code Pool(processes, initializer, initargs, maxtasksperchild)}.
+   *
+   * @throws PicklingException if the initializer, or a value it captures, cannot be serialized
+   * @throws IllegalStateException as {@link #pool()}
+   */
+  public Pool pool(PoolOptions options) {
+    if (options == null) {
+      throw new NullPointerException("options");
+    }
+    synchronized (children) {
+      checkOpen();
+      Pool pool = Pool.start(system, supervisor, channelServer, options);
+      pools.add(pool);
+      pool.whenTerminated(() -> {
+        synchronized (children) {
+          pools.remove(pool);
+        }
+      });
+      return pool;
+    }
   }
 
   @Override

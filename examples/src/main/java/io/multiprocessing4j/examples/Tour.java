@@ -7,6 +7,12 @@ public final class Tour {
   public static void main(String[] args) throws Exception {
     section("Process: the tutorial's first example");
     ProcessExample.main(args);
+
+    section("Pool: the tutorial's second example");
+    PoolExample.main(args);
+
+    section("Pool: CPU-bound work on every core");
+    PoolCpuExample.main(args);
   }
 
   static void section(String title) {

@@ -10,7 +10,13 @@
  *   child JVM        │
  *     AgentActor ────┘   runs the target on the child's main thread
  * </pre>
- * Liveness comes first from the OS process handle ({@code onExit()}, reaped by the JDK within
+ * A pool adds one {@code PoolActor} per {@code Pool}: it starts its workers through the
+ * ProcessSupervisor (each worker is an ordinary daemon child whose target is the worker loop,
+ * {@code agent.TaskWorker}) and exchanges tasks with each over a second authenticated connection to
+ * the same ChannelServer, the task channel; {@code WorkQueue}, {@code WorkerRoster} and the job
+ * classes ({@code MapJob}, {@code IteratorJob}, {@code ChunkFeed}) are its parts.
+ *
+ * <p>Liveness comes first from the OS process handle ({@code onExit()}, reaped by the JDK within
  * milliseconds), then from the agent's channel closing; a child whose parent vanishes sees end-of-file
  * on its stdin. Classes here are public only because Java has no friend packages; they may change
  * without notice.

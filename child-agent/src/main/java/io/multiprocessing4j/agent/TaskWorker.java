@@ -1,0 +1,208 @@
+package io.multiprocessing4j.agent;
+
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.proto.RunTasks;
+import io.multiprocessing4j.wire.Endpoint;
+import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.Payloads;
+import io.multiprocessing4j.wire.TaskFrames;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingDeque;
+
+/**
+ * INTERNAL API. The body of a pool worker: the target a pool gives each of its worker processes, so a
+ * worker is an ordinary child (same launch, agent, terminate, kill, exit codes and orphan rules)
+ * whose main thread runs this loop instead of a user target.
+ *
+ * <p>The loop opens the task channel, a second authenticated connection to the parent (its key
+ * travels inside this object, over the already authenticated agent channel, never on a command line),
+ * runs the initializer once, announces {@code WorkerReady}, then runs the chunks it is sent, in
+ * order, on the main thread, answering each with {@code TaskResults}. A reader thread keeps the
+ * inbox filled, so a prefetched chunk can be handed back ({@code RevokeTasks}) while a long task runs.
+ * The loop returns, and the worker exits with status 0, on {@code RetireWorker} or when the parent
+ * closes the channel. An exception thrown by the initializer ends the worker with status 1 (the pool
+ * counts that against its restart intensity); one thrown by a task fails only that task's result. An
+ * {@link OutOfMemoryError} is not a task result: it ends the worker, which the pool replaces.
+ */
+public final class TaskWorker implements Runnable, Serializable {
+  private static final long serialVersionUID = 1L;
+  /** Marks the end of the inbox: the channel closed. */
+  private static final Received CHANNEL_CLOSED = new Received(Frame.getDefaultInstance(), 0);
+
+  /** A frame from the parent and when it arrived, so the worker can say how long it held a chunk. */
+  private record Received(Frame frame, long arrivedNanos) {}
+
+  private final Endpoint taskChannel;
+  /** A serialized {@code Payload} holding the initializer, or empty for none. */
+  private final byte[] initializer;
+
+  /**
+   * @param taskChannel the endpoint the pool opened for this worker's task channel
+   * @param initializer the Java-serialized {@code Runnable} to run once before the first task, or null
+   */
+  public TaskWorker(Endpoint taskChannel, Payload initializer) {
+    this.taskChannel = taskChannel;
+    this.initializer = initializer == null ? new byte[0] : initializer.toByteArray();
+  }
+
+  @Override
+  public void run() {
+    FrameChannel<Frame> channel = connect();
+    try {
+      runInitializer();
+      serve(channel);
+    } finally {
+      channel.close();
+    }
+  }
+
+  private FrameChannel<Frame> connect() {
+    try {
+      return taskChannel.connect();
+    } catch (IOException e) {
+      throw new UncheckedIOException("pool worker cannot open its task channel " + taskChannel, e);
+    }
+  }
+
+  private void runInitializer() {
+    if (initializer.length == 0) {
+      return;
+    }
+    Runnable body;
+    try {
+      body = (Runnable) Payloads.decode(Payload.parseFrom(initializer), ClassLoader.getSystemClassLoader());
+    } catch (IOException | ClassNotFoundException e) {
+      throw new IllegalStateException("cannot decode the pool's initializer in the worker: " + e, e);
+    }
+    body.run();
+  }
+
+  private void serve(FrameChannel<Frame> channel) {
+    BlockingDeque<Received> inbox = new LinkedBlockingDeque<>();
+    Map<Long, CachedFunction> functions = new ConcurrentHashMap<>();
+    channel.startReader("multiprocessing4j-task-reader",
+        frame -> receive(frame, inbox, functions, channel),
+        cause -> inbox.add(CHANNEL_CLOSED));
+    send(channel, TaskFrames.workerReady());
+    while (true) {
+      Received next;
+      try {
+        next = inbox.take();
+      } catch (InterruptedException terminated) {
+        // The agent is terminating this process; it exits with -15 as soon as the target returns.
+        return;
+      }
+      if (!next.frame().hasRunTasks()) {
+        return;
+      }
+      send(channel, runChunk(next.frame().getRunTasks(), next.arrivedNanos(), functions));
+    }
+  }
+
+  /** On the reader thread, in arrival order, so the function cache mirrors what the parent sent. */
+  private static void receive(Frame frame, BlockingDeque<Received> inbox, Map<Long, CachedFunction> functions,
+      FrameChannel<Frame> channel) {
+    switch (frame.getBodyCase()) {
+      case RUN_TASKS -> {
+        RunTasks run = frame.getRunTasks();
+        run.getReleaseFunctionIdsList().forEach(functions::remove);
+        if (run.hasFunction()) {
+          functions.put(run.getFunctionId(), new CachedFunction(run.getFunction()));
+        }
+        inbox.add(new Received(frame, System.nanoTime()));
+      }
+      case REVOKE_TASKS -> {
+        long chunkId = frame.getRevokeTasks().getChunkId();
+        if (inbox.removeIf(queued -> queued.frame().hasRunTasks() && queued.frame().getRunTasks().getChunkId() == chunkId)) {
+          send(channel, TaskFrames.tasksRevoked(chunkId));
+        }
+      }
+      case RETIRE_WORKER -> inbox.add(new Received(frame, System.nanoTime()));
+      default -> {
+        // Lifecycle frames never travel on the task channel; anything else is from a newer parent.
+      }
+    }
+  }
+
+  private static Frame runChunk(RunTasks run, long arrivedNanos, Map<Long, CachedFunction> functions) {
+    TaskFunction function;
+    Object[] items;
+    try {
+      CachedFunction cached = functions.get(run.getFunctionId());
+      if (cached == null) {
+        throw new IllegalStateException("the parent sent no function " + run.getFunctionId());
+      }
+      function = cached.decoded();
+      items = TaskFrames.decodeArray(run.getItems(), ClassLoader.getSystemClassLoader());
+    } catch (Exception | LinkageError e) {
+      Throwable failure = new IllegalStateException("cannot decode the task in the worker: " + e, e);
+      return TaskFrames.allFailed(run.getChunkId(), countItems(run), failure);
+    }
+    Object[] values = new Object[items.length];
+    Throwable[] failures = new Throwable[items.length];
+    long started = System.nanoTime();
+    for (int i = 0; i < items.length; i++) {
+      try {
+        values[i] = function.apply(items[i]);
+      } catch (OutOfMemoryError fatal) {
+        throw fatal;
+      } catch (Throwable failed) {
+        failures[i] = failed;
+      }
+      // An interrupt a task left behind must not end the loop; a terminate ends the process anyway.
+      Thread.interrupted();
+    }
+    long finished = System.nanoTime();
+    Frame results = TaskFrames.taskResults(run.getChunkId(), values, failures, finished - started, finished - arrivedNanos);
+    if (results.getSerializedSize() > FrameChannel.DEFAULT_MAX_FRAME_BYTES) {
+      return TaskFrames.allFailed(run.getChunkId(), items.length, new IllegalStateException("the results of this chunk "
+          + "take " + results.getSerializedSize() + " bytes, more than one frame may carry ("
+          + FrameChannel.DEFAULT_MAX_FRAME_BYTES + "); use a smaller chunksize or smaller results"));
+    }
+    return results;
+  }
+
+  /**
+   * How many results to report when the function or the items cannot be decoded; when not even the
+   * count is known, one failure is reported and the parent applies it to every item of the chunk.
+   */
+  private static int countItems(RunTasks run) {
+    try {
+      return Math.max(1, TaskFrames.decodeArray(run.getItems(), ClassLoader.getSystemClassLoader()).length);
+    } catch (Exception | LinkageError e) {
+      return 1;
+    }
+  }
+
+  private static void send(FrameChannel<Frame> channel, Frame frame) {
+    try {
+      channel.send(frame);
+    } catch (IOException e) {
+      // The parent closed the channel (pool terminated, or the parent died): the reader ends the loop.
+      channel.close();
+    }
+  }
+
+  /** A function as received, decoded on first use by the main thread. */
+  private static final class CachedFunction {
+    private final Payload payload;
+    private TaskFunction decoded;
+
+    CachedFunction(Payload payload) {
+      this.payload = payload;
+    }
+
+    TaskFunction decoded() throws IOException, ClassNotFoundException {
+      if (decoded == null) {
+        decoded = (TaskFunction) Payloads.decode(payload, ClassLoader.getSystemClassLoader());
+      }
+      return decoded;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package io.multiprocessing4j.wire;
+
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.proto.RetireWorker;
+import io.multiprocessing4j.proto.RevokeTasks;
+import io.multiprocessing4j.proto.RunTasks;
+import io.multiprocessing4j.proto.TaskFailure;
+import io.multiprocessing4j.proto.TaskResults;
+import io.multiprocessing4j.proto.TasksRevoked;
+import io.multiprocessing4j.proto.WorkerReady;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.util.Arrays;
+import java.util.Collection;
+
+/**
+ * Builds and reads the frames of a pool's task channel (tasks.proto), for both ends: the pool in the
+ * parent and the worker loop in the child. Arguments and results travel as one {@code Object[]} per
+ * chunk, encoded compactly when every element is a simple value ({@link CompactArrays}) and with Java
+ * serialization otherwise (class descriptors then are written once per chunk, not once per item).
+ */
+public final class TaskFrames {
+  private static final Frame WORKER_READY = Frame.newBuilder().setWorkerReady(WorkerReady.getDefaultInstance()).build();
+  private static final Frame RETIRE_WORKER = Frame.newBuilder().setRetireWorker(RetireWorker.getDefaultInstance()).build();
+
+  private TaskFrames() {}
+
+  /** Worker to parent: the initializer has returned; send chunks. */
+  public static Frame workerReady() {
+    return WORKER_READY;
+  }
+
+  /** Parent to worker: return from the worker loop (the worker then exits with status 0). */
+  public static Frame retireWorker() {
+    return RETIRE_WORKER;
+  }
+
+  /**
+   * Parent to worker: run {@code items} (an encoded {@code Object[]}) through function
+   * {@code functionId}.
+   *
+   * @param function the encoded function, or null when this worker already holds {@code functionId}
+   * @param releasedFunctionIds functions the worker may forget
+   */
+  public static Frame runTasks(long chunkId, long functionId, Payload function, Payload items,
+      Collection<Long> releasedFunctionIds) {
+    RunTasks.Builder run = RunTasks.newBuilder()
+        .setChunkId(chunkId)
+        .setFunctionId(functionId)
+        .setItems(items)
+        .addAllReleaseFunctionIds(releasedFunctionIds);
+    if (function != null) {
+      run.setFunction(function);
+    }
+    return Frame.newBuilder().setRunTasks(run).build();
+  }
+
+  public static Frame revokeTasks(long chunkId) {
+    return Frame.newBuilder().setRevokeTasks(RevokeTasks.newBuilder().setChunkId(chunkId)).build();
+  }
+
+  public static Frame tasksRevoked(long chunkId) {
+    return Frame.newBuilder().setTasksRevoked(TasksRevoked.newBuilder().setChunkId(chunkId)).build();
+  }
+
+  /**
+   * Worker to parent: the outcome of every item of a chunk. {@code failures[i]} non-null means item
+   * {@code i} threw. A value that cannot be serialized becomes that item's failure (a
+   * {@link NotSerializableException} naming its class), so one bad result never costs the others.
+   *
+   * @param runNanos how long running the items took
+   * @param heldNanos how long the worker held the chunk, from its arrival to now
+   */
+  public static Frame taskResults(long chunkId, Object[] values, Throwable[] failures, long runNanos, long heldNanos) {
+    Payload encoded;
+    try {
+      encoded = encodeArray(values);
+    } catch (IOException | RuntimeException e) {
+      encoded = encodeSendable(values, failures);
+    }
+    TaskResults.Builder results = TaskResults.newBuilder()
+        .setChunkId(chunkId)
+        .setValues(encoded)
+        .setRunNanos(runNanos)
+        .setHeldNanos(heldNanos);
+    for (int i = 0; i < failures.length; i++) {
+      if (failures[i] != null) {
+        results.addFailures(TaskFailure.newBuilder().setIndex(i).setFailure(Payloads.failure(failures[i])));
+      }
+    }
+    return Frame.newBuilder().setTaskResults(results).build();
+  }
+
+  /** Every item of a chunk failed the same way (e.g. its function could not be decoded). */
+  public static Frame allFailed(long chunkId, int count, Throwable failure) {
+    Throwable[] failures = new Throwable[count];
+    Arrays.fill(failures, failure);
+    return taskResults(chunkId, new Object[count], failures, 0, 0);
+  }
+
+  /**
+   * Encodes a chunk's arguments or results: compactly when they are all simple values
+   * ({@link CompactArrays}), with Java serialization otherwise.
+   *
+   * @throws java.io.NotSerializableException if a value cannot be serialized
+   */
+  public static Payload encodeArray(Object[] values) throws IOException {
+    Payload compact = CompactArrays.encode(values);
+    return compact != null ? compact : Payloads.javaSerialized(values);
+  }
+
+  /** Decodes a chunk's arguments or results. */
+  public static Object[] decodeArray(Payload payload, ClassLoader loader) throws IOException, ClassNotFoundException {
+    if (payload.getSerializerId() == CompactArrays.SERIALIZER_ID) {
+      return CompactArrays.decode(payload);
+    }
+    Object decoded = Payloads.decode(payload, loader);
+    if (!(decoded instanceof Object[] array)) {
+      throw new IOException("expected an Object[] payload, got " + payload.getManifest());
+    }
+    return array;
+  }
+
+  private static Payload encodeSendable(Object[] values, Throwable[] failures) {
+    Object[] sendable = values.clone();
+    for (int i = 0; i < sendable.length; i++) {
+      try {
+        Payloads.javaSerialized(sendable[i]);
+      } catch (IOException | RuntimeException e) {
+        sendable[i] = null;
+        NotSerializableException unsendable = new NotSerializableException("cannot send the result of this task back "
+            + "to the parent: " + (values[i] == null ? "null" : values[i].getClass().getName())
+            + " cannot be serialized (" + e + ")");
+        unsendable.initCause(e);
+        failures[i] = unsendable;
+      }
+    }
+    try {
+      return encodeArray(sendable);
+    } catch (IOException e) {
+      throw new IllegalStateException("every unsendable result was removed, yet the chunk does not serialize", e);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.PicklingException;
+import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.wire.CompactArrays;
+import io.multiprocessing4j.wire.FrameChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The input side of one pool job: reads the caller's items lazily, a chunk at a time, encodes each
+ * chunk, and keeps a small buffer of encoded chunks for the pool actor to take as workers ask for work.
+ *
+ * <p>Whoever feeds (the caller's own thread for a blocking {@code map}, a pool feeder thread for the
+ * asynchronous calls and {@code imap}) blocks while the buffer is full, so the input is never encoded
+ * far ahead of the workers. An optional window bounds the items fed but not yet consumed by an
+ * {@code imap} reader, which bounds the results held in memory for it. The actor's side
+ * ({@link #poll()}, {@link #isEnded()}) never blocks. Closing the feed (the job was cancelled, the pool
+ * terminated) drops the buffer and releases a blocked feeder.
+ */
+final class ChunkFeed {
+  /** No window: every item is consumed by the job as soon as its result arrives. */
+  static final int NO_WINDOW = Integer.MAX_VALUE;
+  /** A chunk and its function must fit in one frame, with room for the frame's own fields. */
+  private static final int MAX_CHUNK_BYTES = FrameChannel.DEFAULT_MAX_FRAME_BYTES - 1024;
+
+  private final PoolJob job;
+  private final Iterator<?> input;
+  private final int chunksize;
+  private final int capacity;
+  private int window;
+  private final Runnable onChunk;
+  private final ArrayDeque<Chunk> buffer = new ArrayDeque<>();
+  private int fed;
+  private long unconsumed;
+  private boolean ended;
+  private boolean closed;
+
+  /**
+   * @param capacity how many encoded chunks may wait in the buffer
+   * @param window how many fed items may be unconsumed at once, or {@link #NO_WINDOW}
+   * @param onChunk told (from the feeding thread) each time a chunk is added
+   */
+  ChunkFeed(PoolJob job, Iterator<?> input, int chunksize, int capacity, int window, Runnable onChunk) {
+    this.job = job;
+    this.input = input;
+    this.chunksize = chunksize;
+    this.capacity = capacity;
+    this.window = window;
+    this.onChunk = onChunk;
+  }
+
+  /**
+   * Reads and encodes the whole input, blocking while the buffer or window is full; {@link #feed(int)}
+   * without a limit.
+   */
+  void feedAll() throws InterruptedException {
+    feed(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Reads and encodes up to {@code chunks} chunks, blocking while the buffer or window is full, and
+   * tells the job when the input ends. If reading or encoding fails, the job is told and the exception
+   * is rethrown, in the feeding thread.
+   *
+   * @throws PicklingException if an item cannot be serialized
+   * @throws InterruptedException if the feeding thread is interrupted while waiting for room
+   */
+  void feed(int chunks) throws InterruptedException {
+    try {
+      for (int i = 0; i < chunks && feedOne(); i++) {
+        // Each round adds one chunk.
+      }
+    } catch (RuntimeException | Error e) {
+      end();
+      job.inputFailed(e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e), fedCount());
+      throw e;
+    }
+  }
+
+  /** {@link #feedAll()} for a feeder thread: failures have reached the job, so they are not rethrown. */
+  void feedInBackground() {
+    try {
+      feedAll();
+    } catch (InterruptedException e) {
+      // The pool is shutting its feeders down; the job has been failed by whoever did that.
+    } catch (RuntimeException | Error e) {
+      // Already handed to the job, which reports it to the caller.
+    }
+  }
+
+  /**
+   * Reads and encodes the next chunk into the buffer, waiting for room first.
+   *
+   * @return false once the input is exhausted or the feed closed
+   */
+  private boolean feedOne() throws InterruptedException {
+    synchronized (this) {
+      while (!closed && (buffer.size() >= capacity || unconsumed + chunksize > window)) {
+        wait();
+      }
+      if (closed) {
+        return false;
+      }
+    }
+    List<Object> items = new ArrayList<>(chunksize);
+    while (items.size() < chunksize && input.hasNext()) {
+      items.add(input.next());
+    }
+    if (items.isEmpty()) {
+      int total = end();
+      job.inputEnded(total);
+      return false;
+    }
+    Object[] array = items.toArray();
+    int start = fedCount();
+    Chunk chunk = new Chunk(job, start, array, encode(array, start));
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      buffer.add(chunk);
+      fed += array.length;
+      unconsumed += array.length;
+    }
+    onChunk.run();
+    if (!input.hasNext()) {
+      // Said at once, so a short input (an apply) is complete without another round.
+      int total = end();
+      job.inputEnded(total);
+      return false;
+    }
+    return true;
+  }
+
+  private Payload encode(Object[] items, int start) {
+    Payload encoded = CompactArrays.encode(items);
+    if (encoded == null) {
+      try {
+        encoded = TargetEncoder.encode(items, "the items of " + job.call);
+      } catch (PicklingException whole) {
+        for (int i = 0; i < items.length; i++) {
+          TargetEncoder.encode(items[i], "item " + (start + i) + " of " + job.call);
+        }
+        throw whole;
+      }
+    }
+    long size = (long) encoded.getSerializedSize() + job.function.getSerializedSize();
+    if (size > MAX_CHUNK_BYTES) {
+      throw new PicklingException("items " + start + " to " + (start + items.length - 1) + " of " + job.call + " take "
+          + size + " bytes, more than one frame to a worker may carry (" + MAX_CHUNK_BYTES
+          + "); use a smaller chunksize", null);
+    }
+    return encoded;
+  }
+
+  /** The next encoded chunk, or null if none is ready. Never blocks. */
+  synchronized Chunk poll() {
+    Chunk chunk = buffer.poll();
+    if (chunk != null) {
+      notifyAll();
+    }
+    return chunk;
+  }
+
+  /** True once no chunk will be added any more: read {@link #poll()} after this to drain the rest. */
+  synchronized boolean isEnded() {
+    return ended || closed;
+  }
+
+  /** The reader has consumed {@code items} results, which makes room in the window. */
+  synchronized void consumed(int items) {
+    unconsumed -= items;
+    notifyAll();
+  }
+
+  /**
+   * Lifts the window: the rest of the input is read as fast as the workers take it, whether or not
+   * the reader keeps up (the pool is closing and must finish the submitted work).
+   */
+  synchronized void liftWindow() {
+    window = NO_WINDOW;
+    notifyAll();
+  }
+
+  /** Stops feeding: drops the buffered chunks and releases a blocked feeder. Idempotent. */
+  synchronized void close() {
+    closed = true;
+    buffer.clear();
+    notifyAll();
+  }
+
+  private synchronized int end() {
+    ended = true;
+    return fed;
+  }
+
+  private synchronized int fedCount() {
+    return fed;
+  }
+}

@@ -1,0 +1,247 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.ResultIterator;
+import io.multiprocessing4j.agent.TaskFunction;
+import io.multiprocessing4j.proto.Payload;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Turns the calls on a pool into jobs for its actor: encodes the function in the caller's thread,
+ * wires each job to its feed, submits it, and starts feeding it (in the caller's thread or on a
+ * feeder thread). Owns the pool's two small thread pools: feeder threads, which read the input of
+ * the asynchronous calls, and the one completion thread, which completes futures so that callers'
+ * dependent stages never run on the actor (Python's result-handler thread plays the same role).
+ */
+public final class PoolCalls {
+  private final ActorRef<PoolActor.Command> actor;
+  private final PoolStatus status;
+  private final int processes;
+  private final ExecutorService feeders;
+  private final ExecutorService completions;
+  private final Map<Object, Payload> reusableEncodings = new ConcurrentHashMap<>();
+
+  public PoolCalls(ActorRef<PoolActor.Command> actor, PoolStatus status, int processes) {
+    this.actor = actor;
+    this.status = status;
+    this.processes = processes;
+    this.feeders = Executors.newCachedThreadPool(ChannelServer.daemonThreads("multiprocessing4j-pool-feeder"));
+    this.completions = Executors.newSingleThreadExecutor(ChannelServer.daemonThreads("multiprocessing4j-pool-results"));
+    status.terminated().whenComplete((done, error) -> {
+      feeders.shutdownNow();
+      completions.shutdown();
+    });
+  }
+
+  /**
+   * Serializes a task function in the caller's thread; throws {@code PicklingException} if it cannot
+   * travel. The encoding of a non-capturing lambda or method reference is made once and reused, which
+   * also lets the pool actor recognise it as the same function (workers then cache it once).
+   */
+  Payload encode(TaskFunction function, String call) {
+    Object key = TaskAdapters.reusableEncodingKey(function);
+    if (key == null) {
+      return TargetEncoder.encode(function, "the function of " + call);
+    }
+    return reusableEncodings.computeIfAbsent(key, same -> TargetEncoder.encode(function, "the function of " + call));
+  }
+
+  /**
+   * A blocking {@code map}: submits the job, feeds it in this thread, waits for its results.
+   *
+   * @see io.multiprocessing4j.Pool#map
+   */
+  public <R> List<R> map(String call, TaskFunction function, List<?> items, int chunksize) throws InterruptedException {
+    Payload encoded = encode(function, call);
+    if (items.isEmpty()) {
+      return List.of();
+    }
+    MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false);
+    feed(job, Integer.MAX_VALUE);
+    return await(job);
+  }
+
+  /** An asynchronous {@code map}: the first chunk is fed in this thread, the rest on a feeder thread. */
+  public <R> CompletableFuture<List<R>> mapAsync(String call, TaskFunction function, List<?> items, int chunksize) {
+    Payload encoded = encode(function, call);
+    if (items.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false);
+    feedFirstChunk(job);
+    feedInBackground(job);
+    return cast(job.future());
+  }
+
+  /** One task: a job of one item, encoded and fed in this thread; its future completes with the one result. */
+  public MapJob apply(String call, TaskFunction function, Object argument) {
+    Payload encoded = encode(function, call);
+    MapJob job = submitMap(call, encoded, Collections.singletonList(argument), 1, true);
+    feedFirstChunk(job);
+    return job;
+  }
+
+  /** {@code imap} and {@code imapUnordered}: the input is read on a feeder thread. */
+  public <R> ResultIterator<R> imap(String call, TaskFunction function, Iterator<?> items, int chunksize,
+      boolean ordered) {
+    if (chunksize < 1) {
+      throw new IllegalArgumentException("chunksize must be 1 or more, not " + chunksize);
+    }
+    return cast(submitIterator(call, encode(function, call), items, chunksize, ordered));
+  }
+
+  /**
+   * Waits for a blocking call's job and rethrows its failure in this thread, with this thread's stack
+   * (the exception was made on a pool thread; its cause chain keeps the child's trace). If this thread
+   * is interrupted, the job is cancelled.
+   */
+  public static <R> R await(MapJob job) throws InterruptedException {
+    try {
+      return cast(job.future().get());
+    } catch (InterruptedException e) {
+      job.future().cancel(false);
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable failure = e.getCause();
+      if (failure instanceof RuntimeException runtime) {
+        runtime.fillInStackTrace();
+        throw runtime;
+      }
+      if (failure instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(failure);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <V> V cast(Object value) {
+    return (V) value;
+  }
+
+  /** The first chunk is encoded in the caller's thread, so most serialization errors are thrown there. */
+  private static void feedFirstChunk(MapJob job) {
+    try {
+      feed(job, 1);
+    } catch (InterruptedException e) {
+      // Cannot happen with an empty buffer; keep the status for the caller all the same.
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Submits a job over a list whose result is wanted whole; the caller then feeds it
+   * ({@link #feed}) or hands it to a feeder ({@link #feedInBackground}).
+   *
+   * @param single complete with the one result instead of a list
+   */
+  MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single) {
+    MapJob job = new MapJob(call, function, items.size(), single, completions);
+    ChunkFeed feed = new ChunkFeed(job, items.iterator(), chunksize, bufferedChunks(), ChunkFeed.NO_WINDOW,
+        this::chunkReady);
+    submit(job, feed);
+    return job;
+  }
+
+  /** Submits an {@code imap} job and starts reading its input on a feeder thread. */
+  IteratorJob submitIterator(String call, Payload function, Iterator<?> items, int chunksize, boolean ordered) {
+    IteratorJob job = new IteratorJob(call, function, ordered, completions);
+    // The reader may fall this many chunks behind before the input stops being read: enough for
+    // every worker's deepest queue and the feed's buffer.
+    long window = (long) chunksize * (PoolWorker.MAX_DEPTH + 4) * processes;
+    ChunkFeed feed = new ChunkFeed(job, items, chunksize, bufferedChunks(), (int) Math.min(Integer.MAX_VALUE - 1, window),
+        this::chunkReady);
+    submit(job, feed);
+    feedInBackground(job);
+    return job;
+  }
+
+  /**
+   * Feeds up to {@code chunks} chunks of a job in the calling thread.
+   *
+   * @throws io.multiprocessing4j.PicklingException if an item cannot be serialized (the job fails with it)
+   * @throws InterruptedException if interrupted while waiting for room (the job is cancelled)
+   */
+  static void feed(PoolJob job, int chunks) throws InterruptedException {
+    try {
+      job.feed().feed(chunks);
+    } catch (InterruptedException e) {
+      job.fail(new CancellationException("the caller was interrupted while submitting " + job.call));
+      throw e;
+    }
+  }
+
+  /** Reads the rest of a job's input on a feeder thread. */
+  void feedInBackground(PoolJob job) {
+    try {
+      feeders.execute(job.feed()::feedInBackground);
+    } catch (RejectedExecutionException poolStopped) {
+      job.fail(new CancellationException("the pool has stopped"));
+    }
+  }
+
+  /**
+   * {@code requested}, or when it is 0 (not given) Python's rule:
+   * {@code chunksize, extra = divmod(len, 4 * processes); if extra: chunksize += 1}.
+   *
+   * @throws IllegalArgumentException if {@code requested} is negative
+   */
+  public int chunksize(int requested, int length) {
+    if (requested != 0) {
+      if (requested < 1) {
+        throw new IllegalArgumentException("chunksize must be 1 or more, not " + requested);
+      }
+      return requested;
+    }
+    int divisor = 4 * processes;
+    return length / divisor + (length % divisor == 0 ? 0 : 1);
+  }
+
+  /** The items of a {@code map}: a list as it is, anything else copied (by reference) to learn its length. */
+  public static List<?> listOf(Iterable<?> items) {
+    if (items instanceof List<?> list) {
+      return list;
+    }
+    if (items instanceof Collection<?> collection) {
+      return new ArrayList<>(collection);
+    }
+    List<Object> copy = new ArrayList<>();
+    items.forEach(copy::add);
+    return copy;
+  }
+
+  /** The arguments of a {@code starmap}, as the pairs that travel. */
+  public static List<Object[]> pairsOf(Iterable<? extends Map.Entry<?, ?>> arguments) {
+    List<Object[]> pairs = new ArrayList<>();
+    arguments.forEach(pair -> pairs.add(TaskAdapters.pair(pair)));
+    return pairs;
+  }
+
+  private void submit(PoolJob job, ChunkFeed feed) {
+    job.attach(feed, settled -> actor.tell(new PoolActor.JobSettled(settled)));
+    if (!status.submitIfRunning(() -> actor.tell(new PoolActor.Submit(job)))) {
+      job.fail(new IllegalStateException("the pool has stopped"));
+    }
+  }
+
+  private void chunkReady() {
+    actor.tell(PoolActor.ChunkReady.INSTANCE);
+  }
+
+  /** Encoded chunks a job may keep ready: enough for every worker to take one and prefetch one. */
+  private int bufferedChunks() {
+    return Math.max(2, 2 * processes);
+  }
+}

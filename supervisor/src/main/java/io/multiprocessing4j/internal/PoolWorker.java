@@ -1,0 +1,181 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.wire.Endpoint;
+import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.TaskFrames;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * One worker process as its pool actor sees it: its identity, its task channel, the chunks it holds
+ * (in the order it runs them) and the functions it has cached. Confined to the pool actor.
+ *
+ * <p>Life of a worker: starting (launched, no task channel yet) → connected → ready (its initializer
+ * returned) → possibly retiring (it takes no new chunks; it is told to exit once it holds none) → gone.
+ * An exit is expected only once the pool asked for it ({@link #exitRequested}); any other exit is a
+ * death, which the pool repairs.
+ */
+final class PoolWorker {
+  /** Chunks a worker may hold at least: the one it runs and one prefetched. */
+  static final int MIN_DEPTH = 2;
+  /** Chunks a worker may hold at most, however tiny they are. */
+  static final int MAX_DEPTH = 16;
+  /**
+   * Functions a worker keeps cached. More than {@link #MAX_DEPTH}, so the function of a chunk the
+   * worker still holds is never among the least recently sent, which are the ones released.
+   */
+  private static final int CACHED_FUNCTIONS = 32;
+  /** Weight of the newest sample in the running averages of run time and round trip. */
+  private static final double SMOOTHING = 0.2;
+  /** Run times below this count as this, so a run of instant tasks does not ask for an endless queue. */
+  private static final double MIN_RUN_NANOS = 1_000;
+
+  /** A chunk sent to this worker and not yet answered. */
+  static final class Dispatched {
+    final long chunkId;
+    final Chunk chunk;
+    final long sentNanos = System.nanoTime();
+    boolean revoking;
+
+    Dispatched(long chunkId, Chunk chunk) {
+      this.chunkId = chunkId;
+      this.chunk = chunk;
+    }
+  }
+
+  final int number;
+  final String name;
+  final Endpoint endpoint;
+  /** The supervisor's id for this child; -1 until it has started. */
+  long processId = -1;
+  long pid = -1;
+  FrameChannel<Frame> channel;
+  boolean ready;
+  /** Takes no new chunks: it has done its share, or the pool is closing or stopping. */
+  boolean retiring;
+  /** The pool told it to exit (RetireWorker or a terminate): its exit is not a death. */
+  boolean exitRequested;
+  int tasksAssigned;
+  final ArrayDeque<Dispatched> outstanding = new ArrayDeque<>();
+  private final LinkedHashMap<Long, Boolean> cachedFunctions = new LinkedHashMap<>(32, 0.75f, true);
+  private long lastChunkId;
+  private double runNanos = -1;
+  private double roundTripNanos = -1;
+  private int depth = MIN_DEPTH;
+
+  PoolWorker(int number, String name, Endpoint endpoint) {
+    this.number = number;
+    this.name = name;
+    this.endpoint = endpoint;
+  }
+
+  boolean canTake() {
+    return ready && !retiring && outstanding.size() < depth;
+  }
+
+  /**
+   * Learns from an answered chunk how deep this worker's queue must be: one chunk running, and enough
+   * queued behind it to cover the round trip outside the worker (send, wake-ups, answer), which is
+   * the answer's latency minus the time the worker held the chunk. Long chunks need one queued, tiny
+   * ones up to {@link #MAX_DEPTH}.
+   */
+  void timed(Dispatched answered, long runNanos, long heldNanos) {
+    long roundTrip = Math.max(0, System.nanoTime() - answered.sentNanos - heldNanos);
+    this.runNanos = this.runNanos < 0 ? runNanos : this.runNanos + SMOOTHING * (runNanos - this.runNanos);
+    roundTripNanos = roundTripNanos < 0 ? roundTrip : roundTripNanos + SMOOTHING * (roundTrip - roundTripNanos);
+    long queued = (long) Math.ceil(roundTripNanos / Math.max(this.runNanos, MIN_RUN_NANOS));
+    depth = (int) Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, 1 + queued));
+  }
+
+  /**
+   * Sends a chunk, with its function if this worker does not hold it yet, releasing the least
+   * recently used function when the cache is full.
+   *
+   * @throws IOException if the task channel is broken (the worker is dying; its exit will follow)
+   */
+  void send(Chunk chunk, long functionId) throws IOException {
+    Payload function = null;
+    List<Long> released = List.of();
+    if (cachedFunctions.get(functionId) == null) {
+      function = chunk.job.function;
+      cachedFunctions.put(functionId, Boolean.TRUE);
+      if (cachedFunctions.size() > CACHED_FUNCTIONS) {
+        Iterator<Long> eldest = cachedFunctions.keySet().iterator();
+        released = List.of(eldest.next());
+        eldest.remove();
+      }
+    }
+    long chunkId = ++lastChunkId;
+    try {
+      channel.send(TaskFrames.runTasks(chunkId, functionId, function, chunk.payload, released));
+    } catch (IOException e) {
+      if (function != null) {
+        cachedFunctions.remove(functionId);
+      }
+      throw e;
+    }
+    outstanding.add(new Dispatched(chunkId, chunk));
+    tasksAssigned++;
+  }
+
+  /** Removes and returns the answered chunk {@code chunkId}, or null if this worker does not hold it. */
+  Dispatched answered(long chunkId) {
+    for (Iterator<Dispatched> it = outstanding.iterator(); it.hasNext();) {
+      Dispatched dispatched = it.next();
+      if (dispatched.chunkId == chunkId) {
+        it.remove();
+        return dispatched;
+      }
+    }
+    return null;
+  }
+
+  /** Asks for the last prefetched chunk back, if there is one not already asked for. */
+  boolean revokeLast() {
+    Dispatched last = outstanding.peekLast();
+    if (outstanding.size() < 2 || last.revoking) {
+      return false;
+    }
+    last.revoking = true;
+    return sendQuietly(TaskFrames.revokeTasks(last.chunkId));
+  }
+
+  /** Tells a ready worker to exit once it holds no chunk. */
+  boolean sendRetire() {
+    exitRequested = true;
+    return sendQuietly(TaskFrames.retireWorker());
+  }
+
+  /** Every chunk still held, in the order the worker runs them, and forgets them. */
+  List<Dispatched> takeOutstanding() {
+    List<Dispatched> held = new ArrayList<>(outstanding);
+    outstanding.clear();
+    return held;
+  }
+
+  void closeChannel() {
+    if (channel != null) {
+      channel.close();
+    }
+  }
+
+  private boolean sendQuietly(Frame frame) {
+    try {
+      channel.send(frame);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + (pid < 0 ? "" : " (pid " + pid + ")");
+  }
+}

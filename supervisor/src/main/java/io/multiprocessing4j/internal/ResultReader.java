@@ -1,0 +1,96 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.RemoteFailure;
+import io.multiprocessing4j.proto.TaskFailure;
+import io.multiprocessing4j.proto.TaskResults;
+import io.multiprocessing4j.wire.Payloads;
+import io.multiprocessing4j.wire.TaskFrames;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Reads a worker's task channel for its pool actor. Runs on the channel's reader thread (one per
+ * worker), so the costly part, deserializing results and exceptions, happens in parallel and off the
+ * actor; the actor receives ready-made {@link PoolActor.ResultsIn} messages and only does bookkeeping.
+ */
+final class ResultReader {
+  /** An item whose function threw: the child's report, and its exception rebuilt here if possible. */
+  record RemoteError(int index, RemoteFailure failure, Throwable thrown) {}
+
+  private final ActorRef<PoolActor.Command> pool;
+  private final ClassLoader loader;
+
+  ResultReader(ActorRef<PoolActor.Command> pool, ClassLoader loader) {
+    this.pool = pool;
+    this.loader = loader;
+  }
+
+  /** On the reader thread of worker {@code number}'s channel. */
+  void onFrame(int number, Frame frame) {
+    switch (frame.getBodyCase()) {
+      case WORKER_READY -> pool.tell(new PoolActor.Ready(number));
+      case TASK_RESULTS -> pool.tell(decode(number, frame.getTaskResults()));
+      case TASKS_REVOKED -> pool.tell(new PoolActor.Revoked(number, frame.getTasksRevoked().getChunkId()));
+      default -> {
+        // Nothing else travels from a worker on its task channel.
+      }
+    }
+  }
+
+  private PoolActor.ResultsIn decode(int number, TaskResults results) {
+    Object[] values = null;
+    Throwable unreadable = null;
+    try {
+      values = TaskFrames.decodeArray(results.getValues(), loader);
+    } catch (Exception | LinkageError e) {
+      unreadable = e;
+    }
+    List<RemoteError> errors = new ArrayList<>(results.getFailuresCount());
+    for (TaskFailure failure : results.getFailuresList()) {
+      errors.add(new RemoteError(failure.getIndex(), failure.getFailure(), rebuild(failure.getFailure())));
+    }
+    return new PoolActor.ResultsIn(number, results.getChunkId(), values, unreadable, List.copyOf(errors),
+        results.getRunNanos(), results.getHeldNanos());
+  }
+
+  /** The child's exception object, if it travelled and its class is known here; null otherwise. */
+  private Throwable rebuild(RemoteFailure failure) {
+    if (!failure.hasException() || failure.getException().getData().isEmpty()) {
+      return null;
+    }
+    try {
+      return Payloads.decode(failure.getException(), loader) instanceof Throwable thrown ? thrown : null;
+    } catch (Exception | LinkageError e) {
+      return null;
+    }
+  }
+
+  /**
+   * The values of a chunk's answer, filling {@code failures} for the items that failed. If the answer
+   * cannot be matched item by item (unreadable, or the worker could not even decode the chunk), every
+   * item fails with the same reason.
+   */
+  static Object[] outcomes(PoolActor.ResultsIn results, Chunk chunk, PoolWorker worker, RuntimeException[] failures) {
+    int size = chunk.size();
+    if (results.values() == null || results.values().length != size) {
+      RemoteError first = results.errors().isEmpty() ? null : results.errors().get(0);
+      Throwable why = results.unreadable() != null ? results.unreadable()
+          : new IllegalStateException("the worker answered " + (results.values() == null ? "nothing" : results.values().length)
+              + " results for " + size + " items");
+      for (int i = 0; i < size; i++) {
+        failures[i] = first != null && results.unreadable() == null
+            ? PoolFailures.taskFailed(chunk, i, worker, first.failure(), first.thrown())
+            : PoolFailures.unreadable(chunk, i, worker, why);
+      }
+      return new Object[size];
+    }
+    for (RemoteError error : results.errors()) {
+      if (error.index() >= 0 && error.index() < size) {
+        failures[error.index()] = PoolFailures.taskFailed(chunk, error.index(), worker, error.failure(), error.thrown());
+      }
+    }
+    return results.values();
+  }
+}

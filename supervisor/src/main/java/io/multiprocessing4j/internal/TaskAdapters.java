@@ -1,0 +1,96 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.SerializableBiFunction;
+import io.multiprocessing4j.SerializableCallable;
+import io.multiprocessing4j.SerializableFunction;
+import io.multiprocessing4j.SerializableRunnable;
+import io.multiprocessing4j.agent.TaskFunction;
+import io.multiprocessing4j.agent.TaskWorker;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adapts the user's task shapes to the one a worker calls ({@link TaskFunction}): a function of one
+ * argument ({@code map}, {@code apply(f, x)}), of two ({@code starmap}, whose items travel as
+ * two-element arrays) or of none ({@code apply(callable)}); and the worker loop to the shape of a
+ * process target. They are records so they serialize as plain data around what they wrap.
+ */
+public final class TaskAdapters {
+  private TaskAdapters() {}
+
+  @SuppressWarnings("unchecked")
+  public static TaskFunction unary(SerializableFunction<?, ?> function) {
+    return new Unary((SerializableFunction<Object, ?>) function);
+  }
+
+  @SuppressWarnings("unchecked")
+  public static TaskFunction binary(SerializableBiFunction<?, ?, ?> function) {
+    return new Binary((SerializableBiFunction<Object, Object, ?>) function);
+  }
+
+  public static TaskFunction nullary(SerializableCallable<?> task) {
+    return new Nullary(task);
+  }
+
+  /**
+   * A key under which an adapter's encoding may be reused, or null if it may not: the encoding of a
+   * non-capturing lambda or method reference (a hidden class without fields) depends on its class alone.
+   */
+  static Object reusableEncodingKey(TaskFunction adapter) {
+    Object wrapped = adapter instanceof Unary unary ? unary.function()
+        : adapter instanceof Binary binary ? binary.function()
+        : adapter instanceof Nullary nullary ? nullary.task() : null;
+    if (wrapped == null || !wrapped.getClass().isHidden()) {
+      return null;
+    }
+    for (Class<?> type = wrapped.getClass(); type != null; type = type.getSuperclass()) {
+      for (Field field : type.getDeclaredFields()) {
+        if (!Modifier.isStatic(field.getModifiers())) {
+          return null;
+        }
+      }
+    }
+    return List.of(adapter.getClass(), wrapped.getClass());
+  }
+
+  /** The target of every pool worker process: the worker loop, typed as a process target. */
+  public static SerializableRunnable workerTarget(TaskWorker loop) {
+    return new WorkerTarget(loop);
+  }
+
+  /** How a {@code starmap} pair travels: a two-element array ({@code Map.entry} is not serializable). */
+  public static Object[] pair(Map.Entry<?, ?> arguments) {
+    return new Object[] {arguments.getKey(), arguments.getValue()};
+  }
+
+  private record WorkerTarget(TaskWorker loop) implements SerializableRunnable {
+    @Override
+    public void run() {
+      loop.run();
+    }
+  }
+
+  private record Unary(SerializableFunction<Object, ?> function) implements TaskFunction {
+    @Override
+    public Object apply(Object argument) {
+      return function.apply(argument);
+    }
+  }
+
+  private record Binary(SerializableBiFunction<Object, Object, ?> function) implements TaskFunction {
+    @Override
+    public Object apply(Object argument) {
+      Object[] pair = (Object[]) argument;
+      return function.apply(pair[0], pair[1]);
+    }
+  }
+
+  private record Nullary(SerializableCallable<?> task) implements TaskFunction {
+    @Override
+    public Object apply(Object ignored) throws Exception {
+      return task.call();
+    }
+  }
+}

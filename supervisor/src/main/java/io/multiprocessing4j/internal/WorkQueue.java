@@ -1,0 +1,156 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.proto.Payload;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * A pool's pending work, confined to its actor: the active jobs (each with the id under which workers
+ * cache its function, shared by jobs whose functions serialize identically), the jobs that may still
+ * produce chunks, in submission order, and the chunks to run again, which go before anything new.
+ */
+final class WorkQueue {
+  /** A function shared by the active jobs that use it. */
+  private static final class FunctionRef {
+    final long id;
+    int jobs;
+
+    FunctionRef(long id) {
+      this.id = id;
+    }
+  }
+
+  private final Map<PoolJob, FunctionRef> active = new LinkedHashMap<>();
+  private final Map<Payload, FunctionRef> functions = new HashMap<>();
+  private final ArrayDeque<PoolJob> feeding = new ArrayDeque<>();
+  private final ArrayDeque<Chunk> again = new ArrayDeque<>();
+  private long lastFunctionId;
+
+  void add(PoolJob job) {
+    FunctionRef function = functions.computeIfAbsent(job.function, payload -> new FunctionRef(++lastFunctionId));
+    function.jobs++;
+    active.put(job, function);
+    feeding.add(job);
+  }
+
+  /**
+   * Forgets a settled job. Its chunks still queued are dropped as {@link #next()} comes across them
+   * (a search here would cost as much as the queue is long, per job).
+   */
+  void remove(PoolJob job) {
+    FunctionRef function = active.remove(job);
+    if (function != null && --function.jobs == 0) {
+      functions.remove(job.function, function);
+    }
+  }
+
+  /** True while some submitted job has not settled. */
+  boolean hasActiveJobs() {
+    return !active.isEmpty();
+  }
+
+  /** A job whose results are still wanted. */
+  boolean isLive(PoolJob job) {
+    return active.containsKey(job) && !job.isSettled();
+  }
+
+  /** The id workers cache the job's function under. */
+  long functionId(PoolJob job) {
+    return active.get(job).id;
+  }
+
+  /** The next chunk to send: a chunk to run again first, then the oldest job's next chunk; null if none is ready. */
+  Chunk next() {
+    while (!again.isEmpty()) {
+      Chunk chunk = again.pollFirst();
+      if (isLive(chunk.job)) {
+        return chunk;
+      }
+    }
+    for (Iterator<PoolJob> it = feeding.iterator(); it.hasNext();) {
+      PoolJob job = it.next();
+      if (!isLive(job)) {
+        it.remove();
+        continue;
+      }
+      // Read before polling: once the feed has ended, a poll sees every chunk it ever added.
+      boolean ended = job.feed().isEnded();
+      Chunk chunk = job.feed().poll();
+      if (chunk != null) {
+        return chunk;
+      }
+      if (ended) {
+        it.remove();
+      }
+    }
+    return null;
+  }
+
+  /** A chunk that was sent but not run (handed back, or its worker's channel broke): it goes first. */
+  void runFirst(Chunk chunk) {
+    if (isLive(chunk.job)) {
+      again.addFirst(chunk);
+    }
+  }
+
+  /**
+   * Takes back the chunks of a worker that is gone, in the order it held them, ahead of everything
+   * else. If it died, the first one (the one it was running) is charged an attempt: it is split into
+   * single items if it has several, or, once it has used up its retries, fails with
+   * {@link io.multiprocessing4j.WorkerDiedException}.
+   *
+   * @param died the worker, if it died; null if it exited because it was asked to
+   */
+  void takeBack(List<PoolWorker.Dispatched> held, PoolWorker died, int exitCode, Optional<String> trace,
+      int taskRetries) {
+    List<Chunk> queued = new ArrayList<>();
+    for (int i = 0; i < held.size(); i++) {
+      Chunk chunk = held.get(i).chunk;
+      if (!isLive(chunk.job)) {
+        continue;
+      }
+      if (i == 0 && died != null) {
+        chunk.attempts++;
+        if (chunk.attempts > taskRetries) {
+          RuntimeException[] failures = new RuntimeException[chunk.size()];
+          for (int item = 0; item < failures.length; item++) {
+            failures[item] = PoolFailures.workerDied(chunk, item, died, exitCode, trace, taskRetries);
+          }
+          chunk.job.settle(chunk, new Object[chunk.size()], failures);
+          continue;
+        }
+        if (chunk.size() > 1) {
+          queued.addAll(chunk.split());
+          continue;
+        }
+      }
+      queued.add(chunk);
+    }
+    for (int i = queued.size() - 1; i >= 0; i--) {
+      again.addFirst(queued.get(i));
+    }
+  }
+
+  /** The pool is closing: no job may wait for its reader any more (see {@link ChunkFeed#liftWindow()}). */
+  void liftWindows() {
+    for (PoolJob job : active.keySet()) {
+      job.feed().liftWindow();
+    }
+  }
+
+  /** Fails every active job (each with its own exception object) and drops the queues. */
+  void failAll(Supplier<RuntimeException> reason) {
+    for (PoolJob job : new ArrayList<>(active.keySet())) {
+      job.fail(reason.get());
+    }
+    feeding.clear();
+    again.clear();
+  }
+}

@@ -1,0 +1,179 @@
+package io.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.NotSerializableException;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The pool's lifecycle (RUN, CLOSE, TERMINATE) and the errors a caller gets in its own thread:
+ * work refused by a closed pool, join before close, close finishing the submitted work, terminate
+ * mid-map leaving no worker JVM, and values that cannot be serialized.
+ */
+@ExtendWith(NoChildJvmLeftBehind.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PoolLifecycleTest {
+  private static Multiprocessing mp;
+  private Pool pool;
+
+  @BeforeAll
+  static void openContext() {
+    mp = Multiprocessing.create();
+  }
+
+  @AfterAll
+  static void closeContext() {
+    mp.close();
+  }
+
+  @AfterEach
+  void terminatePool() {
+    if (pool != null) {
+      pool.terminate();
+    }
+  }
+
+  private static List<Integer> range(int n) {
+    return IntStream.range(0, n).boxed().toList();
+  }
+
+  @Test
+  void aClosedOrTerminatedPoolRefusesWorkInTheCallersThread() throws Exception {
+    pool = mp.pool(1);
+    pool.shutdown();
+    IllegalStateException closed = assertThrows(IllegalStateException.class, () -> pool.map(x -> x, range(3)));
+    assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+    assertThrows(IllegalStateException.class, () -> pool.applyAsync(() -> 1));
+    assertThrows(IllegalStateException.class, () -> pool.imap(x -> x, range(3)));
+    pool.join();
+    assertTrue(pool.workers().isEmpty());
+
+    Pool terminated = mp.pool(1);
+    terminated.terminate();
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> terminated.apply(() -> 1));
+    assertTrue(refused.getMessage().contains("terminated"), refused.getMessage());
+  }
+
+  @Test
+  void joinBeforeCloseIsAnError() {
+    pool = mp.pool(1);
+    IllegalStateException early = assertThrows(IllegalStateException.class, pool::join);
+    assertTrue(early.getMessage().contains("still running"), early.getMessage());
+  }
+
+  @Test
+  void closeLetsTheSubmittedWorkFinishThenJoinsTheWorkers() throws Exception {
+    CompletableFuture<List<Integer>> outputs;
+    CompletableFuture<Integer> single;
+    try (Pool closing = mp.pool(2)) {
+      pool = closing;
+      outputs = closing.mapAsync(x -> x + 1, range(50), 1);
+      single = closing.applyAsync(() -> 42);
+    }
+    assertTrue(outputs.isDone() && single.isDone(), "close() returned before the submitted work was done");
+    assertEquals(IntStream.range(1, 51).boxed().toList(), outputs.get());
+    assertEquals(42, single.get());
+    assertTrue(pool.workers().isEmpty(), pool.toString());
+    pool.join();
+    pool.close();
+  }
+
+  @Test
+  void closeFinishesAnImapNobodyReadsYet() throws Exception {
+    pool = mp.pool(2);
+    // More results than the window an imap may run ahead of its reader.
+    ResultIterator<Integer> unread = pool.imap(x -> x * 2, range(500));
+    pool.close();
+    List<Integer> results = new ArrayList<>();
+    unread.forEachRemaining(results::add);
+    assertEquals(IntStream.range(0, 500).map(x -> x * 2).boxed().toList(), results);
+  }
+
+  @Test
+  void terminateMidMapFailsThePendingWorkAndStopsEveryWorker() throws Exception {
+    pool = mp.pool(2);
+    try (PoolCheckIns checkIns = new PoolCheckIns()) {
+      String socket = checkIns.socket();
+      CompletableFuture<List<Integer>> outputs = pool.mapAsync(x -> {
+        PoolCheckIns.checkIn(socket);
+        return x;
+      }, range(10), 1);
+      CompletableFuture<Throwable> blockingCaller = CompletableFuture.supplyAsync(() -> {
+        try {
+          pool.map(x -> x, range(10));
+          return null;
+        } catch (Throwable e) {
+          return e;
+        }
+      });
+      checkIns.next();
+      checkIns.next();
+
+      pool.terminate();
+      assertTrue(pool.workers().isEmpty(), "terminate() returns once the workers have exited: " + pool);
+      CancellationException cancelled = assertThrows(CancellationException.class, () -> outputs.get(10, TimeUnit.SECONDS));
+      assertTrue(cancelled.getMessage().contains("terminated"), cancelled.getMessage());
+      Throwable blocked = blockingCaller.get(10, TimeUnit.SECONDS);
+      assertTrue(blocked instanceof CancellationException || blocked instanceof IllegalStateException,
+          "the blocking map was cancelled or refused: " + blocked);
+    }
+  }
+
+  @Test
+  void closingTheContextTerminatesItsPools() throws Exception {
+    Multiprocessing own = Multiprocessing.create();
+    Pool open = own.pool(1);
+    try (PoolCheckIns checkIns = new PoolCheckIns()) {
+      String socket = checkIns.socket();
+      CompletableFuture<Integer> running = open.applyAsync(() -> {
+        PoolCheckIns.checkIn(socket);
+        return 1;
+      });
+      checkIns.next();
+      own.close();
+      assertThrows(CancellationException.class, () -> running.get(10, TimeUnit.SECONDS));
+      assertThrows(IllegalStateException.class, () -> own.pool(1));
+    }
+  }
+
+  @Test
+  void aFunctionOrItemThatCannotBeSerializedFailsInTheCallersThread() throws Exception {
+    pool = mp.pool(1);
+    Object notSerializable = new Object();
+    PicklingException function = assertThrows(PicklingException.class,
+        () -> pool.map(x -> x + notSerializable.hashCode(), range(3)));
+    assertTrue(function.getMessage().contains("function of Pool.map") && function.getMessage().contains("java.lang.Object"),
+        function.getMessage());
+    assertThrows(PicklingException.class, () -> pool.applyAsync(() -> notSerializable.hashCode()));
+    assertThrows(PicklingException.class, () -> pool.imap(x -> notSerializable, range(3)));
+
+    PicklingException item = assertThrows(PicklingException.class,
+        () -> pool.map(Object::hashCode, List.of("fine", new Socket(), "fine")));
+    assertTrue(item.getMessage().contains("item 1 of Pool.map") && item.getMessage().contains("java.net.Socket"),
+        item.getMessage());
+    assertThrows(PicklingException.class, () -> pool.applyAsync(Object::hashCode, new Object()));
+
+    PicklingException initializer = assertThrows(PicklingException.class,
+        () -> mp.pool(PoolOptions.defaults().withInitializer(() -> notSerializable.hashCode())));
+    assertTrue(initializer.getMessage().contains("initializer"), initializer.getMessage());
+
+    TaskFailedException result = assertThrows(TaskFailedException.class, () -> pool.apply(() -> new Object()));
+    assertInstanceOf(NotSerializableException.class, result.getCause());
+    assertEquals(List.of(1, 2), pool.map(x -> x + 1, range(2)), "the pool still serves");
+  }
+}
