@@ -3,7 +3,6 @@ package io.multiprocessing4j.wire;
 import com.google.protobuf.ByteString;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.proto.RemoteFailure;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputFilter;
@@ -73,14 +72,16 @@ public final class Payloads {
    * offending class as message) when part of it cannot travel.
    */
   public static Payload javaSerialized(Object value) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    // ByteString.Output keeps the buffers it filled and joins them without copying: a large value is
+    // not copied twice more on its way into the payload.
+    ByteString.Output bytes = ByteString.newOutput(256);
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     }
     return Payload.newBuilder()
         .setSerializerId(JAVA)
         .setManifest(value == null ? "" : value.getClass().getName())
-        .setData(ByteString.copyFrom(bytes.toByteArray()))
+        .setData(bytes.toByteString())
         .build();
   }
 
