@@ -7,6 +7,12 @@ public final class Tour {
   public static void main(String[] args) throws Exception {
     section("Process: the tutorial's first example");
     ProcessExample.main(args);
+    section("Pipe: two children trade a tuple and a string");
+    PipeExample.main(args);
+    section("Queue: the same with queues");
+    QueueExample.main(args);
+    section("JoinableQueue: a producer, two consumers, back pressure and join");
+    ProducerConsumerExample.main(args);
   }
 
   static void section(String title) {
