@@ -41,8 +41,9 @@ public final class Connection<T> implements Serializable, AutoCloseable {
   /**
    * Sends a message: a {@code byte[]} travels as raw bytes, any other value with Java serialization
    * ({@code null} included). Does not wait for a receiver: returns once the message is in the pipe's
-   * broker or, from a child, written whole to the socket on its way there, so it is delivered even if
-   * this process exits right after. Equivalent of Python's {@code Connection.send}.
+   * broker or, from a child, on its way there (written to the socket, or, in a fast stream of sends,
+   * queued for a flusher thread that batches them and flushes before the JVM exits), so it is delivered
+   * even if this process exits right after. Equivalent of Python's {@code Connection.send}.
    *
    * @throws PicklingException if the message cannot be serialized (nothing is sent)
    * @throws MessageTooLargeException if it encodes to more than the pipe's maximum (nothing is sent)

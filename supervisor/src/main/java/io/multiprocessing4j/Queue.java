@@ -17,9 +17,11 @@ import java.time.Duration;
  *   <li>{@link #put} fails in the caller's thread when the item cannot be serialized
  *       ({@link PicklingException}) or is too large ({@link MessageTooLargeException}); Python's feeder
  *       thread drops it and prints a traceback.
- *   <li>An item is in the broker (or, from a child, written to the socket on its way there) when
- *       {@code put} returns: a producer that exits right after a put loses nothing, and joining a producer
- *       before draining its queue cannot deadlock (Python's documented deadlock needs a full OS pipe).
+ *   <li>When {@code put} returns, an item is in the broker or, from a child, on its way there: written
+ *       to the socket, or, in a fast stream of puts, queued for the connection's flusher thread, which
+ *       batches the stream into few socket writes and flushes before the JVM exits. So a producer that
+ *       exits right after a put loses nothing, and joining a producer before draining its queue cannot
+ *       deadlock (Python's documented deadlock needs a full OS pipe).
  *   <li>A bounded queue's back pressure holds across processes: a put into a full queue waits, in
  *       whatever process it runs, until a get anywhere makes room.
  * </ul>

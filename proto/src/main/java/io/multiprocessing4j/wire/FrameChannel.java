@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -25,6 +27,13 @@ import java.util.function.Consumer;
  * frame to a consumer in arrival order; reads go through a 64 KiB buffer, so a burst of small frames
  * costs one system call too. Closing is idempotent and wakes a blocked reader.
  *
+ * <p>{@link #post} is for frames nobody waits an answer for (a queue put, a pipe send). A post that
+ * follows the previous one closely (a stream) is queued for a flusher thread, which writes everything
+ * queued in one gathering write, so a producer streams without a system call per frame and its peer is
+ * woken once per burst instead of once per frame; an isolated post is written at once, so a ping-pong
+ * pays no thread hand-off. Queued frames are flushed before any later {@link #send} (order is kept),
+ * by {@link #flush()}, and by a shutdown hook when the JVM exits normally.
+ *
  * @param <I> the message type read from this channel
  */
 public final class FrameChannel<I extends MessageLite> implements AutoCloseable {
@@ -34,12 +43,23 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
   private static final int READ_BUFFER_BYTES = 64 * 1024;
   /** At most this many frames go into one gathering write (the kernel caps iovecs at 1024). */
   private static final int MAX_FRAMES_PER_WRITE = 256;
+  /** A post this soon after the previous one is part of a stream and is left to the flusher. */
+  private static final long STREAM_GAP_NANOS = 20_000;
+  /** Frames larger than this are written at once: batching gains nothing for them. */
+  private static final int MAX_QUEUED_FRAME_BYTES = 64 * 1024;
+  /** While more than this is queued, a post writes (back pressure on a producer faster than the socket). */
+  private static final long MAX_QUEUED_BYTES = 4L * 1024 * 1024;
 
   private final SocketChannel channel;
   private final Parser<I> parser;
   private volatile int maxFrameBytes;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final ConcurrentLinkedQueue<ByteBuffer> outbox = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private long lastPostNanos;
+  private volatile Thread flusher;
+  private volatile boolean flusherParked;
+  private Thread flushAtExit;
   private final ByteBuffer[] gather = new ByteBuffer[MAX_FRAMES_PER_WRITE];
   /** Unread bytes are between position and limit. */
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES).flip();
@@ -61,6 +81,51 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
    *     connection failed
    */
   public void send(MessageLite message) throws IOException {
+    write(encode(message));
+  }
+
+  /**
+   * Sends a frame nobody waits an answer for. Returns once the frame is written or queued for the
+   * flusher (see the class comment); either way it reaches the peer before any frame sent after it, and
+   * before this JVM exits normally.
+   *
+   * @throws IOException as {@link #send}, or if an earlier write failed
+   */
+  public void post(MessageLite message) throws IOException {
+    ByteBuffer frame = encode(message);
+    long now = System.nanoTime();
+    boolean streaming = now - lastPostNanos < STREAM_GAP_NANOS;
+    lastPostNanos = now;
+    if (!streaming || frame.remaining() > MAX_QUEUED_FRAME_BYTES || queuedBytes.get() > MAX_QUEUED_BYTES) {
+      write(frame);
+      return;
+    }
+    IOException failure = writeFailure;
+    if (failure != null) {
+      throw new IOException("connection failed: " + failure.getMessage(), failure);
+    }
+    enqueue(frame);
+    Thread writer = flusher;
+    if (writer == null) {
+      startFlusher();
+    } else if (flusherParked) {
+      LockSupport.unpark(writer);
+    }
+  }
+
+  /** Writes every queued frame now. */
+  public void flush() throws IOException {
+    writeLock.lock();
+    try {
+      while (!outbox.isEmpty() && writeFailure == null) {
+        writeQueuedFrames();
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private ByteBuffer encode(MessageLite message) throws IOException {
     int size = message.getSerializedSize();
     int limit = maxFrameBytes;
     if (size > limit) {
@@ -71,8 +136,17 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
     CodedOutputStream out = CodedOutputStream.newInstance(bytes, 4, size);
     message.writeTo(out);
     out.checkNoSpaceLeft();
-    ByteBuffer frame = ByteBuffer.wrap(bytes);
+    return ByteBuffer.wrap(bytes);
+  }
+
+  private void enqueue(ByteBuffer frame) {
+    queuedBytes.addAndGet(frame.remaining());
     outbox.add(frame);
+  }
+
+  /** Queues a frame and returns once it is written, by this thread or by another writer. */
+  private void write(ByteBuffer frame) throws IOException {
+    enqueue(frame);
     writeLock.lock();
     try {
       // Whoever held the lock before may have written this frame already, along with its own.
@@ -92,8 +166,14 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
   private void writeQueuedFrames() throws IOException {
     int count = 0;
     ByteBuffer next;
+    long bytes = 0;
     while (count < MAX_FRAMES_PER_WRITE && (next = outbox.poll()) != null) {
       gather[count++] = next;
+      bytes += next.remaining();
+    }
+    queuedBytes.addAndGet(-bytes);
+    if (count == 0) {
+      return;
     }
     try {
       ByteBuffer last = gather[count - 1];
@@ -205,13 +285,74 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
     return closed;
   }
 
+  /** The flusher writes whatever posts queue up, parking when there is nothing; a hook flushes at exit. */
+  private synchronized void startFlusher() {
+    if (flusher != null) {
+      return;
+    }
+    Thread writer = new Thread(this::flushUntilClosed, "multiprocessing4j-flusher");
+    writer.setDaemon(true);
+    flushAtExit = new Thread(() -> {
+      try {
+        flush();
+      } catch (IOException e) {
+        // The peer is gone: nothing left to deliver to.
+      }
+    }, "multiprocessing4j-flush-at-exit");
+    try {
+      Runtime.getRuntime().addShutdownHook(flushAtExit);
+    } catch (IllegalStateException shuttingDown) {
+      flushAtExit = null;
+    }
+    flusher = writer;
+    writer.start();
+  }
+
+  private void flushUntilClosed() {
+    while (!closed && writeFailure == null) {
+      if (outbox.isEmpty()) {
+        flusherParked = true;
+        if (outbox.isEmpty() && !closed) {
+          LockSupport.park(this);
+        }
+        flusherParked = false;
+        continue;
+      }
+      try {
+        flush();
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Closes the connection at once, without flushing queued posts (a writer blocked on a peer that reads
+   * no more must not hold a close up); call {@link #flush()} first to deliver them.
+   */
   @Override
   public void close() {
     closed = true;
+    Thread writer = flusher;
+    if (writer != null) {
+      LockSupport.unpark(writer);
+    }
+    removeExitHook();
     try {
       channel.close();
     } catch (IOException ignored) {
       // Closing an already broken socket has nothing left to release.
+    }
+  }
+
+  private synchronized void removeExitHook() {
+    if (flushAtExit != null && Thread.currentThread() != flushAtExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(flushAtExit);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running or ran; nothing to remove.
+      }
+      flushAtExit = null;
     }
   }
 

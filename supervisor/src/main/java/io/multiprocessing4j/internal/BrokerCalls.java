@@ -95,9 +95,11 @@ public abstract class BrokerCalls {
 
   /**
    * Makes a call whose answer nobody waits for: an unbounded put, a pipe send. In the parent it is
-   * applied before this returns; from a child its frame is in the kernel's socket buffer on its way to
-   * the broker, so it is delivered even if this process exits right after. Returns DONE, or a refusal
-   * or CLOSED the broker has reported for an earlier such call.
+   * applied before this returns; from a child its frame is written to the socket, or (in a stream of
+   * posts) queued for the connection's flusher, which writes it before any later call's frame and before
+   * the JVM exits normally (see {@link io.multiprocessing4j.wire.FrameChannel#post}); so it is delivered
+   * even if this process exits right after. Returns DONE, or a refusal or CLOSED the broker has reported
+   * for an earlier such call.
    */
   abstract Outcome post(Call call);
 

@@ -66,7 +66,13 @@ final class RemoteCalls extends BrokerCalls {
     if (refused != null) {
       return refused;
     }
-    return send(frame(0, call)) ? Outcome.Status.DONE : whenLost;
+    try {
+      channel.post(frame(0, call));
+      return Outcome.Status.DONE;
+    } catch (IOException e) {
+      channel.close();
+      return whenLost;
+    }
   }
 
   @Override
@@ -97,6 +103,11 @@ final class RemoteCalls extends BrokerCalls {
   @Override
   void close() {
     closed = true;
+    try {
+      channel.flush();
+    } catch (IOException e) {
+      // The broker is gone; what was queued cannot be delivered.
+    }
     channel.close();
   }
 
