@@ -141,6 +141,37 @@ class PipeTest {
     assertArrayEquals(new byte[] {0, 0, 1, 2}, buffer);
   }
 
+  /** Child side: sends back every message it receives until end of file. */
+  static void echo(Connection<Object> conn) throws InterruptedException {
+    try {
+      while (true) {
+        conn.send(conn.recv());
+      }
+    } catch (PipeClosedException endOfFile) {
+      return;
+    }
+  }
+
+  @Test
+  void smallValuesKeepTheirTypeAndValueThroughAChild() throws Exception {
+    Pipe<Object> pipe = mp.pipe();
+    Connection<Object> theirs = pipe.conn2();
+    Process child = mp.process(ChildBody.target(() -> echo(theirs)));
+    child.start();
+    theirs.close();
+    List<Object> values = List.of(1, -2L, (short) 3, (byte) -4, 5.5, 6.5f, true, 'c', Double.NaN, Long.MIN_VALUE,
+        "text", "", "\u00e9t\u00e9 \ud83d\ude00", "unpaired \ud800 surrogate", List.of("Hi", 3));
+    for (Object value : values) {
+      pipe.conn1().send(value);
+      Object back = pipe.conn1().recv();
+      assertEquals(value, back);
+      assertEquals(value.getClass(), back.getClass());
+    }
+    pipe.conn1().close();
+    child.join();
+    assertEquals(OptionalInt.of(0), child.exitCode());
+  }
+
   /** Child side: receives from several senders at once, checks every message is whole. */
   static void sendBlocks(Connection<byte[]> conn, byte fill, int count, int size) {
     byte[] block = new byte[size];

@@ -32,7 +32,8 @@ final class ChannelCodec {
   }
 
   /**
-   * Encodes a value: a {@code byte[]} as raw bytes, anything else with Java serialization.
+   * Encodes a value: a {@code byte[]} as raw bytes, a String or boxed primitive compactly
+   * ({@link Payloads#compact}), anything else with Java serialization.
    *
    * @param retained whether the payload outlives this call in this JVM (an in-JVM broker keeps it), in
    *     which case a byte array is copied so that later changes by the caller do not reach it
@@ -41,9 +42,13 @@ final class ChannelCodec {
    * @throws MessageTooLargeException if it encodes to more than {@code maxMessageBytes}
    */
   static Payload encode(Object value, int maxMessageBytes, boolean retained, String what) {
-    Payload payload = value instanceof byte[] bytes
-        ? bytes(bytes, 0, bytes.length, maxMessageBytes, retained)
-        : TargetEncoder.encode(value, what);
+    if (value instanceof byte[] bytes) {
+      return bytes(bytes, 0, bytes.length, maxMessageBytes, retained);
+    }
+    Payload payload = Payloads.compact(value);
+    if (payload == null) {
+      payload = TargetEncoder.encode(value, what);
+    }
     checkSize(payload.getData().size(), maxMessageBytes);
     return payload;
   }
