@@ -11,7 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The parent-side home of one pipe or queue: it holds the items, in memory, and serves every handle of
@@ -83,7 +83,7 @@ abstract class Broker implements AutoCloseable {
   abstract void refuseAll(String reason, Answers answers);
 
   /** Runs {@code operation} under the lock and delivers the answers it decided once the lock is released. */
-  final <T> T locked(java.util.function.Function<Answers, T> operation) {
+  final <T> T locked(Function<Answers, T> operation) {
     Answers answers = new Answers();
     T result;
     lock.lock();
@@ -184,16 +184,6 @@ abstract class Broker implements AutoCloseable {
     });
     for (BrokerClient.Remote client : connected) {
       client.channel.close();
-    }
-  }
-
-  /** The value of {@code supplier}, read under the lock. */
-  final <T> T read(Supplier<T> supplier) {
-    lock.lock();
-    try {
-      return supplier.get();
-    } finally {
-      lock.unlock();
     }
   }
 }

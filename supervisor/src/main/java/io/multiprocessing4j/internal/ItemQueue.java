@@ -134,10 +134,6 @@ final class ItemQueue {
     }
   }
 
-  boolean isEnded() {
-    return ended;
-  }
-
   /** Drops every item and refuses every call from now on, answering the waiting ones with the refusal. */
   void refuse(String reason, Answers answers) {
     refusal = reason;

@@ -115,11 +115,6 @@ public final class QueueBroker extends Broker {
     });
   }
 
-  /** Whether the queue is at its maximum size now. */
-  boolean isFull() {
-    return read(queue::isFull);
-  }
-
   private Outcome taskDone(BrokerClient client, Answers answers) {
     if (!joinable) {
       return new Outcome.Refused(name() + " is not a JoinableQueue");

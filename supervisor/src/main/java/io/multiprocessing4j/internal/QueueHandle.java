@@ -53,10 +53,6 @@ public final class QueueHandle implements Serializable {
     return maxsize;
   }
 
-  public int maxMessageBytes() {
-    return maxMessageBytes;
-  }
-
   /**
    * Puts an item; see {@code Queue.put} for the contract.
    *

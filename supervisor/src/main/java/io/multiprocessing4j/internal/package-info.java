@@ -10,6 +10,17 @@
  *   child JVM        │
  *     AgentActor ────┘   runs the target on the child's main thread
  * </pre>
+ * Pipes and queues live in the same tree: each is a broker in the parent ({@code QueueBroker},
+ * {@code PipeBroker}) holding its items behind one lock; the parent's own handles call it directly,
+ * and a handle used in any child connects to it through an {@code Endpoint} of the same
+ * {@code ChannelServer}, one connection per handle per process ({@code HandleTable},
+ * {@code RemoteCalls}):
+ * <pre>
+ *   parent JVM: QueueBroker ◀── direct calls ── Queue handle in the parent
+ *                  ▲ ▲
+ *                  │ └── FrameChannel ── Queue handle in child A (put: frames batched by a flusher)
+ *                  └──── FrameChannel ── Queue handle in child B (get: request, answer)
+ * </pre>
  * Liveness comes first from the OS process handle ({@code onExit()}, reaped by the JDK within
  * milliseconds), then from the agent's channel closing; a child whose parent vanishes sees end-of-file
  * on its stdin. Classes here are public only because Java has no friend packages; they may change
