@@ -2,7 +2,9 @@ package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.wire.Endpoint;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -12,6 +14,10 @@ import java.util.function.Consumer;
  * captured by every task of a pool, a pipe end received twice). It is per JVM, like a process's file
  * descriptor table, because a deserialized handle has no context object to ask; keys contain the
  * context's private socket path, so contexts side by side never share an entry.
+ *
+ * <p>At normal exit a hook flushes and closes every connection this JVM opened: that delivers what is
+ * still queued, and releases the reader threads blocked in native reads, which the JVM would otherwise
+ * wait for (about 300 ms) before it exits.
  */
 final class HandleTable {
   /** Opens the calls for a key that has none open yet. */
@@ -20,6 +26,7 @@ final class HandleTable {
   }
 
   private static final Map<String, BrokerCalls> OPEN = new HashMap<>();
+  private static boolean closeAtExit;
 
   private HandleTable() {}
 
@@ -51,7 +58,24 @@ final class HandleTable {
     }
     calls = opener.open();
     OPEN.put(key, calls);
+    if (!closeAtExit) {
+      closeAtExit = true;
+      Thread hook = new Thread(HandleTable::closeAll, "multiprocessing4j-close-handles-at-exit");
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
     return calls;
+  }
+
+  private static void closeAll() {
+    List<BrokerCalls> open;
+    synchronized (HandleTable.class) {
+      open = new ArrayList<>(OPEN.values());
+    }
+    for (BrokerCalls calls : open) {
+      if (calls instanceof RemoteCalls) {
+        calls.close();
+      }
+    }
   }
 
   /** Forgets every handle of the context whose private socket is {@code socketPath} (it closed). */
