@@ -45,14 +45,17 @@ public final class PipeHandle implements Serializable {
         local);
   }
 
+  /** Whether this end receives (false for the sending end of a one-way pipe). */
   public boolean readable() {
     return PipeBroker.canReceive(duplex, end);
   }
 
+  /** Whether this end sends (false for the receiving end of a one-way pipe). */
   public boolean writable() {
     return PipeBroker.canSend(duplex, end);
   }
 
+  /** Whether this process's hold on the end is closed, or its broker is unreachable. */
   public boolean isClosed() {
     return calls.isClosed();
   }
@@ -119,6 +122,7 @@ public final class PipeHandle implements Serializable {
     throw unexpected(outcome);
   }
 
+  /** The end's name, e.g. {@code Pipe-1/2} for the second end of the context's first pipe. */
   public String name() {
     return name;
   }

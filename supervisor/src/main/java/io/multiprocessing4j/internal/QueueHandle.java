@@ -45,10 +45,12 @@ public final class QueueHandle implements Serializable {
     return handle;
   }
 
+  /** The queue's name, e.g. {@code Queue-1}. */
   public String name() {
     return name;
   }
 
+  /** The most items the queue holds at once; 0 when unbounded. */
   public int maxsize() {
     return maxsize;
   }
