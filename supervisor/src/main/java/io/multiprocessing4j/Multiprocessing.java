@@ -3,7 +3,9 @@ package io.multiprocessing4j;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.multiprocessing4j.agent.ChildRuntime;
+import io.multiprocessing4j.internal.ChannelBrokers;
 import io.multiprocessing4j.internal.ChannelServer;
+import io.multiprocessing4j.internal.PipeHandle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A multiprocessing context: the equivalent of Python's {@code multiprocessing.get_context()}, and the
- * only factory of processes (and, as they land, pools, pipes, queues and shared state). It owns a
+ * only factory of processes, pipes and queues (and, as they land, pools and shared state). It owns a
  * {@link ProcessSupervisor} actor and the private channel its children connect to.
  *
  * <pre>{@code
@@ -52,6 +54,7 @@ public final class Multiprocessing implements AutoCloseable {
   private final ActorSystem<?> system;
   private final boolean ownsSystem;
   private final ChannelServer channelServer;
+  private final ChannelBrokers channels;
   private final ActorRef<ProcessSupervisor.Command> supervisor;
   private final ActorRef<ProcessSupervisor.Event> exitListener;
   private final Map<Long, CompletableFuture<ProcessSupervisor.Exited>> exits = new ConcurrentHashMap<>();
@@ -64,6 +67,7 @@ public final class Multiprocessing implements AutoCloseable {
     this.system = system;
     this.ownsSystem = ownsSystem;
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
+    this.channels = new ChannelBrokers(channelServer, system);
     String suffix = UUID.randomUUID().toString();
     this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer),
         "multiprocessing4j-supervisor-" + suffix, Props.empty());
@@ -137,6 +141,121 @@ public final class Multiprocessing implements AutoCloseable {
   }
 
   /**
+   * A new duplex pipe. Equivalent of Python's {@code Pipe()}; see {@link Connection}.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> Pipe<T> pipe() {
+    return pipe(PipeOptions.defaults());
+  }
+
+  /**
+   * A new pipe, duplex or one-way; a one-way pipe's {@code conn1} only receives and its {@code conn2}
+   * only sends. Equivalent of Python's {@code Pipe(duplex)}.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> Pipe<T> pipe(boolean duplex) {
+    return pipe(PipeOptions.defaults().withDuplex(duplex));
+  }
+
+  /**
+   * A new pipe made with {@code options}. Its messages live in this process until received; it lives
+   * until this context closes (then its ends see end of file).
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> Pipe<T> pipe(PipeOptions options) {
+    checkOpen();
+    PipeHandle[] ends = channels.openPipe(options.duplex(), options.maxMessageBytes());
+    return new Pipe<>(new Connection<>(ends[0]), new Connection<>(ends[1]));
+  }
+
+  /**
+   * A new unbounded queue. Equivalent of Python's {@code Queue()}; see {@link Queue}.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> Queue<T> queue() {
+    return queue(QueueOptions.defaults());
+  }
+
+  /**
+   * A new queue holding at most {@code maxsize} items (0: unbounded). Equivalent of Python's
+   * {@code Queue(maxsize)}.
+   *
+   * @throws IllegalArgumentException if {@code maxsize} is negative
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> Queue<T> queue(int maxsize) {
+    return queue(QueueOptions.defaults().withMaxsize(maxsize));
+  }
+
+  /**
+   * A new queue made with {@code options}. Its items live in this process; it lives until this context
+   * closes.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> Queue<T> queue(QueueOptions options) {
+    checkOpen();
+    return new Queue<>(channels.openQueue("Queue", options.maxsize(), options.maxMessageBytes(), false));
+  }
+
+  /**
+   * A new unbounded queue with Python's smallest queue API. Equivalent of Python's {@code SimpleQueue()}.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> SimpleQueue<T> simpleQueue() {
+    return simpleQueue(QueueOptions.defaults());
+  }
+
+  /**
+   * A new simple queue whose largest item is {@code options.maxMessageBytes()}.
+   *
+   * @throws IllegalArgumentException if {@code options.maxsize()} is not 0 (a SimpleQueue is unbounded)
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> SimpleQueue<T> simpleQueue(QueueOptions options) {
+    if (options.maxsize() != 0) {
+      throw new IllegalArgumentException("a SimpleQueue is unbounded; maxsize was " + options.maxsize());
+    }
+    checkOpen();
+    return new SimpleQueue<>(channels.openQueue("SimpleQueue", 0, options.maxMessageBytes(), false));
+  }
+
+  /**
+   * A new unbounded queue that counts unfinished tasks. Equivalent of Python's {@code JoinableQueue()}.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> JoinableQueue<T> joinableQueue() {
+    return joinableQueue(QueueOptions.defaults());
+  }
+
+  /**
+   * A new joinable queue holding at most {@code maxsize} items (0: unbounded). Equivalent of Python's
+   * {@code JoinableQueue(maxsize)}.
+   *
+   * @throws IllegalArgumentException if {@code maxsize} is negative
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> JoinableQueue<T> joinableQueue(int maxsize) {
+    return joinableQueue(QueueOptions.defaults().withMaxsize(maxsize));
+  }
+
+  /**
+   * A new joinable queue made with {@code options}.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public <T> JoinableQueue<T> joinableQueue(QueueOptions options) {
+    checkOpen();
+    return new JoinableQueue<>(channels.openQueue("JoinableQueue", options.maxsize(), options.maxMessageBytes(), true));
+  }
+
+  /**
    * The children of this context that are running now. Equivalent of Python's
    * {@code active_children()}, which also forgets the ones that have exited.
    */
@@ -195,10 +314,11 @@ public final class Multiprocessing implements AutoCloseable {
 
   /**
    * Closes the context as Python's interpreter exit would: terminates open pools and running daemon
-   * children, waits for every non-daemon child to exit (without a time limit, as Python does), then stops the
-   * supervisor, removes the private channel directory, and terminates the actor system if this
-   * context created it. Idempotent. If the calling thread is interrupted while waiting, the remaining
-   * children are killed and the interrupt status is kept.
+   * children, waits for every non-daemon child to exit (without a time limit, as Python does), then
+   * stops the supervisor, closes its pipes and queues (their items are dropped, waiting calls are
+   * refused, pipe ends see end of file), removes the private channel directory, and terminates the
+   * actor system if this context created it. Idempotent. If the calling thread is interrupted while
+   * waiting, the remaining children are killed and the interrupt status is kept.
    */
   @Override
   public void close() {
@@ -241,6 +361,7 @@ public final class Multiprocessing implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       // The supervisor is gone or stuck; the channel is closed below either way.
     }
+    channels.close();
     channelServer.close();
     if (ownsSystem) {
       system.terminate();

@@ -13,6 +13,13 @@ public final class Tour {
 
     section("Pool: CPU-bound work on every core");
     PoolCpuExample.main(args);
+
+    section("Pipe: two children trade a tuple and a string");
+    PipeExample.main(args);
+    section("Queue: the same with queues");
+    QueueExample.main(args);
+    section("JoinableQueue: a producer, two consumers, back pressure and join");
+    ProducerConsumerExample.main(args);
   }
 
   static void section(String title) {

@@ -1,9 +1,9 @@
 package io.multiprocessing4j.wire;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.proto.RemoteFailure;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputFilter;
@@ -27,6 +27,9 @@ public final class Payloads {
   public static final int PROTOBUF = 2;
   public static final int BYTES = 3;
   public static final int UTF8 = 4;
+  /** A boxed primitive: manifest = its class's simple name, data = its bits as 8 big-endian bytes. */
+  // 5 is CompactArrays.SERIALIZER_ID (arrays of simple values, used for pool tasks).
+  public static final int BOXED = 6;
 
   private static final List<String> DENIED_PREFIXES = List.of(
       "org.apache.commons.collections.functors.",
@@ -73,15 +76,96 @@ public final class Payloads {
    * offending class as message) when part of it cannot travel.
    */
   public static Payload javaSerialized(Object value) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    // ByteString.Output keeps the buffers it filled and joins them without copying: a large value is
+    // not copied twice more on its way into the payload.
+    ByteString.Output bytes = ByteString.newOutput(256);
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     }
     return Payload.newBuilder()
         .setSerializerId(JAVA)
         .setManifest(value == null ? "" : value.getClass().getName())
-        .setData(ByteString.copyFrom(bytes.toByteArray()))
+        .setData(bytes.toByteString())
         .build();
+  }
+
+  /**
+   * Encodes the values that need no Java serialization compactly: a boxed primitive as {@link #BOXED},
+   * a String as {@link #UTF8} (unless it holds an unpaired surrogate, which UTF-8 cannot carry).
+   * Setting up an object stream costs far more than such a value: this keeps small messages cheap.
+   *
+   * @return the payload, or null when {@code value} is not one of these
+   */
+  public static Payload compact(Object value) {
+    long bits;
+    if (value instanceof String text) {
+      if (hasUnpairedSurrogate(text)) {
+        return null;
+      }
+      return Payload.newBuilder().setSerializerId(UTF8).setData(ByteString.copyFromUtf8(text)).build();
+    } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+      bits = ((Number) value).longValue();
+    } else if (value instanceof Double number) {
+      bits = Double.doubleToRawLongBits(number);
+    } else if (value instanceof Float number) {
+      bits = Float.floatToRawIntBits(number);
+    } else if (value instanceof Boolean flag) {
+      bits = flag ? 1 : 0;
+    } else if (value instanceof Character character) {
+      bits = character;
+    } else {
+      return null;
+    }
+    byte[] data = new byte[8];
+    for (int i = 7; i >= 0; i--) {
+      data[i] = (byte) bits;
+      bits >>>= 8;
+    }
+    return Payload.newBuilder().setSerializerId(BOXED).setManifest(value.getClass().getSimpleName())
+        .setData(UnsafeByteOperations.unsafeWrap(data)).build();
+  }
+
+  private static boolean hasUnpairedSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Object unbox(Payload payload) throws IOException {
+    long bits = 0;
+    ByteString data = payload.getData();
+    if (data.size() != 8) {
+      throw new IOException("a boxed " + payload.getManifest() + " of " + data.size() + " bytes");
+    }
+    for (int i = 0; i < 8; i++) {
+      bits = (bits << 8) | (data.byteAt(i) & 0xff);
+    }
+    switch (payload.getManifest()) {
+      case "Integer":
+        return (int) bits;
+      case "Long":
+        return bits;
+      case "Short":
+        return (short) bits;
+      case "Byte":
+        return (byte) bits;
+      case "Double":
+        return Double.longBitsToDouble(bits);
+      case "Float":
+        return Float.intBitsToFloat((int) bits);
+      case "Boolean":
+        return bits != 0;
+      case "Character":
+        return (char) bits;
+      default:
+        throw new IOException("unknown boxed type " + payload.getManifest());
+    }
   }
 
   /** Decodes a payload made by {@link #javaSerialized}, resolving classes with {@code loader}. */
@@ -96,6 +180,8 @@ public final class Payloads {
         return payload.getData().toByteArray();
       case UTF8:
         return payload.getData().toStringUtf8();
+      case BOXED:
+        return unbox(payload);
       default:
         throw new IOException("unknown serializer id " + payload.getSerializerId()
             + " for " + payload.getManifest());

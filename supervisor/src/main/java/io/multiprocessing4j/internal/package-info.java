@@ -10,11 +10,24 @@
  *   child JVM        │
  *     AgentActor ────┘   runs the target on the child's main thread
  * </pre>
- * A pool adds one {@code PoolActor} per {@code Pool}: it starts its workers through the
+ *
+ * <p>A pool adds one {@code PoolActor} per {@code Pool}: it starts its workers through the
  * ProcessSupervisor (each worker is an ordinary daemon child whose target is the worker loop,
  * {@code agent.TaskWorker}) and exchanges tasks with each over a second authenticated connection to
  * the same ChannelServer, the task channel; {@code WorkQueue}, {@code WorkerRoster} and the job
  * classes ({@code MapJob}, {@code IteratorJob}, {@code ChunkFeed}) are its parts.
+ *
+ * <p>Pipes and queues live in the same tree: each is a broker in the parent ({@code QueueBroker},
+ * {@code PipeBroker}) holding its items behind one lock; the parent's own handles call it directly,
+ * and a handle used in any child connects to it through an {@code Endpoint} of the same
+ * {@code ChannelServer}, one connection per handle per process ({@code HandleTable},
+ * {@code RemoteCalls}):
+ * <pre>
+ *   parent JVM: QueueBroker ◀── direct calls ── Queue handle in the parent
+ *                  ▲ ▲
+ *                  │ └── FrameChannel ── Queue handle in child A (put: frames batched by a flusher)
+ *                  └──── FrameChannel ── Queue handle in child B (get: request, answer)
+ * </pre>
  *
  * <p>Liveness comes first from the OS process handle ({@code onExit()}, reaped by the JDK within
  * milliseconds), then from the agent's channel closing; a child whose parent vanishes sees end-of-file

@@ -1,0 +1,189 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.proto.ChannelCall;
+import io.multiprocessing4j.proto.ChannelRequest;
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.wire.Endpoint;
+import io.multiprocessing4j.wire.FrameChannel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * The parent-side home of one pipe or queue: it holds the items, in memory, and serves every handle of
+ * it, in the parent directly and in any child through an {@link Endpoint} of the context's
+ * {@link ChannelServer}.
+ *
+ * <p>Why a lock and not an actor: every call is a few deque operations, and on a two-core machine the
+ * cost that matters is waking threads. With the state behind one lock, a get in the parent takes an item
+ * on the caller's own thread, and a frame from a child is applied by the reader thread that parsed it;
+ * an actor would add a hand-off (a mailbox and a dispatcher wake-up) to each of them. Answers are
+ * decided under the lock and delivered after it is released ({@link Answers}), so no socket write and no
+ * wake-up ever happens while the lock is held. Timeouts run on the context's Pekko scheduler.
+ */
+abstract class Broker implements AutoCloseable {
+  /** Runs a task after a delay; returns what cancels it (the context's Pekko scheduler). */
+  interface Delays {
+    Runnable after(long millis, Runnable task);
+  }
+
+  final ReentrantLock lock = new ReentrantLock();
+  private final ChannelServer server;
+  private final Delays delays;
+  private final Endpoint endpoint;
+  private final String name;
+  final int maxMessageBytes;
+  private final Set<BrokerClient.Remote> remotes = new HashSet<>();
+  /** Guarded by {@link #lock}. */
+  boolean closed;
+
+  Broker(ChannelServer server, Delays delays, int maxMessageBytes, String name) {
+    this.server = server;
+    this.delays = delays;
+    this.maxMessageBytes = maxMessageBytes;
+    this.name = name;
+    this.endpoint = server.openEndpoint(this::admit);
+  }
+
+  Endpoint endpoint() {
+    return endpoint;
+  }
+
+  String name() {
+    return name;
+  }
+
+  abstract Outcome put(BrokerClient client, long requestId, Payload item, long timeoutMillis, boolean returned);
+
+  abstract Outcome get(BrokerClient client, long requestId, long timeoutMillis, boolean peek);
+
+  /** Withdraws a waiting call; its answer (EMPTY, FULL, DONE, or the item it already had) is delivered. */
+  abstract void cancel(BrokerClient client, long requestId);
+
+  abstract Outcome call(BrokerClient client, long requestId, ChannelCall.Kind kind);
+
+  /** A pipe end's connection says which end it holds; refused by queues. */
+  Outcome attach(BrokerClient.Remote client, int end, long claimedCopy) {
+    return new Outcome.Refused(name + " is not a pipe");
+  }
+
+  /** A copy of a pipe end was serialized or released; refused by queues. */
+  Outcome copy(int end, long copyId, boolean released) {
+    return new Outcome.Refused(name + " is not a pipe");
+  }
+
+  /** A client's connection ended (its process closed the handle or exited). Called with the lock held. */
+  abstract void disconnected(BrokerClient.Remote client, Answers answers);
+
+  /** The context is closing: answer every waiting call with a refusal. Called with the lock held. */
+  abstract void refuseAll(String reason, Answers answers);
+
+  /** Runs {@code operation} under the lock and delivers the answers it decided once the lock is released. */
+  final <T> T locked(Function<Answers, T> operation) {
+    Answers answers = new Answers();
+    T result;
+    lock.lock();
+    try {
+      result = operation.apply(answers);
+    } finally {
+      lock.unlock();
+    }
+    answers.deliver();
+    return result;
+  }
+
+  /** The timer of the waiters of {@code queue}: on expiry the waiter is answered EMPTY or FULL. */
+  final ItemQueue.Timer timer() {
+    return (queue, waiter, millis) -> delays.after(millis, () -> locked(answers -> {
+      queue.expire(waiter, answers);
+      return null;
+    }));
+  }
+
+  private void admit(FrameChannel<Frame> channel) {
+    channel.setMaxFrameBytes(ChannelCodec.frameLimit(maxMessageBytes));
+    BrokerClient.Remote client = new BrokerClient.Remote(channel, this::takeBack);
+    boolean admitted = locked(answers -> !closed && remotes.add(client));
+    if (!admitted) {
+      channel.close();
+      return;
+    }
+    channel.startReader("multiprocessing4j-" + name + "-reader",
+        frame -> onFrame(client, frame),
+        cause -> locked(answers -> {
+          if (remotes.remove(client)) {
+            disconnected(client, answers);
+          }
+          return null;
+        }));
+  }
+
+  /** Puts back, at the head, an item whose delivery to {@code client} failed (its connection broke). */
+  abstract void takeBack(BrokerClient client, Payload item);
+
+  private void onFrame(BrokerClient.Remote client, Frame frame) {
+    if (!frame.hasChannelRequest()) {
+      client.answer(0, new Outcome.Refused("unexpected frame " + frame.getBodyCase()));
+      return;
+    }
+    ChannelRequest request = frame.getChannelRequest();
+    long requestId = request.getRequestId();
+    Outcome now;
+    switch (request.getOpCase()) {
+      case PUT:
+        Payload item = request.getPut().getItem();
+        now = item.getData().size() > maxMessageBytes
+            ? new Outcome.Refused("an item of " + item.getData().size() + " bytes exceeds the maximum of "
+                + maxMessageBytes + " bytes")
+            : put(client, requestId, item, request.getPut().getTimeoutMillis(), request.getPut().getReturned());
+        break;
+      case GET:
+        now = get(client, requestId, request.getGet().getTimeoutMillis(), request.getGet().getPeek());
+        break;
+      case CANCEL:
+        cancel(client, request.getCancel());
+        now = null;
+        break;
+      case CALL:
+        now = call(client, requestId, request.getCall().getKind());
+        break;
+      case ATTACH:
+        now = attach(client, request.getAttach().getEnd(), request.getAttach().getClaimedCopy());
+        break;
+      case COPY:
+        now = copy(request.getCopy().getEnd(), request.getCopy().getCopyId(), request.getCopy().getReleased());
+        break;
+      default:
+        now = new Outcome.Refused("unknown request " + request.getOpCase());
+    }
+    if (now != null) {
+      client.answer(requestId, now);
+    }
+  }
+
+  /**
+   * Closes the broker with its context: stops admitting connections, refuses every waiting and future
+   * call, drops the items, and closes every connection. Idempotent.
+   */
+  @Override
+  public void close() {
+    server.closeEndpoint(endpoint);
+    List<BrokerClient.Remote> connected = locked(answers -> {
+      if (closed) {
+        return List.<BrokerClient.Remote>of();
+      }
+      closed = true;
+      refuseAll(name + " is closed: its Multiprocessing context was closed", answers);
+      List<BrokerClient.Remote> all = new ArrayList<>(remotes);
+      remotes.clear();
+      return all;
+    });
+    for (BrokerClient.Remote client : connected) {
+      client.channel.close();
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.wire.Endpoint;
+import io.multiprocessing4j.wire.FrameChannel;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A handle's calls to a broker in another process (or in this one, for a handle that travelled back to
+ * the parent): one authenticated connection per handle per process, made through the handle's
+ * {@link Endpoint}. Any thread may call; frames are written whole (see {@link FrameChannel}), and one
+ * reader thread completes the waiting calls with the broker's answers.
+ */
+final class RemoteCalls extends BrokerCalls {
+  private static final AtomicLong CONNECTIONS = new AtomicLong();
+
+  private final FrameChannel<Frame> channel;
+  private final ConcurrentHashMap<Long, CompletableFuture<Outcome>> answers = new ConcurrentHashMap<>();
+  private final Outcome whenLost;
+  /** A refusal (or CLOSED) the broker reported for a posted call; later posts get it too. */
+  private volatile Outcome notice;
+  private volatile boolean closed;
+
+  private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost) {
+    this.channel = channel;
+    this.whenLost = whenLost;
+  }
+
+  /**
+   * Connects to a broker. For a pipe end ({@code end} 0 or 1) the first frame attaches this process to
+   * that end, claiming the copy id the handle carried.
+   *
+   * @param whenLost the answer to every call once the connection is lost (the broker's context closed or
+   *     the parent exited)
+   * @throws IOException if the broker cannot be reached
+   */
+  static RemoteCalls connect(Endpoint endpoint, int maxMessageBytes, int end, long claimedCopy, Outcome whenLost)
+      throws IOException {
+    FrameChannel<Frame> channel = endpoint.connect();
+    try {
+      channel.setMaxFrameBytes(ChannelCodec.frameLimit(maxMessageBytes));
+      RemoteCalls calls = new RemoteCalls(channel, whenLost);
+      if (end >= 0) {
+        channel.send(ChannelCodec.attach(end, claimedCopy));
+      }
+      channel.startReader("multiprocessing4j-channel-" + CONNECTIONS.incrementAndGet(),
+          calls::onFrame, cause -> calls.onLost());
+      return calls;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  @Override
+  Outcome start(long requestId, Call call) {
+    return send(frame(requestId, call)) ? null : whenLost;
+  }
+
+  @Override
+  Outcome post(Call call) {
+    Outcome refused = notice;
+    if (refused != null) {
+      return refused;
+    }
+    try {
+      channel.post(frame(0, call));
+      return Outcome.Status.DONE;
+    } catch (IOException e) {
+      channel.close();
+      return whenLost;
+    }
+  }
+
+  @Override
+  CompletableFuture<Outcome> answerOf(long requestId) {
+    CompletableFuture<Outcome> answer = answers.computeIfAbsent(requestId, id -> new CompletableFuture<>());
+    answer.whenComplete((outcome, error) -> answers.remove(requestId));
+    if (channel.isClosed()) {
+      answer.complete(whenLost);
+    }
+    return answer;
+  }
+
+  @Override
+  void withdraw(long requestId) {
+    send(ChannelCodec.cancel(requestId));
+  }
+
+  @Override
+  void copy(int end, long copyId, boolean released) {
+    send(ChannelCodec.copy(end, copyId, released));
+  }
+
+  @Override
+  boolean isClosed() {
+    return closed || channel.isClosed();
+  }
+
+  @Override
+  void close() {
+    closed = true;
+    try {
+      channel.flush();
+    } catch (IOException e) {
+      // The broker is gone; what was queued cannot be delivered.
+    }
+    channel.close();
+  }
+
+  private static Frame frame(long requestId, Call call) {
+    switch (call.kind()) {
+      case PUT:
+        return ChannelCodec.put(requestId, call.item(), call.timeoutMillis(), false);
+      case GET:
+        return ChannelCodec.get(requestId, call.timeoutMillis(), call.peek());
+      default:
+        return ChannelCodec.call(requestId, call.call());
+    }
+  }
+
+  /** Sends a frame; false when the connection is lost (every waiting call is then answered whenLost). */
+  private boolean send(Frame frame) {
+    try {
+      channel.send(frame);
+      return true;
+    } catch (IOException e) {
+      channel.close();
+      return false;
+    }
+  }
+
+  private void onFrame(Frame frame) {
+    if (!frame.hasChannelReply()) {
+      return;
+    }
+    long requestId = frame.getChannelReply().getRequestId();
+    Outcome outcome = ChannelCodec.outcome(frame.getChannelReply());
+    if (requestId == 0) {
+      notice = outcome;
+    } else {
+      answers.computeIfAbsent(requestId, id -> new CompletableFuture<>()).complete(outcome);
+    }
+  }
+
+  private void onLost() {
+    answers.values().forEach(answer -> answer.complete(whenLost));
+  }
+}
