@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -39,13 +40,17 @@ import org.slf4j.LoggerFactory;
  * and stays silent holds up nobody; it is dropped when the handshake deadline passes. Nothing but one
  * small {@code ChallengeResponse} is read from a peer before it is admitted, and no user payload from
  * an unadmitted peer is ever decoded. The private directory is also where a context keeps its other
- * per-context files; {@link #close()} removes it.
+ * per-context files; {@link #close()} removes it, and so does a shutdown hook if the JVM exits
+ * without closing. A JVM killed outright cannot clean up, so its directory carries its pid
+ * ({@code mp4j-<pid>-...}) and the next server opened on the machine removes directories whose owner
+ * is dead.
  */
 public final class ChannelServer implements AutoCloseable {
   /** Why a connection was refused; counted for diagnostics and tests. */
   public enum Refusal { UNKNOWN_CHILD, WRONG_KEY, MALFORMED, TIMEOUT }
 
   private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
+  private static final String DIRECTORY_PREFIX = "mp4j-";
 
   private final Path directory;
   private final Path socketPath;
@@ -59,6 +64,7 @@ public final class ChannelServer implements AutoCloseable {
   private final ExecutorService handshakes;
   private final ScheduledExecutorService deadlines;
   private volatile boolean closed;
+  private volatile Thread shutdownHook;
 
   /** Endpoint ids start here, far above any child id a supervisor will hand out. */
   private static final long FIRST_ENDPOINT_ID = 1L << 48;
@@ -88,12 +94,49 @@ public final class ChannelServer implements AutoCloseable {
 
   /** Opens a server in a fresh private directory under {@code java.io.tmpdir}. */
   public static ChannelServer open(Duration handshakeTimeout, int maxFrameBytes) {
+    removeDirectoriesOfDeadOwners();
     try {
-      Path directory = Files.createTempDirectory("mp4j-",
+      Path directory = Files.createTempDirectory(DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      return new ChannelServer(directory, handshakeTimeout, maxFrameBytes);
+      ChannelServer server = new ChannelServer(directory, handshakeTimeout, maxFrameBytes);
+      server.registerShutdownHook();
+      return server;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the private channel for child processes", e);
+    }
+  }
+
+  private void registerShutdownHook() {
+    shutdownHook = new Thread(this::closeAtExit, "multiprocessing4j-channel-cleanup");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  private void closeAtExit() {
+    shutdownHook = null;
+    close();
+  }
+
+  /** Deletes the private directories of contexts whose JVM died without closing them. */
+  private static void removeDirectoriesOfDeadOwners() {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (Stream<Path> entries = Files.list(tmp)) {
+      entries.filter(entry -> entry.getFileName().toString().startsWith(DIRECTORY_PREFIX))
+          .filter(ChannelServer::ownerIsDead)
+          .forEach(ChannelServer::deleteTree);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("could not sweep stale channel directories in {}", tmp, e);
+    }
+  }
+
+  private static boolean ownerIsDead(Path directory) {
+    String[] parts = directory.getFileName().toString().split("-");
+    if (parts.length != 3 || !Files.isDirectory(directory) || !Files.isWritable(directory)) {
+      return false;
+    }
+    try {
+      return ProcessHandle.of(Long.parseLong(parts[1])).map(owner -> !owner.isAlive()).orElse(true);
+    } catch (NumberFormatException notOurs) {
+      return false;
     }
   }
 
@@ -166,7 +209,12 @@ public final class ChannelServer implements AutoCloseable {
 
   private void handshake(SocketChannel connection) {
     FrameChannel<Frame> channel = new FrameChannel<>(connection, Frame.parser(), maxFrameBytes);
-    ScheduledFuture<?> deadline = deadlines.schedule(channel::close, handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    // Set before the deadline closes the channel, so the failed read it causes is known as a timeout.
+    AtomicBoolean timedOut = new AtomicBoolean();
+    ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+      timedOut.set(true);
+      channel.close();
+    }, handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
       Challenge challenge = Handshake.newChallenge();
       channel.send(challenge);
@@ -185,7 +233,7 @@ public final class ChannelServer implements AutoCloseable {
         refuse(channel, Refusal.UNKNOWN_CHILD, response.getChildId());
       }
     } catch (IOException | RuntimeException e) {
-      refuse(channel, deadline.isDone() && !deadline.isCancelled() ? Refusal.TIMEOUT : Refusal.MALFORMED, -1);
+      refuse(channel, timedOut.get() ? Refusal.TIMEOUT : Refusal.MALFORMED, -1);
     } finally {
       deadline.cancel(false);
     }
@@ -213,10 +261,18 @@ public final class ChannelServer implements AutoCloseable {
     handshakes.shutdownNow();
     deadlines.shutdownNow();
     expected.clear();
-    deleteDirectory();
+    deleteTree(directory);
+    Thread hook = shutdownHook;
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException exiting) {
+        // The JVM is already running its hooks; this one will find the server closed.
+      }
+    }
   }
 
-  private void deleteDirectory() {
+  private static void deleteTree(Path directory) {
     try (Stream<Path> files = Files.walk(directory)) {
       files.sorted(Comparator.reverseOrder()).forEach(path -> {
         try {

@@ -1,0 +1,51 @@
+package io.multiprocessing4j.internal;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiprocessing4j.wire.FrameChannel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Private channel directories never outlive their owner for long, even one killed outright. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ChannelServerCleanupTest {
+  private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
+
+  @Test
+  void closeRemovesTheDirectory() {
+    ChannelServer server = ChannelServer.open(Duration.ofSeconds(1), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
+    Path directory = server.directory();
+    assertTrue(Files.isDirectory(directory));
+    assertTrue(directory.getFileName().toString().startsWith("mp4j-" + ProcessHandle.current().pid() + "-"));
+    server.close();
+    assertFalse(Files.exists(directory));
+  }
+
+  @Test
+  void aDirectoryLeftByAKilledOwnerIsRemovedByTheNextServer() throws Exception {
+    java.lang.Process gone = new ProcessBuilder("true").start();
+    gone.onExit().get(10, TimeUnit.SECONDS);
+    Path stale = Files.createDirectory(TMP.resolve("mp4j-" + gone.pid() + "-stale" + System.nanoTime()));
+    Files.writeString(stale.resolve("agents.sock"), "left behind");
+    Path living = Files.createDirectory(TMP.resolve("mp4j-" + ProcessHandle.current().pid() + "-alive" + System.nanoTime()));
+    try {
+      ChannelServer.open(Duration.ofSeconds(1), FrameChannel.DEFAULT_MAX_FRAME_BYTES).close();
+      assertFalse(Files.exists(stale), "the dead owner's directory is swept");
+      assertTrue(Files.exists(living), "a living owner's directory is left alone");
+    } finally {
+      deleteQuietly(stale.resolve("agents.sock"));
+      deleteQuietly(stale);
+      deleteQuietly(living);
+    }
+  }
+
+  private static void deleteQuietly(Path path) throws IOException {
+    Files.deleteIfExists(path);
+  }
+}
