@@ -10,7 +10,6 @@ import java.io.FileInputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.SynchronousQueue;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.slf4j.LoggerFactory;
 
 /**
  * Main class of every child JVM. Reads the bootstrap from stdin, boots the agent, then waits for the
@@ -61,8 +60,6 @@ public final class ChildMain {
     connect.setDaemon(true);
     connect.start();
 
-    // Initialize logging before the actor system logs, so SLF4J need not buffer and replay its first calls.
-    LoggerFactory.getILoggerFactory();
     ParentWatch parentWatch = new ParentWatch();
     SynchronousQueue<Runnable> mainThreadWork = new SynchronousQueue<>();
     ActorSystem<AgentActor.Command> system = ActorSystem.create(
@@ -89,9 +86,15 @@ public final class ChildMain {
     }
   }
 
-  /** A local actor system for one agent: no remoting, two threads at most, quiet unless wrong. */
+  /**
+   * A local actor system for one agent: no remoting, two threads at most, quiet unless wrong. Pekko's
+   * own warnings go to stderr through its plain logger, so booting an agent does not initialize the
+   * SLF4J backend (tens of milliseconds); a target that logs through SLF4J initializes it when it does.
+   */
   static Config agentConfig() {
     return ConfigFactory.parseString(String.join("\n",
+        "pekko.loggers = [\"org.apache.pekko.event.Logging$DefaultLogger\"]",
+        "pekko.logging-filter = \"org.apache.pekko.event.DefaultLoggingFilter\"",
         "pekko.loglevel = WARNING",
         "pekko.stdout-loglevel = WARNING",
         "pekko.log-dead-letters = off",
