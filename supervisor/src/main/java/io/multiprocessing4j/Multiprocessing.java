@@ -3,6 +3,7 @@ package io.multiprocessing4j;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.multiprocessing4j.agent.ChildRuntime;
+import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.ChannelServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,6 +53,7 @@ public final class Multiprocessing implements AutoCloseable {
   private final ActorSystem<?> system;
   private final boolean ownsSystem;
   private final ChannelServer channelServer;
+  private final BlockStore blocks = new BlockStore();
   private final ActorRef<ProcessSupervisor.Command> supervisor;
   private final ActorRef<ProcessSupervisor.Event> exitListener;
   private final Map<Long, CompletableFuture<ProcessSupervisor.Exited>> exits = new ConcurrentHashMap<>();
@@ -157,6 +159,118 @@ public final class Multiprocessing implements AutoCloseable {
     return supervisor;
   }
 
+  /**
+   * A shared {@code int} with a lock, initially {@code initial}. Python's {@code Value('i', initial)}.
+   * See {@link Value} for what is atomic and what is locked.
+   *
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the shared memory cannot be created
+   */
+  public Value.OfInt value(int initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /** A shared {@code long} with a lock. Python's {@code Value('q', initial)}; throws as {@link #value(int)}. */
+  public Value.OfLong value(long initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /** A shared {@code double} with a lock. Python's {@code Value('d', initial)}; throws as {@link #value(int)}. */
+  public Value.OfDouble value(double initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /** A shared {@code boolean} with a lock. Python's {@code Value('b', initial)}; throws as {@link #value(int)}. */
+  public Value.OfBoolean value(boolean initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /** A shared {@code byte} with a lock. Python's {@code Value('b', initial)}; throws as {@link #value(int)}. */
+  public Value.OfByte value(byte initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /**
+   * A shared {@code int} without a lock (its atomic operations still work). Python's
+   * {@code RawValue('i', initial)} or {@code Value('i', initial, lock=False)}; throws as {@link #value(int)}.
+   */
+  public Value.OfInt rawValue(int initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /** A shared {@code long} without a lock. Python's {@code RawValue('q', initial)}. */
+  public Value.OfLong rawValue(long initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /** A shared {@code double} without a lock. Python's {@code RawValue('d', initial)}. */
+  public Value.OfDouble rawValue(double initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /** A shared {@code boolean} without a lock. Python's {@code RawValue('b', initial)}. */
+  public Value.OfBoolean rawValue(boolean initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /** A shared {@code byte} without a lock. Python's {@code RawValue('b', initial)}. */
+  public Value.OfByte rawValue(byte initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /**
+   * A shared array of {@code length} zeros with a lock, e.g. {@code mp.array(Array.DOUBLE, 1000)}.
+   * Python's {@code Array('d', 1000)}.
+   *
+   * @throws IllegalArgumentException if {@code length} is negative or too large (about 2 GiB of elements)
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the shared memory cannot be created
+   */
+  public <A extends Array> A array(Array.Type<A> type, int length) {
+    return Array.create(openBlocks(), type, length, true);
+  }
+
+  /** A shared array without a lock. Python's {@code RawArray('d', n)}; throws as {@link #array}. */
+  public <A extends Array> A rawArray(Array.Type<A> type, int length) {
+    return Array.create(openBlocks(), type, length, false);
+  }
+
+  /**
+   * A new named block of {@code size} zero bytes with a fresh random name ({@code psm_...}), owned by
+   * this context. Python's {@code SharedMemory(create=True, size=size)}.
+   *
+   * @throws IllegalArgumentException if {@code size} is not positive
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the block cannot be created
+   */
+  public SharedMemory sharedMemory(int size) {
+    return SharedMemory.create(openBlocks(), null, size);
+  }
+
+  /**
+   * A new block named {@code name}. Python's {@code SharedMemory(name, create=True, size=size)}.
+   *
+   * @throws java.io.UncheckedIOException with a {@link java.nio.file.FileAlreadyExistsException} cause if
+   *     the name is taken; otherwise throws as {@link #sharedMemory(int)}
+   */
+  public SharedMemory sharedMemory(String name, int size) {
+    return SharedMemory.create(openBlocks(), name, size);
+  }
+
+  /**
+   * A new process-shared, robust lock. Python's {@code Lock()}.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public Lock lock() {
+    return Lock.create(openBlocks());
+  }
+
+  /** A new process-shared, robust re-entrant lock. Python's {@code RLock()}; throws as {@link #lock()}. */
+  public RLock rLock() {
+    return RLock.create(openBlocks());
+  }
+
   /** This JVM in the process tree: {@code MainProcess} unless it is a child. Python's {@code current_process()}. */
   public static ProcessInfo currentProcess() {
     return ChildRuntime.current()
@@ -206,6 +320,8 @@ public final class Multiprocessing implements AutoCloseable {
       toJoin.forEach(Process::kill);
       Thread.currentThread().interrupt();
     }
+    // Shared memory goes once no child can still be using it.
+    blocks.close();
     stopActors();
   }
 
@@ -236,6 +352,16 @@ public final class Multiprocessing implements AutoCloseable {
   /** For tests of the channel's security: the server this context's children connect to. */
   ChannelServer channelServer() {
     return channelServer;
+  }
+
+  private BlockStore openBlocks() {
+    checkOpen();
+    return blocks;
+  }
+
+  /** For tests: the shared-memory blocks of this context. */
+  BlockStore blocks() {
+    return blocks;
   }
 
   void checkOpen() {
@@ -301,6 +427,9 @@ public final class Multiprocessing implements AutoCloseable {
           if (exited.id() < 0) {
             return Behaviors.stopped();
           }
+          // A child that crashed may have been the last user of a SharedMemory block: release it
+          // before join() returns, so the caller sees the outcome.
+          blocks.releaseUnused();
           exits.computeIfAbsent(exited.id(), key -> new CompletableFuture<>()).complete(exited);
           return Behaviors.same();
         })
