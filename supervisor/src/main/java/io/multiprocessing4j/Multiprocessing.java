@@ -271,6 +271,66 @@ public final class Multiprocessing implements AutoCloseable {
     return RLock.create(openBlocks());
   }
 
+  /**
+   * A new process-shared semaphore with {@code value} permits. Python's {@code Semaphore(value)}.
+   *
+   * @throws IllegalArgumentException if {@code value} is negative
+   * @throws IllegalStateException if this context is closed
+   */
+  public Semaphore semaphore(int value) {
+    return new Semaphore(Semaphore.allocate(openBlocks(), value, false));
+  }
+
+  /**
+   * A new semaphore that may not be released above {@code value}. Python's {@code BoundedSemaphore(value)};
+   * throws as {@link #semaphore(int)}.
+   */
+  public BoundedSemaphore boundedSemaphore(int value) {
+    return new BoundedSemaphore(Semaphore.allocate(openBlocks(), value, true));
+  }
+
+  /** A new process-shared event, initially clear. Python's {@code Event()}; throws as {@link #lock()}. */
+  public Event event() {
+    return Event.create(openBlocks());
+  }
+
+  /** A new condition over a new {@link RLock}. Python's {@code Condition()}; throws as {@link #lock()}. */
+  public Condition condition() {
+    return Condition.create(openBlocks(), null, rLock());
+  }
+
+  /** A new condition over {@code lock}. Python's {@code Condition(lock)}; throws as {@link #lock()}. */
+  public Condition condition(Lock lock) {
+    return Condition.create(openBlocks(), java.util.Objects.requireNonNull(lock, "lock"), null);
+  }
+
+  /** A new condition over {@code lock}. Python's {@code Condition(rlock)}; throws as {@link #lock()}. */
+  public Condition condition(RLock lock) {
+    return Condition.create(openBlocks(), null, java.util.Objects.requireNonNull(lock, "lock"));
+  }
+
+  /**
+   * A new barrier for {@code parties} parties, without action or default timeout. Python's
+   * {@code Barrier(parties)}.
+   *
+   * @throws IllegalArgumentException if {@code parties} is less than 1
+   * @throws IllegalStateException if this context is closed
+   */
+  public Barrier barrier(int parties) {
+    return Barrier.create(openBlocks(), parties, null, null);
+  }
+
+  /**
+   * A new barrier whose {@code action} (may be null) runs in the last party to arrive, and whose
+   * {@code await()} waits at most {@code timeout} (null = no limit). Python's
+   * {@code Barrier(parties, action, timeout)}; throws as {@link #barrier(int)}. The action travels with
+   * the barrier, so what it captures must be serializable (checked when the barrier is sent, as for a
+   * target).
+   */
+  public Barrier barrier(int parties, SerializableRunnable action, Duration timeout) {
+    return Barrier.create(openBlocks(), parties, action, timeout);
+  }
+
   /** This JVM in the process tree: {@code MainProcess} unless it is a child. Python's {@code current_process()}. */
   public static ProcessInfo currentProcess() {
     return ChildRuntime.current()
