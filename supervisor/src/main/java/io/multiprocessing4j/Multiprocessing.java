@@ -59,6 +59,8 @@ public final class Multiprocessing implements AutoCloseable {
   private final Map<Long, CompletableFuture<ProcessSupervisor.Exited>> exits = new ConcurrentHashMap<>();
   private final Set<Process> children = new LinkedHashSet<>();
   private final AtomicLong processCounter = new AtomicLong();
+  private final AtomicLong managerCounter = new AtomicLong();
+  private final List<Manager> managers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings) {
@@ -331,6 +333,24 @@ public final class Multiprocessing implements AutoCloseable {
     return Barrier.create(openBlocks(), parties, action, timeout);
   }
 
+  /**
+   * Starts a manager process with the default options (no restart). Python's {@code Manager()}.
+   * Blocks until the manager is ready (a JVM start, typically under a second).
+   *
+   * @throws IllegalStateException if this context is closed or the manager does not start
+   */
+  public Manager manager() {
+    return manager(ManagerOptions.defaults());
+  }
+
+  /** Starts a manager process with {@code options} (e.g. a restart policy); throws as {@link #manager()}. */
+  public Manager manager(ManagerOptions options) {
+    checkOpen();
+    Manager manager = Manager.start(this, channelServer, "SyncManager-" + managerCounter.incrementAndGet(), options);
+    managers.add(manager);
+    return manager;
+  }
+
   /** This JVM in the process tree: {@code MainProcess} unless it is a child. Python's {@code current_process()}. */
   public static ProcessInfo currentProcess() {
     return ChildRuntime.current()
@@ -365,6 +385,8 @@ public final class Multiprocessing implements AutoCloseable {
       closed = true;
       toJoin = new ArrayList<>(children);
     }
+    // Before the daemon children are terminated: a manager told to shut down is not restarted.
+    managers.forEach(Manager::shutdown);
     for (Process child : toJoin) {
       if (child.isDaemon()) {
         child.terminate();
