@@ -61,7 +61,11 @@ public final class Condition implements Serializable {
     return new Condition(new BlockRef(block.path().toString(), SharedBlock.Kind.SYNC), lock, rLock);
   }
 
-  /** Acquires the underlying lock, as its {@code acquire()} does. */
+  /**
+   * Acquires the underlying lock, as its {@code acquire()} does.
+   *
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
   public void acquire() throws InterruptedException {
     if (lock != null) {
       lock.acquire();
@@ -70,7 +74,11 @@ public final class Condition implements Serializable {
     }
   }
 
-  /** Acquires the underlying lock within {@code timeout}; returns whether it did. */
+  /**
+   * Acquires the underlying lock within {@code timeout}; returns whether it did.
+   *
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
   public boolean acquire(Duration timeout) throws InterruptedException {
     return lock != null ? lock.acquire(timeout) : rLock.acquire(timeout);
   }
@@ -85,11 +93,10 @@ public final class Condition implements Serializable {
   }
 
   /**
-   * Acquires the underlying lock and returns a guard that releases it: Python's {@code with condition:}.
-   *
-   * @throws InterruptedException if the thread is interrupted while waiting for the lock
+   * Acquires the underlying lock (uninterruptibly, as its {@code guard()} does) and returns a guard
+   * that releases it: Python's {@code with condition:}.
    */
-  public Guard guard() throws InterruptedException {
+  public Guard guard() {
     return lock != null ? lock.guard() : rLock.guard();
   }
 

@@ -78,12 +78,19 @@ public final class Lock implements Serializable {
   }
 
   /**
-   * Acquires the lock (as {@link #acquire()}) and returns a guard whose {@code close()} releases it.
-   *
-   * @throws InterruptedException if the thread is interrupted while waiting
+   * Acquires the lock, blocking as long as it takes and not giving up when interrupted (the interrupt
+   * is kept for later), like {@link java.util.concurrent.locks.Lock#lock()}.
    */
-  public Guard guard() throws InterruptedException {
-    acquire();
+  public void acquireUninterruptibly() {
+    RobustMutex.acquireUninterruptibly(block(), at, false);
+  }
+
+  /**
+   * Acquires the lock (as {@link #acquireUninterruptibly()}) and returns a guard whose {@code close()}
+   * releases it: Python's {@code with lock:}, usable in any target without catching anything.
+   */
+  public Guard guard() {
+    acquireUninterruptibly();
     return new Guard(this::release, previousOwnerDied());
   }
 

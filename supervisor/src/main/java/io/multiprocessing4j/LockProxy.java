@@ -53,10 +53,27 @@ public final class LockProxy extends BaseProxy {
     call("release");
   }
 
-  /** Acquires the lock and returns a guard whose {@code close()} releases it. */
-  public Guard guard() throws InterruptedException {
-    acquire();
-    return new Guard(this::release, previousOwnerDied);
+  /**
+   * Acquires the lock, not giving up when interrupted (the interrupt is kept for later), and returns a
+   * guard whose {@code close()} releases it: Python's {@code with lock:}.
+   */
+  public Guard guard() {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          acquire();
+          return new Guard(this::release, previousOwnerDied);
+        } catch (InterruptedException e) {
+          // The abandoned connection releases whatever the manager granted on it.
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Whether the last acquire through this proxy took the lock over from a process that died holding it. */

@@ -130,12 +130,26 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
   }
 
   /**
-   * Takes a permit (as {@link #acquire()}) and returns a guard whose {@code close()} gives it back.
-   *
-   * @throws InterruptedException if the thread is interrupted while waiting
+   * Takes a permit, blocking as long as it takes and not giving up when interrupted (the interrupt is
+   * kept for later). {@link java.util.concurrent.Semaphore#acquireUninterruptibly()}.
    */
-  public Guard guard() throws InterruptedException {
-    acquire();
+  public void acquireUninterruptibly() {
+    Backoff backoff = Backoff.uninterruptibly();
+    try {
+      acquire(backoff);
+    } catch (InterruptedException impossible) {
+      throw new AssertionError("an uninterruptible wait was interrupted", impossible);
+    } finally {
+      backoff.restoreInterrupt();
+    }
+  }
+
+  /**
+   * Takes a permit (as {@link #acquireUninterruptibly()}) and returns a guard whose {@code close()}
+   * gives it back: Python's {@code with semaphore:}.
+   */
+  public Guard guard() {
+    acquireUninterruptibly();
     return new Guard(this::release, false);
   }
 

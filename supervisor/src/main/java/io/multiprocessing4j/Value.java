@@ -16,9 +16,10 @@ import java.io.Serializable;
  * <pre>{@code
  * Value.OfInt counter = mp.value(0);
  * // in any process:
- * counter.getAndAdd(1);                           // atomic, no lock: the fast way
- * counter.getLock().acquire();                    // Python: with counter.get_lock():
- * try { counter.set(counter.get() + 1); } finally { counter.getLock().release(); }
+ * counter.getAndAdd(1);                              // atomic, no lock: the fast way
+ * try (Guard held = counter.getLock().guard()) {     // Python: with counter.get_lock():
+ *   counter.set(counter.get() + 1);                  //             counter.value += 1
+ * }
  * }</pre>
  *
  * <p><b>Two ways to be safe.</b> As in Python, a value made with a lock ({@code lock=True}, the

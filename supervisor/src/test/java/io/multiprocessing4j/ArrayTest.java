@@ -33,8 +33,6 @@ class ArrayTest {
       for (int i = 0; i < array.length(); i++) {
         elements.put(i, i);
       }
-    } catch (InterruptedException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -107,13 +107,27 @@ class LockTest {
   }
 
   @Test
-  void anInterruptedAcquireThrowsAndDoesNotTakeTheLock() throws Exception {
+  void anInterruptedAcquireThrowsButAGuardWaitsAndKeepsTheInterrupt() throws Exception {
     Lock lock = mp.lock();
     lock.acquire();
     Thread.currentThread().interrupt();
     assertThrows(InterruptedException.class, lock::acquire);
     lock.release();
     assertFalse(lock.isLocked());
+
+    lock.acquire();
+    CompletableFuture<Boolean> keptInterrupt = new CompletableFuture<>();
+    Thread waiter = new Thread(() -> {
+      Thread.currentThread().interrupt();
+      try (Guard held = lock.guard()) {
+        keptInterrupt.complete(Thread.interrupted());
+      }
+    });
+    waiter.start();
+    assertTrue(SharedFiles.awaitState(() -> waiter.getState() == Thread.State.TIMED_WAITING, Duration.ofSeconds(10)),
+        "the guard waits (parked) although its thread is interrupted");
+    lock.release();
+    assertTrue(keptInterrupt.get(10, TimeUnit.SECONDS), "the interrupt is kept for later");
   }
 
   @Test

@@ -39,12 +39,10 @@ class ManagerTest {
       LockProxy lock) {
     dict.put("child-" + child, child * 10);
     list.add(child);
-    ChildBodies.unchecked(() -> {
-      try (Guard held = lock.guard()) {
-        int seen = namespace.has("count") ? namespace.<Integer>get("count") : 0;
-        namespace.set("count", seen + 1);
-      }
-    });
+    try (Guard held = lock.guard()) {
+      int seen = namespace.has("count") ? namespace.<Integer>get("count") : 0;
+      namespace.set("count", seen + 1);
+    }
   }
 
   /** Child side: puts 1..n on the queue. */

@@ -34,8 +34,6 @@ class ValueTest {
     for (int i = 0; i < times; i++) {
       try (Guard held = lock.guard()) {
         counter.set(counter.get() + 1);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
       }
     }
   }
