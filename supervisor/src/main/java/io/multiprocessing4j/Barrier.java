@@ -3,6 +3,7 @@ package io.multiprocessing4j;
 import io.multiprocessing4j.internal.Backoff;
 import io.multiprocessing4j.internal.BlockRef;
 import io.multiprocessing4j.internal.BlockStore;
+import io.multiprocessing4j.internal.Doorbell;
 import io.multiprocessing4j.internal.ProcessAttachments;
 import io.multiprocessing4j.internal.SharedBlock;
 import io.multiprocessing4j.internal.UserTable;
@@ -24,9 +25,9 @@ import java.util.concurrent.BrokenBarrierException;
  * {@link #abort()}, or when the action throws. <b>And when a party dies:</b> every process that holds
  * this barrier (it was created there or received it) is recorded in shared memory; one that exits
  * normally is struck off, one that dies (killed, crashed, terminated) is not, and a waiter that has
- * waited a few milliseconds checks every few milliseconds for such a process. Finding one, it breaks
- * the barrier with a message naming the dead pid, instead of waiting forever for a party that will
- * never come. At most 128 processes are tracked per barrier.
+ * waited a few milliseconds checks each time it wakes (every 5 to 50 ms) for such a process. Finding
+ * one, it breaks the barrier with a message naming the dead pid, instead of waiting forever for a
+ * party that will never come. At most 128 processes are tracked per barrier.
  */
 public final class Barrier implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -91,7 +92,16 @@ public final class Barrier implements Serializable {
    */
   public int await(Duration timeout) throws InterruptedException, BrokenBarrierException {
     SharedBlock mapped = block();
-    Backoff backoff = Backoff.within(timeout);
+    Backoff backoff = Backoff.within(mapped, timeout);
+    try {
+      return arriveAndWait(mapped, backoff, timeout);
+    } finally {
+      backoff.done();
+    }
+  }
+
+  private int arriveAndWait(SharedBlock mapped, Backoff backoff, Duration timeout)
+      throws InterruptedException, BrokenBarrierException {
     int generation;
     int index;
     while (true) {
@@ -159,6 +169,7 @@ public final class Barrier implements Serializable {
       // Aborted or reset while the action ran.
       throw broken(mapped);
     }
+    Doorbell.ring(mapped);
     return index;
   }
 
@@ -178,6 +189,7 @@ public final class Barrier implements Serializable {
     mapped.setLongVolatile(DEAD_PID_AT, deadPid);
     mapped.setIntVolatile(BROKEN_GENERATION_AT, generation);
     mapped.setIntVolatile(BROKEN_AT, 1);
+    Doorbell.ring(mapped);
   }
 
   private static BrokenBarrierException broken(SharedBlock mapped) {
@@ -220,6 +232,7 @@ public final class Barrier implements Serializable {
       }
     }
     mapped.setIntVolatile(BROKEN_AT, 0);
+    Doorbell.ring(mapped);
   }
 
   /** The number of parties needed to pass. Python's {@code parties}. */

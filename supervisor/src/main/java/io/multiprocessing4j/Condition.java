@@ -3,6 +3,7 @@ package io.multiprocessing4j;
 import io.multiprocessing4j.internal.Backoff;
 import io.multiprocessing4j.internal.BlockRef;
 import io.multiprocessing4j.internal.BlockStore;
+import io.multiprocessing4j.internal.Doorbell;
 import io.multiprocessing4j.internal.ProcessIdentity;
 import io.multiprocessing4j.internal.RobustMutex;
 import io.multiprocessing4j.internal.SharedBlock;
@@ -109,7 +110,7 @@ public final class Condition implements Serializable {
    *     when it is thrown
    */
   public void await() throws InterruptedException {
-    await(Backoff.forever());
+    await(Backoff.forever(block()));
   }
 
   /**
@@ -118,7 +119,7 @@ public final class Condition implements Serializable {
    * @return true if signalled, false if the timeout passed first (the lock is held again either way)
    */
   public boolean await(Duration timeout) throws InterruptedException {
-    return await(Backoff.within(timeout));
+    return await(Backoff.within(block(), timeout));
   }
 
   /**
@@ -175,6 +176,7 @@ public final class Condition implements Serializable {
     } catch (InterruptedException e) {
       interrupted = e;
     } finally {
+      backoff.done();
       RobustMutex.acquireUninterruptibly(lockBlock, lockAt, rLock != null);
       RobustMutex.restore(lockBlock, lockAt, count);
       // A signal that raced the timeout or the interrupt still counts: it is not handed to anyone else.
@@ -267,6 +269,7 @@ public final class Condition implements Serializable {
         return;
       }
       mapped.setIntVolatile(oldest + STATE, SIGNALED);
+      Doorbell.ring(mapped);
     }
   }
 
@@ -286,6 +289,7 @@ public final class Condition implements Serializable {
         mapped.setIntVolatile(slot + STATE, SIGNALED);
       }
     }
+    Doorbell.ring(mapped);
   }
 
   private SharedBlock checkHeld(String operation) {

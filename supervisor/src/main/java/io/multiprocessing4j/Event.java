@@ -3,6 +3,7 @@ package io.multiprocessing4j;
 import io.multiprocessing4j.internal.Backoff;
 import io.multiprocessing4j.internal.BlockRef;
 import io.multiprocessing4j.internal.BlockStore;
+import io.multiprocessing4j.internal.Doorbell;
 import io.multiprocessing4j.internal.SharedBlock;
 import java.io.Serializable;
 import java.time.Duration;
@@ -45,7 +46,11 @@ public final class Event implements Serializable {
     SharedBlock mapped = block();
     while (true) {
       int word = mapped.getIntVolatile(WORD_AT);
-      if ((word & FLAG) != 0 || mapped.compareAndSetInt(WORD_AT, word, (word + 2) | FLAG)) {
+      if ((word & FLAG) != 0) {
+        return;
+      }
+      if (mapped.compareAndSetInt(WORD_AT, word, (word + 2) | FLAG)) {
+        Doorbell.ring(mapped);
         return;
       }
     }
@@ -68,7 +73,7 @@ public final class Event implements Serializable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public void await() throws InterruptedException {
-    await(Backoff.forever());
+    await(Backoff.forever(block()));
   }
 
   /**
@@ -78,20 +83,24 @@ public final class Event implements Serializable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public boolean await(Duration timeout) throws InterruptedException {
-    return await(Backoff.within(timeout));
+    return await(Backoff.within(block(), timeout));
   }
 
   private boolean await(Backoff backoff) throws InterruptedException {
     SharedBlock mapped = block();
     int before = mapped.getIntVolatile(WORD_AT);
     int word = before;
-    while ((word & FLAG) == 0 && word == before) {
-      if (!backoff.pause()) {
-        return false;
+    try {
+      while ((word & FLAG) == 0 && word == before) {
+        if (!backoff.pause()) {
+          return false;
+        }
+        word = mapped.getIntVolatile(WORD_AT);
       }
-      word = mapped.getIntVolatile(WORD_AT);
+      return true;
+    } finally {
+      backoff.done();
     }
-    return true;
   }
 
   private SharedBlock block() {

@@ -1,6 +1,5 @@
 package io.multiprocessing4j;
 
-import io.multiprocessing4j.internal.Backoff;
 import io.multiprocessing4j.internal.BlockRef;
 import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.RobustMutex;
@@ -17,11 +16,12 @@ import java.time.Duration;
  * thread of any process may release it, so it also serves as a binary semaphore.
  *
  * <p><b>Robust:</b> if the process holding it dies, the lock is not held forever. The next acquirer
- * takes it over within a few milliseconds of the death, its acquire returns normally, and
- * {@link #previousOwnerDied()} (or {@link Guard#previousOwnerDied()}) is true until it releases: the
- * data the lock protects may have been left half-updated. The lock lives in shared memory (a
- * compare-and-set on one word, see {@code RobustMutex}); waiting spins briefly, then parks with
- * back-off up to a millisecond, so an idle waiter does not burn a core.
+ * takes it over within milliseconds of the death (at most about 50 ms), its acquire returns normally,
+ * and {@link #previousOwnerDied()} (or {@link Guard#previousOwnerDied()}) is true until it releases:
+ * the data the lock protects may have been left half-updated. The lock lives in shared memory (a
+ * compare-and-set on one word, see {@code RobustMutex}); a waiter spins briefly (for as long as
+ * spinning has recently paid off), then sleeps until the releaser rings its process's doorbell (see
+ * {@code Backoff} and {@code Doorbell}), so an idle waiter does not burn a core.
  */
 public final class Lock implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -46,7 +46,7 @@ public final class Lock implements Serializable {
    * @throws InterruptedException if the thread is interrupted while waiting (the lock is not held then)
    */
   public void acquire() throws InterruptedException {
-    RobustMutex.acquire(block(), at, false, Backoff.forever());
+    RobustMutex.acquire(block(), at, false, null);
   }
 
   /**
@@ -56,7 +56,7 @@ public final class Lock implements Serializable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public boolean acquire(Duration timeout) throws InterruptedException {
-    return RobustMutex.acquire(block(), at, false, Backoff.within(timeout));
+    return RobustMutex.acquire(block(), at, false, timeout);
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.multiprocessing4j;
 
-import io.multiprocessing4j.internal.Backoff;
 import io.multiprocessing4j.internal.BlockRef;
 import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.RobustMutex;
@@ -15,7 +14,7 @@ import java.time.Duration;
  * with a lock. {@link Serializable}: capture it in a target to use it in a child or a pool task.
  *
  * <p><b>Robust:</b> if the owning process dies, the next acquirer takes it over (with a hold count of
- * one) within a few milliseconds and {@link #previousOwnerDied()} is true until it releases, as for
+ * one) within milliseconds (at most about 50 ms) and {@link #previousOwnerDied()} is true until it releases, as for
  * {@link Lock}.
  */
 public final class RLock implements Serializable {
@@ -42,7 +41,7 @@ public final class RLock implements Serializable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public void acquire() throws InterruptedException {
-    RobustMutex.acquire(block(), at, true, Backoff.forever());
+    RobustMutex.acquire(block(), at, true, null);
   }
 
   /**
@@ -52,7 +51,7 @@ public final class RLock implements Serializable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public boolean acquire(Duration timeout) throws InterruptedException {
-    return RobustMutex.acquire(block(), at, true, Backoff.within(timeout));
+    return RobustMutex.acquire(block(), at, true, timeout);
   }
 
   /**

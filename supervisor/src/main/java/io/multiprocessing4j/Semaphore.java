@@ -3,6 +3,7 @@ package io.multiprocessing4j;
 import io.multiprocessing4j.internal.Backoff;
 import io.multiprocessing4j.internal.BlockRef;
 import io.multiprocessing4j.internal.BlockStore;
+import io.multiprocessing4j.internal.Doorbell;
 import io.multiprocessing4j.internal.SharedBlock;
 import io.multiprocessing4j.internal.UserTable;
 import java.io.Serializable;
@@ -15,7 +16,7 @@ import java.time.Duration;
  *
  * <p><b>Permits of dead processes come back.</b> Each process's net holding (permits it acquired minus
  * permits it released) is recorded in shared memory. When a waiter has waited a few milliseconds it
- * checks, every few milliseconds, for holders that died, and returns their permits to the count. This
+ * checks, each time it wakes (every 5 to 50 ms), for holders that died, and returns their permits. This
  * suits the common use, a limit on concurrent users of something. If you use a semaphore as a signal
  * between processes (one releases, another acquires), note that permits acquired by a process that
  * then dies are returned too. A process killed within the few instructions between taking a permit and
@@ -51,7 +52,7 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
    * @throws InterruptedException if the thread is interrupted while waiting (no permit is taken then)
    */
   public void acquire() throws InterruptedException {
-    acquire(Backoff.forever());
+    acquire(Backoff.forever(block()));
   }
 
   /**
@@ -61,7 +62,7 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public boolean acquire(Duration timeout) throws InterruptedException {
-    return acquire(Backoff.within(timeout));
+    return acquire(Backoff.within(block(), timeout));
   }
 
   /** Takes a permit only if one is available now; never blocks. Python's {@code acquire(block=False)}. */
@@ -71,15 +72,19 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
 
   private boolean acquire(Backoff backoff) throws InterruptedException {
     SharedBlock mapped = block();
-    while (!tryTake(mapped)) {
-      if (backoff.checkDue()) {
-        returnPermitsOfDeadHolders(mapped);
+    try {
+      while (!tryTake(mapped)) {
+        if (backoff.checkDue()) {
+          returnPermitsOfDeadHolders(mapped);
+        }
+        if (!backoff.pause()) {
+          return false;
+        }
       }
-      if (!backoff.pause()) {
-        return false;
-      }
+      return true;
+    } finally {
+      backoff.done();
     }
-    return true;
   }
 
   private boolean tryTake(SharedBlock mapped) {
@@ -96,7 +101,9 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
   }
 
   private void returnPermitsOfDeadHolders(SharedBlock mapped) {
-    holders(mapped).reclaimDead((pid, permits) -> mapped.getAndAddInt(VALUE_AT, (int) permits));
+    if (holders(mapped).reclaimDead((pid, permits) -> mapped.getAndAddInt(VALUE_AT, (int) permits)) > 0) {
+      Doorbell.ring(mapped);
+    }
   }
 
   /**
@@ -127,6 +134,7 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
     }
     holders(mapped).remove(slotHint, n);
     mapped.getAndAddInt(VALUE_AT, n);
+    Doorbell.ring(mapped);
   }
 
   /**
@@ -134,13 +142,10 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
    * kept for later). {@link java.util.concurrent.Semaphore#acquireUninterruptibly()}.
    */
   public void acquireUninterruptibly() {
-    Backoff backoff = Backoff.uninterruptibly();
     try {
-      acquire(backoff);
+      acquire(Backoff.uninterruptibly(block()));
     } catch (InterruptedException impossible) {
       throw new AssertionError("an uninterruptible wait was interrupted", impossible);
-    } finally {
-      backoff.restoreInterrupt();
     }
   }
 

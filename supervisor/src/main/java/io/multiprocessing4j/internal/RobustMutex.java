@@ -13,8 +13,8 @@ package io.multiprocessing4j.internal;
  *  20  int  ownerDied    1 while the current holding was taken over from a dead owner
  * </pre>
  *
- * <p><b>Owner death.</b> A waiter that has waited a couple of milliseconds checks, every few
- * milliseconds, whether the owner process is still alive. If it died (or its pid now belongs to a
+ * <p><b>Owner death.</b> A waiter that has waited a couple of milliseconds checks, each time it wakes
+ * (every 5 to 50 ms, see {@link Backoff}), whether the owner process is still alive. If it died (or its pid now belongs to a
  * process that started at another time), the waiter takes the lock over with a compare-and-set from
  * that owner to itself and sets {@code ownerDied}: its acquire returns normally and
  * {@code previousOwnerDied()} tells it that the data the lock protects may be half-updated (the
@@ -55,31 +55,15 @@ public final class RobustMutex {
   }
 
   /**
-   * Takes the lock, waiting as {@code backoff} paces it (and taking it over from a dead owner).
+   * Takes the lock, waiting at most {@code timeout} (null = no limit), and taking it over from a dead
+   * owner.
    *
-   * @return true when acquired, false when the backoff's time limit passed first
-   * @throws InterruptedException if the wait is interruptible and the thread is interrupted
+   * @return true when acquired, false when the timeout passed first
+   * @throws InterruptedException if the thread is interrupted while waiting
    */
-  public static boolean acquire(SharedBlock block, int at, boolean reentrant, Backoff backoff)
+  public static boolean acquire(SharedBlock block, int at, boolean reentrant, java.time.Duration timeout)
       throws InterruptedException {
-    if (tryAcquire(block, at, reentrant)) {
-      return true;
-    }
-    long me = ProcessIdentity.currentOwner();
-    while (true) {
-      long owner = block.getLongVolatile(at + OWNER);
-      if (owner == 0) {
-        if (block.compareAndSetLong(at + OWNER, 0, me)) {
-          acquired(block, at, false);
-          return true;
-        }
-      } else if (backoff.checkDue() && takeOverFromDeadOwner(block, at, owner, me)) {
-        return true;
-      }
-      if (!backoff.pause()) {
-        return false;
-      }
-    }
+    return tryAcquire(block, at, reentrant) || acquire(block, at, reentrant, Backoff.within(block, timeout));
   }
 
   /** Takes the lock without a time limit, ignoring (but keeping) interrupts. */
@@ -87,13 +71,33 @@ public final class RobustMutex {
     if (tryAcquire(block, at, reentrant)) {
       return;
     }
-    Backoff backoff = Backoff.uninterruptibly();
     try {
-      acquire(block, at, reentrant, backoff);
+      acquire(block, at, reentrant, Backoff.uninterruptibly(block));
     } catch (InterruptedException impossible) {
       throw new AssertionError("an uninterruptible wait was interrupted", impossible);
+    }
+  }
+
+  private static boolean acquire(SharedBlock block, int at, boolean reentrant, Backoff backoff)
+      throws InterruptedException {
+    long me = ProcessIdentity.currentOwner();
+    try {
+      while (true) {
+        long owner = block.getLongVolatile(at + OWNER);
+        if (owner == 0) {
+          if (block.compareAndSetLong(at + OWNER, 0, me)) {
+            acquired(block, at, false);
+            return true;
+          }
+        } else if (backoff.checkDue() && takeOverFromDeadOwner(block, at, owner, me)) {
+          return true;
+        }
+        if (!backoff.pause()) {
+          return false;
+        }
+      }
     } finally {
-      backoff.restoreInterrupt();
+      backoff.done();
     }
   }
 
@@ -140,6 +144,7 @@ public final class RobustMutex {
       }
       clearForNextOwner(block, at);
       block.setLongRelease(at + OWNER, 0);
+      Doorbell.ring(block);
       return;
     }
     if (!anyThread) {
@@ -150,6 +155,7 @@ public final class RobustMutex {
     while (owner != 0) {
       clearForNextOwner(block, at);
       if (block.compareAndSetLong(at + OWNER, owner, 0)) {
+        Doorbell.ring(block);
         return;
       }
       owner = block.getLongVolatile(at + OWNER);
@@ -179,6 +185,7 @@ public final class RobustMutex {
     int count = block.getInt(at + COUNT);
     clearForNextOwner(block, at);
     block.setLongRelease(at + OWNER, 0);
+    Doorbell.ring(block);
     return count;
   }
 

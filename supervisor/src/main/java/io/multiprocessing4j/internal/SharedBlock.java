@@ -63,6 +63,11 @@ public final class SharedBlock {
   private final MappedByteBuffer buffer;
   private final Kind kind;
   private final long dataSize;
+  /**
+   * How long this process's waiters on this block spin before they sleep (see {@link Backoff}):
+   * learned, not shared. Races between threads only blur the estimate.
+   */
+  private volatile int spinNanos = Backoff.INITIAL_SPIN_NANOS;
 
   private SharedBlock(Path path, MappedByteBuffer buffer, Kind kind, long dataSize) {
     this.path = path;
@@ -162,6 +167,14 @@ public final class SharedBlock {
   /** The processes that use this block (the header's table). */
   public UserTable users() {
     return new UserTable(this, USERS_AT, USER_SLOTS);
+  }
+
+  int spinNanos() {
+    return spinNanos;
+  }
+
+  void spinNanos(int nanos) {
+    spinNanos = nanos;
   }
 
   /** A new view of the data bytes: position 0, limit = data size, native byte order. */

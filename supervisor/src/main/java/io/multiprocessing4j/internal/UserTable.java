@@ -158,6 +158,16 @@ public final class UserTable {
     return false;
   }
 
+  /** Calls {@code action} with the pid of every process that has a count here. */
+  public void forEachProcess(java.util.function.LongConsumer action) {
+    for (int i = 0; i < slots; i++) {
+      long word = block.getLongVolatile(wordAt(i));
+      if ((word & COUNT_MASK) != 0 && (word & ~COUNT_MASK) != RECLAIMING) {
+        action.accept(word >>> 32);
+      }
+    }
+  }
+
   /** The number of occupied slots (processes tracked). */
   public int occupied() {
     int count = 0;
