@@ -9,6 +9,8 @@ import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.ManagerFrames;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -97,7 +99,7 @@ public final class Manager implements AutoCloseable {
       if (ready.getBodyCase() != Frame.BodyCase.MANAGER_READY) {
         throw new IOException("the manager announced " + ready.getBodyCase() + " instead of being ready");
       }
-      ManagerAddress address = new ManagerAddress(ManagerFrames.endpointOf(ready.getManagerReady()),
+      ManagerAddress address = ManagerAddress.of(ManagerFrames.endpointOf(ready.getManagerReady()),
           process.pid().orElse(-1), name);
       Incarnation incarnation = new Incarnation(process, address, link);
       link.startReader("multiprocessing4j-" + name + "-link", frame -> { }, cause -> onLinkClosed(incarnation));
@@ -151,6 +153,7 @@ public final class Manager implements AutoCloseable {
         return;
       }
       String exit = exitDescription(incarnation.process());
+      deleteSocketDirectory(incarnation.address());
       if (options.restart() == ManagerOptions.Restart.ON_FAILURE && restarts < options.maxRestarts()) {
         restarts++;
         LOG.warn("manager {} died ({}); starting a new, empty one (restart {} of {}); the objects it held are lost",
@@ -277,6 +280,22 @@ public final class Manager implements AutoCloseable {
     } finally {
       ManagerClient.disconnect(last.address());
       last.link().close();
+      deleteSocketDirectory(last.address());
+    }
+  }
+
+  /** A manager deletes its socket's private directory when it exits; one that was killed cannot. */
+  private static void deleteSocketDirectory(ManagerAddress address) {
+    Path socket = Path.of(address.endpoint().socketPath());
+    Path directory = socket.getParent();
+    if (directory == null || !directory.getFileName().toString().startsWith("mp4j-manager-")) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(directory);
+    } catch (IOException e) {
+      LOG.debug("could not delete {}", directory, e);
     }
   }
 

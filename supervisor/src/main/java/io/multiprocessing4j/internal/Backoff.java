@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>spin ({@link Thread#onSpinWait()}): a hand-off between two processes that both have a core
  *       completes here, in well under a microsecond. How long to spin is learned per block and process,
  *       as HotSpot and glibc's adaptive mutexes do: a wait that ended while spinning doubles the budget
- *       (up to {@value #MAX_SPIN_NANOS} ns), one that had to sleep halves it (down to
+ *       (up to {@value #MAX_SPIN_NANOS} ns), one that had to sleep shrinks it by an eighth (down to
  *       {@value #MIN_SPIN_NANOS} ns). On a machine with more runnable threads than cores, where the
  *       other process is rarely running while we spin, spinning thus fades out instead of stealing
  *       the core that process needs;</li>
@@ -146,7 +146,8 @@ public final class Backoff {
    */
   public void done() {
     if (block != null) {
-      block.spinNanos(spunOut ? Math.max(MIN_SPIN_NANOS, spinNanos / 2) : Math.min(MAX_SPIN_NANOS, spinNanos * 2));
+      block.spinNanos(spunOut ? Math.max(MIN_SPIN_NANOS, spinNanos - spinNanos / 8)
+          : Math.min(MAX_SPIN_NANOS, spinNanos * 2));
     }
     if (sleeperSlot >= 0) {
       Doorbell.awake(block, sleeperSlot);

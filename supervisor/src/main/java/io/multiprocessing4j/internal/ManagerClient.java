@@ -5,7 +5,6 @@ import io.multiprocessing4j.PicklingException;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.ManagerReply;
 import io.multiprocessing4j.proto.RemoteFailure;
-import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.ManagerFrames;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
@@ -26,7 +25,7 @@ import java.util.Map;
  */
 public final class ManagerClient {
   /** Per-thread connections, keyed by {@link ManagerAddress#key()}: thread confinement needs no locks. */
-  private static final ThreadLocal<Map<String, FrameChannel<Frame>>> CONNECTIONS = ThreadLocal.withInitial(HashMap::new);
+  private static final ThreadLocal<Map<String, ManagerChannel>> CONNECTIONS = ThreadLocal.withInitial(HashMap::new);
 
   private ManagerClient() {}
 
@@ -53,11 +52,11 @@ public final class ManagerClient {
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
-    FrameChannel<Frame> channel = connection(manager);
+    ManagerChannel channel = connection(manager);
     Frame reply;
     try {
       channel.send(request);
-      reply = channel.read();
+      reply = channel.receive();
     } catch (ClosedByInterruptException e) {
       drop(manager);
       Thread.interrupted();
@@ -100,14 +99,14 @@ public final class ManagerClient {
         + "\nmanager-side traceback:\n" + failure.getStackTrace());
   }
 
-  private static FrameChannel<Frame> connection(ManagerAddress manager) {
-    Map<String, FrameChannel<Frame>> mine = CONNECTIONS.get();
-    FrameChannel<Frame> channel = mine.get(manager.key());
-    if (channel != null && !channel.isClosed()) {
+  private static ManagerChannel connection(ManagerAddress manager) {
+    Map<String, ManagerChannel> mine = CONNECTIONS.get();
+    ManagerChannel channel = mine.get(manager.key());
+    if (channel != null && channel.isOpen()) {
       return channel;
     }
     try {
-      channel = manager.endpoint().connect();
+      channel = ManagerChannel.connect(manager.endpoint());
     } catch (IOException e) {
       throw new ManagerDiedException("cannot reach the manager " + manager
           + ": its process is not running (it died or was shut down), and the objects it held are gone", e);
@@ -122,7 +121,7 @@ public final class ManagerClient {
   }
 
   private static void drop(ManagerAddress manager) {
-    FrameChannel<Frame> channel = CONNECTIONS.get().remove(manager.key());
+    ManagerChannel channel = CONNECTIONS.get().remove(manager.key());
     if (channel != null) {
       channel.close();
     }
