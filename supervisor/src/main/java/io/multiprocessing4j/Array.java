@@ -27,7 +27,8 @@ import java.util.Objects;
  * <p><b>Lifetime:</b> the memory lives until the context that created the array closes. At most
  * about 2 GiB per array.
  */
-public abstract sealed class Array implements Serializable permits Array.OfInt, Array.OfLong, Array.OfDouble, Array.OfByte {
+public abstract sealed class Array implements Serializable
+    permits Array.OfInt, Array.OfLong, Array.OfDouble, Array.OfByte {
   private static final long serialVersionUID = 1L;
   static final int LOCK_AT = SharedBlock.HEADER_BYTES;
   static final int ELEMENTS_AT = SharedBlock.HEADER_BYTES + RobustMutex.BYTES;

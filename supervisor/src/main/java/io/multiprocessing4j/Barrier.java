@@ -67,7 +67,8 @@ public final class Barrier implements Serializable {
     }
     SharedBlock block = store.allocate(SharedBlock.Kind.SYNC, 32);
     block.setLongVolatile(ROUND_AT, 1L << 32);
-    Barrier barrier = new Barrier(new BlockRef(block.path().toString(), SharedBlock.Kind.SYNC), parties, action, timeout);
+    BlockRef ref = new BlockRef(block.path().toString(), SharedBlock.Kind.SYNC);
+    Barrier barrier = new Barrier(ref, parties, action, timeout);
     barrier.register();
     return barrier;
   }
@@ -287,7 +288,7 @@ public final class Barrier implements Serializable {
   /** Like Python's repr: {@code <Barrier(parties=3, waiting=1, broken=False)>}. */
   @Override
   public String toString() {
-    return "<Barrier(parties=" + parties + ", waiting=" + numberWaiting() + ", broken=" + (isBroken() ? "True" : "False")
-        + ")>";
+    return "<Barrier(parties=" + parties + ", waiting=" + numberWaiting() + ", broken="
+        + (isBroken() ? "True" : "False") + ")>";
   }
 }

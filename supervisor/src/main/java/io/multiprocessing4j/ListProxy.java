@@ -54,7 +54,7 @@ public final class ListProxy<E> extends BaseProxy {
     return (E) call("pop", index);
   }
 
-  /** Removes the first element equal to {@code element}; returns whether there was one. Python's {@code l.remove(x)}. */
+  /** Removes the first element equal to {@code element}; returns whether there was one. Python's {@code remove(x)}. */
   public boolean removeFirst(E element) {
     return (Boolean) call("remove", element);
   }

@@ -10,6 +10,10 @@ package io.multiprocessing4j;
 public class ManagerDiedException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * @param message which manager, during which call, and what that means for its objects
+   * @param cause the I/O failure that revealed it
+   */
   public ManagerDiedException(String message, Throwable cause) {
     super(message, cause);
   }

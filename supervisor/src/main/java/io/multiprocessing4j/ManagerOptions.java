@@ -63,20 +63,24 @@ public final class ManagerOptions {
     return new ManagerOptions(restart, maxRestarts, startTimeout);
   }
 
+  /** The restart policy. */
   public Restart restart() {
     return restart;
   }
 
+  /** How many restarts {@link Restart#ON_FAILURE} allows over the manager's life. */
   public int maxRestarts() {
     return maxRestarts;
   }
 
+  /** How long starting (or restarting) the manager may take. */
   public Duration startTimeout() {
     return startTimeout;
   }
 
   @Override
   public String toString() {
-    return "ManagerOptions[restart=" + restart + ", maxRestarts=" + maxRestarts + ", startTimeout=" + startTimeout + "]";
+    return "ManagerOptions[restart=" + restart + ", maxRestarts=" + maxRestarts + ", startTimeout=" + startTimeout
+        + "]";
   }
 }

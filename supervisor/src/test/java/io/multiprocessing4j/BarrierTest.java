@@ -87,7 +87,7 @@ class BarrierTest {
     assertThrows(BrokenBarrierException.class, barrier::await, "broken until reset");
     barrier.reset();
     assertFalse(barrier.isBroken());
-    CompletableFuture<Integer> other = CompletableFuture.supplyAsync(() -> awaitQuietly(barrier), BarrierTest::inNewThread);
+    CompletableFuture<Integer> other = awaitInNewThread(barrier);
     int mine = barrier.await(Duration.ofSeconds(10));
     assertEquals(1, mine + other.get(10, TimeUnit.SECONDS), "indices 0 and 1");
   }
@@ -95,14 +95,14 @@ class BarrierTest {
   @Test
   void abortAndResetBreakTheWaitersAndAFailingActionBreaksTheRound() throws Exception {
     Barrier barrier = mp.barrier(2);
-    CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> awaitQuietly(barrier), BarrierTest::inNewThread);
+    CompletableFuture<Integer> waiter = awaitInNewThread(barrier);
     assertTrue(SharedFiles.awaitState(() -> barrier.numberWaiting() == 1, Duration.ofSeconds(10)));
     barrier.abort();
     ExecutionException aborted = assertThrows(ExecutionException.class, () -> waiter.get(10, TimeUnit.SECONDS));
     assertTrue(aborted.getCause().getMessage().contains("aborted"), aborted.getCause().getMessage());
 
     barrier.reset();
-    CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> awaitQuietly(barrier), BarrierTest::inNewThread);
+    CompletableFuture<Integer> second = awaitInNewThread(barrier);
     assertTrue(SharedFiles.awaitState(() -> barrier.numberWaiting() == 1, Duration.ofSeconds(10)));
     barrier.reset();
     ExecutionException reset = assertThrows(ExecutionException.class, () -> second.get(10, TimeUnit.SECONDS));
@@ -124,7 +124,7 @@ class BarrierTest {
     Process party = mp.process(() -> holdThenIdle(barrier, ready));
     party.start();
     assertTrue(ready.await(Duration.ofSeconds(30)), "the party received the barrier");
-    CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> awaitQuietly(barrier), BarrierTest::inNewThread);
+    CompletableFuture<Integer> waiter = awaitInNewThread(barrier);
     assertTrue(SharedFiles.awaitState(() -> barrier.numberWaiting() == 1, Duration.ofSeconds(10)));
 
     long killed = System.nanoTime();
@@ -146,15 +146,17 @@ class BarrierTest {
     holder.start();
     holder.join();
     assertEquals(OptionalInt.of(0), holder.exitCode(), holder.remoteTraceback().orElse(""));
-    CompletableFuture<Integer> other = CompletableFuture.supplyAsync(() -> awaitQuietly(barrier), BarrierTest::inNewThread);
+    CompletableFuture<Integer> other = awaitInNewThread(barrier);
     assertTrue(SharedFiles.awaitState(() -> barrier.numberWaiting() == 1, Duration.ofSeconds(10)));
     assertFalse(SharedFiles.awaitState(barrier::isBroken, Duration.ofMillis(100)),
         "the waiter checks its parties every few milliseconds and finds none dead");
     assertEquals(1, barrier.await(Duration.ofSeconds(10)) + other.get(10, TimeUnit.SECONDS));
   }
 
-  private static void inNewThread(Runnable task) {
-    new Thread(task, "barrier-party").start();
+  /** A party in a thread of its own (not the common pool, which may have a single thread here). */
+  private static CompletableFuture<Integer> awaitInNewThread(Barrier barrier) {
+    return CompletableFuture.supplyAsync(() -> awaitQuietly(barrier),
+        task -> new Thread(task, "barrier-party").start());
   }
 
   private static int awaitQuietly(Barrier barrier) {

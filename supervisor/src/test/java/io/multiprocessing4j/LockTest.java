@@ -103,7 +103,7 @@ class LockTest {
         throw new IllegalStateException(e);
       }
     }).get(10, TimeUnit.SECONDS));
-    assertFalse(lock.acquire(Duration.ofMillis(50)), "held by the pool thread, whose task returned without releasing it");
+    assertFalse(lock.acquire(Duration.ofMillis(50)), "held by the pool thread; its task returned without releasing");
   }
 
   @Test

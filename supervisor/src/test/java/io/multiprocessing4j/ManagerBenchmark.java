@@ -62,13 +62,16 @@ public final class ManagerBenchmark {
         gets.add(n / get);
       }
       Map<String, Object> base = Map.of("start_method", "spawn", "client", "child process", "keys", n);
-      SharedStateBenchmark.emit("manager_dict_ops", SharedStateBenchmark.with(base, "op", "set+get"), combined, "ops/s",
-          cpu, null);
-      SharedStateBenchmark.emit("manager_dict_ops", SharedStateBenchmark.with(base, "op", "set"), sets, "ops/s", cpu, null);
-      SharedStateBenchmark.emit("manager_dict_ops", SharedStateBenchmark.with(base, "op", "get"), gets, "ops/s", cpu, null);
-      System.out.println("{\"bench\": \"manager_startup\", \"params\": {\"start_method\": \"spawn\"}, \"value\": "
-          + String.format(java.util.Locale.ROOT, "%.1f", startupMillis) + ", \"unit\": \"ms\", \"reps\": 1, \"extra\": true, "
-          + "\"shutdown_ms\": " + String.format(java.util.Locale.ROOT, "%.1f", shutdownMillis) + "}");
+      emit(base, "set+get", combined, cpu);
+      emit(base, "set", sets, cpu);
+      emit(base, "get", gets, cpu);
+      System.out.println(String.format(java.util.Locale.ROOT, "{\"bench\": \"manager_startup\", \"params\": "
+          + "{\"start_method\": \"spawn\"}, \"value\": %.1f, \"unit\": \"ms\", \"reps\": 1, \"extra\": true, "
+          + "\"shutdown_ms\": %.1f}", startupMillis, shutdownMillis));
     }
+  }
+
+  private static void emit(Map<String, Object> base, String op, List<Double> rates, SharedStateBenchmark.CpuMeter cpu) {
+    SharedStateBenchmark.emit("manager_dict_ops", SharedStateBenchmark.with(base, "op", op), rates, "ops/s", cpu, null);
   }
 }

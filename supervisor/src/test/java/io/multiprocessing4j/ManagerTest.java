@@ -144,7 +144,8 @@ class ManagerTest {
       event.await();
       event.clear();
       assertFalse(event.isSet());
-      assertTrue(dict.toString().startsWith("<DictProxy object, typeid 'dict' at SyncManager-1 (pid "), dict.toString());
+      String described = dict.toString();
+      assertTrue(described.startsWith("<DictProxy object, typeid 'dict' at SyncManager-1 (pid "), described);
     }
   }
 

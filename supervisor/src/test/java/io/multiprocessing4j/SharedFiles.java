@@ -26,7 +26,8 @@ final class SharedFiles {
   static List<Path> createdByThisJvm() throws IOException {
     long pid = ProcessHandle.current().pid();
     List<Path> found = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(BlockStore.defaultDirectory(), BlockStore.FILE_PREFIX + "*")) {
+    Path directory = BlockStore.defaultDirectory();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, BlockStore.FILE_PREFIX + "*")) {
       for (Path file : files) {
         ByteBuffer header = ByteBuffer.allocate(CREATOR_PID_AT + 8).order(ByteOrder.nativeOrder());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -17,7 +17,8 @@ public final class BarrierExample {
   private BarrierExample() {}
 
   static void phaseDone() {
-    System.out.println("-- every party finished the phase (action ran in " + Multiprocessing.currentProcess().name() + ")");
+    String last = Multiprocessing.currentProcess().name();
+    System.out.println("-- every party finished the phase (the action ran in " + last + ", the last to arrive)");
   }
 
   static void work(Barrier barrier) {

@@ -54,7 +54,8 @@ public final class ManagerFrames {
   }
 
   /** The arguments of a call, decoded with {@code loader}. */
-  public static List<Object> arguments(ManagerCall call, ClassLoader loader) throws IOException, ClassNotFoundException {
+  public static List<Object> arguments(ManagerCall call, ClassLoader loader)
+      throws IOException, ClassNotFoundException {
     List<Object> args = new ArrayList<>(call.getArgsCount());
     for (ManagedValue arg : call.getArgsList()) {
       args.add(decode(arg, loader));

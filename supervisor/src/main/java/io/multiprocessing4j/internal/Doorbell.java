@@ -233,7 +233,8 @@ public final class Doorbell {
   private static Selector openBell() throws IOException {
     if (!Files.isDirectory(DIRECTORY)) {
       try {
-        Files.createDirectory(DIRECTORY, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(DIRECTORY,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       } catch (java.nio.file.FileAlreadyExistsException raced) {
         // Another process created it first.
       }

@@ -118,7 +118,8 @@ public final class ManagerServer {
       Challenge challenge = Handshake.newChallenge();
       handshake.send(challenge);
       ChallengeResponse response = handshake.read(ChallengeResponse.parser(), Handshake.MAX_RESPONSE_BYTES);
-      if (response.getChildId() != ENDPOINT_ID || !Handshake.verify(challenge, response, key) || !deadline.cancel(false)) {
+      if (response.getChildId() != ENDPOINT_ID || !Handshake.verify(challenge, response, key)
+          || !deadline.cancel(false)) {
         closeQuietly(socket);
         return;
       }

@@ -14,9 +14,10 @@ package io.multiprocessing4j.internal;
  * </pre>
  *
  * <p><b>Owner death.</b> A waiter that has waited a couple of milliseconds checks, each time it wakes
- * (every 5 to 50 ms, see {@link Backoff}), whether the owner process is still alive. If it died (or its pid now belongs to a
- * process that started at another time), the waiter takes the lock over with a compare-and-set from
- * that owner to itself and sets {@code ownerDied}: its acquire returns normally and
+ * (every 5 to 50 ms, see {@link Backoff}), whether the owner process is still alive. If it died (or
+ * its pid now belongs to a process that started at another time), the waiter takes the lock over
+ * with a compare-and-set from that owner to itself and sets {@code ownerDied}: its acquire returns
+ * normally and
  * {@code previousOwnerDied()} tells it that the data the lock protects may be half-updated (the
  * equivalent of {@code EOWNERDEAD}); the flag clears on release. {@code ownerStart} is always cleared
  * before {@code owner} changes hands, so a reader never pairs an owner with a previous owner's start

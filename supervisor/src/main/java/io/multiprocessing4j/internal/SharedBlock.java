@@ -141,10 +141,12 @@ public final class SharedBlock {
     return new SharedBlock(path, buffer, kind, dataSize);
   }
 
+  /** The block's file. */
   public Path path() {
     return path;
   }
 
+  /** What the block holds. */
   public Kind kind() {
     return kind;
   }
@@ -152,16 +154,6 @@ public final class SharedBlock {
   /** The number of data bytes (after the header). */
   public long dataSize() {
     return dataSize;
-  }
-
-  /** The pid of the process that created this block. */
-  public long creatorPid() {
-    return getLong(CREATOR_PID_AT);
-  }
-
-  /** Whether the process that created this block has died. */
-  public boolean creatorDied() {
-    return ProcessIdentity.isDead(getLong(CREATOR_PID_AT), getLong(CREATOR_START_AT));
   }
 
   /** The processes that use this block (the header's table). */
@@ -183,106 +175,127 @@ public final class SharedBlock {
         .order(ByteOrder.nativeOrder());
   }
 
+  /** A plain read of the int at byte offset {@code at}. */
   public int getInt(int at) {
     return (int) INTS.get(buffer, at);
   }
 
+  /** A plain write of the int at byte offset {@code at}. */
   public void setInt(int at, int value) {
     INTS.set(buffer, at, value);
   }
 
+  /** An opaque read of the int at byte offset {@code at}. */
   public int getIntOpaque(int at) {
     return (int) INTS.getOpaque(buffer, at);
   }
 
+  /** An opaque write of the int at byte offset {@code at}. */
   public void setIntOpaque(int at, int value) {
     INTS.setOpaque(buffer, at, value);
   }
 
+  /** A volatile read of the int at byte offset {@code at}. */
   public int getIntVolatile(int at) {
     return (int) INTS.getVolatile(buffer, at);
   }
 
+  /** A volatile write of the int at byte offset {@code at}. */
   public void setIntVolatile(int at, int value) {
     INTS.setVolatile(buffer, at, value);
   }
 
+  /** Atomically sets the int at {@code at} to {@code value} if it is {@code expected}; returns whether it did. */
   public boolean compareAndSetInt(int at, int expected, int value) {
     return INTS.compareAndSet(buffer, at, expected, value);
   }
 
+  /** Atomically adds {@code delta} to the int at {@code at}; returns the previous value. */
   public int getAndAddInt(int at, int delta) {
     return (int) INTS.getAndAdd(buffer, at, delta);
   }
 
+  /** Atomically sets the int at {@code at}; returns the previous value. */
   public int getAndSetInt(int at, int value) {
     return (int) INTS.getAndSet(buffer, at, value);
   }
 
+  /** A plain read of the long at byte offset {@code at}. */
   public long getLong(int at) {
     return (long) LONGS.get(buffer, at);
   }
 
+  /** A plain write of the long at byte offset {@code at}. */
   public void setLong(int at, long value) {
     LONGS.set(buffer, at, value);
   }
 
+  /** An opaque read of the long at byte offset {@code at}. */
   public long getLongOpaque(int at) {
     return (long) LONGS.getOpaque(buffer, at);
   }
 
+  /** An opaque write of the long at byte offset {@code at}. */
   public void setLongOpaque(int at, long value) {
     LONGS.setOpaque(buffer, at, value);
   }
 
+  /** A volatile read of the long at byte offset {@code at}. */
   public long getLongVolatile(int at) {
     return (long) LONGS.getVolatile(buffer, at);
   }
 
-  public long getLongAcquire(int at) {
-    return (long) LONGS.getAcquire(buffer, at);
-  }
-
+  /** A volatile write of the long at byte offset {@code at}. */
   public void setLongVolatile(int at, long value) {
     LONGS.setVolatile(buffer, at, value);
   }
 
+  /** A release write of the long at byte offset {@code at}. */
   public void setLongRelease(int at, long value) {
     LONGS.setRelease(buffer, at, value);
   }
 
+  /** Atomically sets the long at {@code at} to {@code value} if it is {@code expected}; returns whether it did. */
   public boolean compareAndSetLong(int at, long expected, long value) {
     return LONGS.compareAndSet(buffer, at, expected, value);
   }
 
+  /** Atomically adds {@code delta} to the long at {@code at}; returns the previous value. */
   public long getAndAddLong(int at, long delta) {
     return (long) LONGS.getAndAdd(buffer, at, delta);
   }
 
+  /** Atomically sets the long at {@code at}; returns the previous value. */
   public long getAndSetLong(int at, long value) {
     return (long) LONGS.getAndSet(buffer, at, value);
   }
 
+  /** An opaque read of the double at byte offset {@code at}. */
   public double getDoubleOpaque(int at) {
     return (double) DOUBLES.getOpaque(buffer, at);
   }
 
+  /** An opaque write of the double at byte offset {@code at}. */
   public void setDoubleOpaque(int at, double value) {
     DOUBLES.setOpaque(buffer, at, value);
   }
 
+  /** A volatile read of the double at byte offset {@code at}. */
   public double getDoubleVolatile(int at) {
     return (double) DOUBLES.getVolatile(buffer, at);
   }
 
+  /** A volatile write of the double at byte offset {@code at}. */
   public void setDoubleVolatile(int at, double value) {
     DOUBLES.setVolatile(buffer, at, value);
   }
 
+  /** Atomically sets the double at {@code at} to {@code value} if its bits are {@code expected}'s. */
   public boolean compareAndSetDouble(int at, double expected, double value) {
     return DOUBLES.compareAndSet(buffer, at, expected, value);
   }
 
+  /** Atomically sets the double at {@code at}; returns the previous value. */
   public double getAndSetDouble(int at, double value) {
     return (double) DOUBLES.getAndSet(buffer, at, value);
   }
