@@ -6,6 +6,7 @@ import io.multiprocessing4j.internal.RobustMutex;
 import io.multiprocessing4j.internal.SharedBlock;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
@@ -154,7 +155,7 @@ public abstract sealed class Array implements Serializable
 
   /** The elements as raw bytes, native order, position 0; never locks. */
   final ByteBuffer elementBytes() {
-    return block().data().position(RobustMutex.BYTES).slice().order(java.nio.ByteOrder.nativeOrder());
+    return block().data().position(RobustMutex.BYTES).slice().order(ByteOrder.nativeOrder());
   }
 
   final void checkLength(int sourceLength) {

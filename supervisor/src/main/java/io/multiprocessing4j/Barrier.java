@@ -8,6 +8,7 @@ import io.multiprocessing4j.internal.ProcessAttachments;
 import io.multiprocessing4j.internal.SharedBlock;
 import io.multiprocessing4j.internal.UserTable;
 import java.io.IOException;
+import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.time.Duration;
@@ -270,7 +271,7 @@ public final class Barrier implements Serializable {
     try {
       register();
     } catch (IllegalStateException gone) {
-      java.io.InvalidObjectException error = new java.io.InvalidObjectException(gone.getMessage());
+      InvalidObjectException error = new InvalidObjectException(gone.getMessage());
       error.initCause(gone);
       throw error;
     }

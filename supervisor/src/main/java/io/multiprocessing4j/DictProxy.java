@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import io.multiprocessing4j.internal.ManagerAddress;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -73,7 +74,7 @@ public final class DictProxy<K, V> extends BaseProxy {
 
   /** Copies every entry of {@code entries} in (one round trip). Python's {@code d.update(entries)}. */
   public void putAll(Map<? extends K, ? extends V> entries) {
-    call("putAll", new java.util.LinkedHashMap<>(entries));
+    call("putAll", new LinkedHashMap<>(entries));
   }
 
   /** A snapshot of the keys, in insertion order. Python's {@code list(d.keys())}. */

@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * How a {@link Manager} is run: an immutable value, refined with {@code with...} methods.
@@ -44,7 +45,7 @@ public final class ManagerOptions {
 
   /** With restart policy {@code restart}; throws {@link NullPointerException} if it is null. */
   public ManagerOptions withRestart(Restart restart) {
-    return new ManagerOptions(java.util.Objects.requireNonNull(restart, "restart"), maxRestarts, startTimeout);
+    return new ManagerOptions(Objects.requireNonNull(restart, "restart"), maxRestarts, startTimeout);
   }
 
   /** With at most {@code maxRestarts} restarts; throws {@link IllegalArgumentException} if negative. */

@@ -12,11 +12,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -60,7 +62,7 @@ public final class Multiprocessing implements AutoCloseable {
   private final Set<Process> children = new LinkedHashSet<>();
   private final AtomicLong processCounter = new AtomicLong();
   private final AtomicLong managerCounter = new AtomicLong();
-  private final List<Manager> managers = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Manager> managers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings) {
@@ -303,12 +305,12 @@ public final class Multiprocessing implements AutoCloseable {
 
   /** A new condition over {@code lock}. Python's {@code Condition(lock)}; throws as {@link #lock()}. */
   public Condition condition(Lock lock) {
-    return Condition.create(openBlocks(), java.util.Objects.requireNonNull(lock, "lock"), null);
+    return Condition.create(openBlocks(), Objects.requireNonNull(lock, "lock"), null);
   }
 
   /** A new condition over {@code lock}. Python's {@code Condition(rlock)}; throws as {@link #lock()}. */
   public Condition condition(RLock lock) {
-    return Condition.create(openBlocks(), null, java.util.Objects.requireNonNull(lock, "lock"));
+    return Condition.create(openBlocks(), null, Objects.requireNonNull(lock, "lock"));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.multiprocessing4j.internal;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 
@@ -100,7 +101,7 @@ public final class BlockLifecycle {
     try {
       Files.deleteIfExists(block.path());
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("could not delete the shared memory block " + block.path(), e);
+      throw new UncheckedIOException("could not delete the shared memory block " + block.path(), e);
     }
   }
 }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -156,8 +158,8 @@ public final class BlockStore implements AutoCloseable {
   }
 
   /** The files this context has created and not yet released (for tests). */
-  public java.util.Set<Path> ownedFiles() {
-    return java.util.Set.copyOf(owned.keySet());
+  public Set<Path> ownedFiles() {
+    return Set.copyOf(owned.keySet());
   }
 
   private void checkOpen() {
@@ -190,7 +192,7 @@ public final class BlockStore implements AutoCloseable {
     ByteBuffer header = ByteBuffer.allocate(SharedBlock.CREATOR_START_AT + 8).order(ByteOrder.nativeOrder());
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       channel.read(header, 0);
-    } catch (NoSuchFileException | java.nio.file.AccessDeniedException notOurs) {
+    } catch (NoSuchFileException | AccessDeniedException notOurs) {
       return false;
     }
     if (header.position() < header.capacity() || header.getInt(SharedBlock.MAGIC_AT) != SharedBlock.MAGIC) {

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -235,7 +238,7 @@ public final class Doorbell {
       try {
         Files.createDirectory(DIRECTORY,
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } catch (java.nio.file.FileAlreadyExistsException raced) {
+      } catch (FileAlreadyExistsException raced) {
         // Another process created it first.
       }
     }
@@ -259,7 +262,7 @@ public final class Doorbell {
   }
 
   private static void deleteBellsOfDeadProcesses() throws IOException {
-    try (java.nio.file.DirectoryStream<Path> bells = Files.newDirectoryStream(DIRECTORY, "*.sock")) {
+    try (DirectoryStream<Path> bells = Files.newDirectoryStream(DIRECTORY, "*.sock")) {
       for (Path bell : bells) {
         String name = bell.getFileName().toString();
         try {
@@ -273,7 +276,7 @@ public final class Doorbell {
     }
   }
 
-  private static void closeQuietly(java.nio.channels.Channel channel) {
+  private static void closeQuietly(Channel channel) {
     try {
       channel.close();
     } catch (IOException ignored) {

@@ -10,6 +10,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The objects a manager process holds for its proxies, one class per kind, each answering calls by
@@ -201,7 +202,7 @@ final class ManagedObjects {
       }
     }
 
-    private <T> T locked(java.util.function.Supplier<T> read) {
+    private <T> T locked(Supplier<T> read) {
       lock.lock();
       try {
         return read.get();

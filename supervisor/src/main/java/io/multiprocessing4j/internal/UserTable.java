@@ -1,6 +1,7 @@
 package io.multiprocessing4j.internal;
 
 import java.util.function.LongBinaryOperator;
+import java.util.function.LongConsumer;
 
 /**
  * A table in shared memory of the processes that hold something, with a count per process: the users
@@ -159,7 +160,7 @@ public final class UserTable {
   }
 
   /** Calls {@code action} with the pid of every process that has a count here. */
-  public void forEachProcess(java.util.function.LongConsumer action) {
+  public void forEachProcess(LongConsumer action) {
     for (int i = 0; i < slots; i++) {
       long word = block.getLongVolatile(wordAt(i));
       if ((word & COUNT_MASK) != 0 && (word & ~COUNT_MASK) != RECLAIMING) {
