@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.multiprocessing4j.agent.ChildRuntime;
 import io.multiprocessing4j.internal.ChannelBrokers;
+import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.PipeHandle;
 import java.io.IOException;
@@ -13,11 +14,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,12 +58,15 @@ public final class Multiprocessing implements AutoCloseable {
   private final boolean ownsSystem;
   private final ChannelServer channelServer;
   private final ChannelBrokers channels;
+  private final BlockStore blocks = new BlockStore();
   private final ActorRef<ProcessSupervisor.Command> supervisor;
   private final ActorRef<ProcessSupervisor.Event> exitListener;
   private final Map<Long, CompletableFuture<ProcessSupervisor.Exited>> exits = new ConcurrentHashMap<>();
   private final Set<Process> children = new LinkedHashSet<>();
   private final Set<Pool> pools = new LinkedHashSet<>();
   private final AtomicLong processCounter = new AtomicLong();
+  private final AtomicLong managerCounter = new AtomicLong();
+  private final List<Manager> managers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings) {
@@ -295,6 +301,196 @@ public final class Multiprocessing implements AutoCloseable {
     return supervisor;
   }
 
+  /**
+   * A shared {@code int} with a lock, initially {@code initial}. Python's {@code Value('i', initial)}.
+   * See {@link Value} for what is atomic and what is locked.
+   *
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the shared memory cannot be created
+   */
+  public Value.OfInt value(int initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /** A shared {@code long} with a lock. Python's {@code Value('q', initial)}; throws as {@link #value(int)}. */
+  public Value.OfLong value(long initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /** A shared {@code double} with a lock. Python's {@code Value('d', initial)}; throws as {@link #value(int)}. */
+  public Value.OfDouble value(double initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /** A shared {@code boolean} with a lock. Python's {@code Value('b', initial)}; throws as {@link #value(int)}. */
+  public Value.OfBoolean value(boolean initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /** A shared {@code byte} with a lock. Python's {@code Value('b', initial)}; throws as {@link #value(int)}. */
+  public Value.OfByte value(byte initial) {
+    return Value.of(openBlocks(), initial, true);
+  }
+
+  /**
+   * A shared {@code int} without a lock (its atomic operations still work). Python's
+   * {@code RawValue('i', initial)} or {@code Value('i', initial, lock=False)}; throws as {@link #value(int)}.
+   */
+  public Value.OfInt rawValue(int initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /** A shared {@code long} without a lock. Python's {@code RawValue('q', initial)}. */
+  public Value.OfLong rawValue(long initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /** A shared {@code double} without a lock. Python's {@code RawValue('d', initial)}. */
+  public Value.OfDouble rawValue(double initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /** A shared {@code boolean} without a lock. Python's {@code RawValue('b', initial)}. */
+  public Value.OfBoolean rawValue(boolean initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /** A shared {@code byte} without a lock. Python's {@code RawValue('b', initial)}. */
+  public Value.OfByte rawValue(byte initial) {
+    return Value.of(openBlocks(), initial, false);
+  }
+
+  /**
+   * A shared array of {@code length} zeros with a lock, e.g. {@code mp.array(Array.DOUBLE, 1000)}.
+   * Python's {@code Array('d', 1000)}.
+   *
+   * @throws IllegalArgumentException if {@code length} is negative or too large (about 2 GiB of elements)
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the shared memory cannot be created
+   */
+  public <A extends Array> A array(Array.Type<A> type, int length) {
+    return Array.create(openBlocks(), type, length, true);
+  }
+
+  /** A shared array without a lock. Python's {@code RawArray('d', n)}; throws as {@link #array}. */
+  public <A extends Array> A rawArray(Array.Type<A> type, int length) {
+    return Array.create(openBlocks(), type, length, false);
+  }
+
+  /**
+   * A new named block of {@code size} zero bytes with a fresh random name ({@code psm_...}), owned by
+   * this context. Python's {@code SharedMemory(create=True, size=size)}.
+   *
+   * @throws IllegalArgumentException if {@code size} is not positive
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the block cannot be created
+   */
+  public SharedMemory sharedMemory(int size) {
+    return SharedMemory.create(openBlocks(), null, size);
+  }
+
+  /**
+   * A new block named {@code name}. Python's {@code SharedMemory(name, create=True, size=size)}.
+   *
+   * @throws java.io.UncheckedIOException with a {@link java.nio.file.FileAlreadyExistsException} cause if
+   *     the name is taken; otherwise throws as {@link #sharedMemory(int)}
+   */
+  public SharedMemory sharedMemory(String name, int size) {
+    return SharedMemory.create(openBlocks(), name, size);
+  }
+
+  /**
+   * A new process-shared, robust lock. Python's {@code Lock()}.
+   *
+   * @throws IllegalStateException if this context is closed
+   */
+  public Lock lock() {
+    return Lock.create(openBlocks());
+  }
+
+  /** A new process-shared, robust re-entrant lock. Python's {@code RLock()}; throws as {@link #lock()}. */
+  public RLock rLock() {
+    return RLock.create(openBlocks());
+  }
+
+  /**
+   * A new process-shared semaphore with {@code value} permits. Python's {@code Semaphore(value)}.
+   *
+   * @throws IllegalArgumentException if {@code value} is negative
+   * @throws IllegalStateException if this context is closed
+   */
+  public Semaphore semaphore(int value) {
+    return new Semaphore(Semaphore.allocate(openBlocks(), value, false));
+  }
+
+  /**
+   * A new semaphore that may not be released above {@code value}. Python's {@code BoundedSemaphore(value)};
+   * throws as {@link #semaphore(int)}.
+   */
+  public BoundedSemaphore boundedSemaphore(int value) {
+    return new BoundedSemaphore(Semaphore.allocate(openBlocks(), value, true));
+  }
+
+  /** A new process-shared event, initially clear. Python's {@code Event()}; throws as {@link #lock()}. */
+  public Event event() {
+    return Event.create(openBlocks());
+  }
+
+  /** A new condition over a new {@link RLock}. Python's {@code Condition()}; throws as {@link #lock()}. */
+  public Condition condition() {
+    return Condition.create(openBlocks(), null, rLock());
+  }
+
+  /** A new condition over {@code lock}. Python's {@code Condition(lock)}; throws as {@link #lock()}. */
+  public Condition condition(Lock lock) {
+    return Condition.create(openBlocks(), Objects.requireNonNull(lock, "lock"), null);
+  }
+
+  /** A new condition over {@code lock}. Python's {@code Condition(rlock)}; throws as {@link #lock()}. */
+  public Condition condition(RLock lock) {
+    return Condition.create(openBlocks(), null, Objects.requireNonNull(lock, "lock"));
+  }
+
+  /**
+   * A new barrier for {@code parties} parties, without action or default timeout. Python's
+   * {@code Barrier(parties)}.
+   *
+   * @throws IllegalArgumentException if {@code parties} is less than 1
+   * @throws IllegalStateException if this context is closed
+   */
+  public Barrier barrier(int parties) {
+    return Barrier.create(openBlocks(), parties, null, null);
+  }
+
+  /**
+   * A new barrier whose {@code action} (may be null) runs in the last party to arrive, and whose
+   * {@code await()} waits at most {@code timeout} (null = no limit). Python's
+   * {@code Barrier(parties, action, timeout)}; throws as {@link #barrier(int)}. The action travels with
+   * the barrier, so what it captures must be serializable (checked when the barrier is sent, as for a
+   * target).
+   */
+  public Barrier barrier(int parties, SerializableRunnable action, Duration timeout) {
+    return Barrier.create(openBlocks(), parties, action, timeout);
+  }
+
+  /**
+   * Starts a manager process with the default options (no restart). Python's {@code Manager()}.
+   * Blocks until the manager is ready (a JVM start, typically under a second).
+   *
+   * @throws IllegalStateException if this context is closed or the manager does not start
+   */
+  public Manager manager() {
+    return manager(ManagerOptions.defaults());
+  }
+
+  /** Starts a manager process with {@code options} (e.g. a restart policy); throws as {@link #manager()}. */
+  public Manager manager(ManagerOptions options) {
+    checkOpen();
+    Manager manager = Manager.start(this, channelServer, "SyncManager-" + managerCounter.incrementAndGet(), options);
+    managers.add(manager);
+    return manager;
+  }
+
   /** This JVM in the process tree: {@code MainProcess} unless it is a child. Python's {@code current_process()}. */
   public static ProcessInfo currentProcess() {
     return ChildRuntime.current()
@@ -334,6 +530,8 @@ public final class Multiprocessing implements AutoCloseable {
     }
     // As at Python's interpreter exit, pools still open are terminated, not drained.
     toTerminate.forEach(Pool::terminate);
+    // Before the daemon children are terminated: a manager told to shut down is not restarted.
+    managers.forEach(Manager::shutdown);
     for (Process child : toJoin) {
       if (child.isDaemon()) {
         child.terminate();
@@ -349,6 +547,8 @@ public final class Multiprocessing implements AutoCloseable {
       toJoin.forEach(Process::kill);
       Thread.currentThread().interrupt();
     }
+    // Shared memory goes once no child can still be using it.
+    blocks.close();
     stopActors();
   }
 
@@ -380,6 +580,16 @@ public final class Multiprocessing implements AutoCloseable {
   /** For tests of the channel's security: the server this context's children connect to. */
   ChannelServer channelServer() {
     return channelServer;
+  }
+
+  private BlockStore openBlocks() {
+    checkOpen();
+    return blocks;
+  }
+
+  /** For tests: the shared-memory blocks of this context. */
+  BlockStore blocks() {
+    return blocks;
   }
 
   void checkOpen() {
@@ -445,6 +655,9 @@ public final class Multiprocessing implements AutoCloseable {
           if (exited.id() < 0) {
             return Behaviors.stopped();
           }
+          // A child that crashed may have been the last user of a SharedMemory block: release it
+          // before join() returns, so the caller sees the outcome.
+          blocks.releaseUnused();
           exits.computeIfAbsent(exited.id(), key -> new CompletableFuture<>()).complete(exited);
           return Behaviors.same();
         })

@@ -20,6 +20,16 @@ public final class Tour {
     QueueExample.main(args);
     section("JoinableQueue: a producer, two consumers, back pressure and join");
     ProducerConsumerExample.main(args);
+    section("Value: a shared counter, under its lock and atomically");
+    ValueExample.main(args);
+    section("Array: filled by a child, summed by the parent");
+    ArrayExample.main(args);
+    section("Manager: a dict and a list shared through a manager process");
+    ManagerExample.main(args);
+    section("Condition: producer and consumer in two processes");
+    ConditionExample.main(args);
+    section("Barrier: three processes meet after each phase");
+    BarrierExample.main(args);
   }
 
   static void section(String title) {

@@ -1,0 +1,329 @@
+package io.multiprocessing4j;
+
+import io.multiprocessing4j.internal.Backoff;
+import io.multiprocessing4j.internal.BlockRef;
+import io.multiprocessing4j.internal.BlockStore;
+import io.multiprocessing4j.internal.Doorbell;
+import io.multiprocessing4j.internal.ProcessIdentity;
+import io.multiprocessing4j.internal.RobustMutex;
+import io.multiprocessing4j.internal.SharedBlock;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A condition variable shared by processes: Python's {@code multiprocessing.Condition}, with
+ * {@code wait}, {@code wait_for}, {@code notify} and {@code notify_all} named {@link #await()},
+ * {@link #awaitFor}, {@link #signal()} and {@link #signalAll()} (Python's names collide with
+ * {@link Object}'s final methods; these are {@link java.util.concurrent.locks.Condition}'s). Created by
+ * {@link Multiprocessing#condition()} (over a new {@link RLock}, as in Python) or over a given
+ * {@link Lock} or {@link RLock}. {@link Serializable}: capture it in a target.
+ *
+ * <pre>{@code
+ * try (Guard held = condition.guard()) {          // Python: with condition:
+ *   condition.awaitFor(() -> queueIsNotEmpty());   //   condition.wait_for(...)
+ *   take();
+ * }
+ * }</pre>
+ *
+ * <p>Waiters queue in shared memory in arrival order; {@link #signal(int)} wakes the {@code n} that
+ * have waited longest. A waiter releases the lock completely while it waits (whatever an RLock's hold
+ * count) and re-acquires it, with the same count, before it returns, even when it times out or is
+ * interrupted. Re-check the predicate after waking, as in Python: {@link #awaitFor} does it for you.
+ * At most 128 threads wait on one condition at a time; a waiter whose process died is dropped from the
+ * queue when room is needed, and a signal that happened to pick it is lost, as in Python.
+ */
+public final class Condition implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final int NEXT_TICKET_AT = SharedBlock.HEADER_BYTES;
+  private static final int IN_USE_AT = NEXT_TICKET_AT + Long.BYTES;
+  private static final int SLOTS_AT = NEXT_TICKET_AT + 64;
+  private static final int SLOTS = 128;
+  private static final int SLOT_BYTES = 16;
+  /** Slot layout: long ticket (0 = free), int state, int pid. */
+  private static final int STATE = 8;
+  private static final int PID = 12;
+  private static final int WAITING = 1;
+  private static final int SIGNALED = 2;
+
+  private final BlockRef ref;
+  private final Lock lock;
+  private final RLock rLock;
+  private transient SharedBlock block;
+
+  private Condition(BlockRef ref, Lock lock, RLock rLock) {
+    this.ref = ref;
+    this.lock = lock;
+    this.rLock = rLock;
+  }
+
+  static Condition create(BlockStore store, Lock lock, RLock rLock) {
+    SharedBlock block = store.allocate(SharedBlock.Kind.SYNC, 64 + SLOTS * SLOT_BYTES);
+    return new Condition(new BlockRef(block.path().toString(), SharedBlock.Kind.SYNC), lock, rLock);
+  }
+
+  /**
+   * Acquires the underlying lock, as its {@code acquire()} does.
+   *
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  public void acquire() throws InterruptedException {
+    if (lock != null) {
+      lock.acquire();
+    } else {
+      rLock.acquire();
+    }
+  }
+
+  /**
+   * Acquires the underlying lock within {@code timeout}; returns whether it did.
+   *
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  public boolean acquire(Duration timeout) throws InterruptedException {
+    return lock != null ? lock.acquire(timeout) : rLock.acquire(timeout);
+  }
+
+  /** Releases the underlying lock, as its {@code release()} does (and throws as it throws). */
+  public void release() {
+    if (lock != null) {
+      lock.release();
+    } else {
+      rLock.release();
+    }
+  }
+
+  /**
+   * Acquires the underlying lock (uninterruptibly, as its {@code guard()} does) and returns a guard
+   * that releases it: Python's {@code with condition:}.
+   */
+  public Guard guard() {
+    return lock != null ? lock.guard() : rLock.guard();
+  }
+
+  /**
+   * Releases the lock, waits until signalled, re-acquires the lock. Python's {@code wait()}.
+   *
+   * @throws IllegalMonitorStateException if the calling thread does not hold the lock (Python:
+   *     {@code RuntimeError})
+   * @throws InterruptedException if the thread is interrupted while waiting; the lock is held again
+   *     when it is thrown
+   */
+  public void await() throws InterruptedException {
+    await(Backoff.forever(block()));
+  }
+
+  /**
+   * As {@link #await()}, waiting at most {@code timeout} for a signal. Python's {@code wait(timeout)}.
+   *
+   * @return true if signalled, false if the timeout passed first (the lock is held again either way)
+   */
+  public boolean await(Duration timeout) throws InterruptedException {
+    return await(Backoff.within(block(), timeout));
+  }
+
+  /**
+   * Waits until {@code predicate} is true, re-checking it after each wake-up; the lock must be held.
+   * Python's {@code wait_for(predicate)}.
+   *
+   * @return true (the predicate's value)
+   */
+  public boolean awaitFor(BooleanSupplier predicate) throws InterruptedException {
+    return awaitFor(predicate, null);
+  }
+
+  /**
+   * Waits at most {@code timeout} (null = no limit) until {@code predicate} is true. Python's
+   * {@code wait_for(predicate, timeout)}.
+   *
+   * @return the predicate's last value: false if the timeout passed while it was false
+   */
+  public boolean awaitFor(BooleanSupplier predicate, Duration timeout) throws InterruptedException {
+    long deadline = timeout == null ? 0 : System.nanoTime() + Math.max(0, timeout.toNanos());
+    boolean result = predicate.getAsBoolean();
+    while (!result) {
+      if (timeout == null) {
+        await();
+      } else {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        await(Duration.ofNanos(left));
+      }
+      result = predicate.getAsBoolean();
+    }
+    return result;
+  }
+
+  private boolean await(Backoff backoff) throws InterruptedException {
+    SharedBlock mapped = block();
+    SharedBlock lockBlock = lockBlock();
+    int lockAt = lockOffset();
+    if (!RobustMutex.isOwnedByCurrentThread(lockBlock, lockAt)) {
+      throw new IllegalMonitorStateException("cannot wait on an un-acquired lock: " + this);
+    }
+    int slot = enqueue(mapped);
+    int count = RobustMutex.releaseFully(lockBlock, lockAt);
+    boolean signaled;
+    InterruptedException interrupted = null;
+    try {
+      while (mapped.getIntVolatile(slot + STATE) != SIGNALED) {
+        if (!backoff.pause()) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      interrupted = e;
+    } finally {
+      backoff.done();
+      RobustMutex.acquireUninterruptibly(lockBlock, lockAt, rLock != null);
+      RobustMutex.restore(lockBlock, lockAt, count);
+      // A signal that raced the timeout or the interrupt still counts: it is not handed to anyone else.
+      signaled = mapped.getIntVolatile(slot + STATE) == SIGNALED;
+      dequeue(mapped, slot);
+    }
+    if (interrupted != null && !signaled) {
+      throw interrupted;
+    }
+    if (interrupted != null) {
+      Thread.currentThread().interrupt();
+    }
+    return signaled;
+  }
+
+  /** Takes a queue slot; the caller holds the lock, which orders every change to the queue. */
+  private int enqueue(SharedBlock mapped) {
+    int slot = freeSlot(mapped);
+    if (slot < 0) {
+      dropDeadWaiters(mapped);
+      slot = freeSlot(mapped);
+      if (slot < 0) {
+        throw new IllegalStateException("more than " + SLOTS + " threads are waiting on " + this);
+      }
+    }
+    long ticket = mapped.getLong(NEXT_TICKET_AT) + 1;
+    mapped.setLong(NEXT_TICKET_AT, ticket);
+    mapped.setInt(slot + PID, (int) ProcessIdentity.PID);
+    mapped.setIntVolatile(slot + STATE, WAITING);
+    mapped.setLongVolatile(slot, ticket);
+    mapped.setIntVolatile(IN_USE_AT, mapped.getInt(IN_USE_AT) + 1);
+    return slot;
+  }
+
+  private void dequeue(SharedBlock mapped, int slot) {
+    mapped.setIntVolatile(slot + STATE, 0);
+    mapped.setLongVolatile(slot, 0);
+    mapped.setIntVolatile(IN_USE_AT, mapped.getInt(IN_USE_AT) - 1);
+  }
+
+  private static int freeSlot(SharedBlock mapped) {
+    for (int i = 0; i < SLOTS; i++) {
+      int slot = SLOTS_AT + i * SLOT_BYTES;
+      if (mapped.getLongVolatile(slot) == 0) {
+        return slot;
+      }
+    }
+    return -1;
+  }
+
+  private void dropDeadWaiters(SharedBlock mapped) {
+    for (int i = 0; i < SLOTS; i++) {
+      int slot = SLOTS_AT + i * SLOT_BYTES;
+      if (mapped.getLongVolatile(slot) != 0 && ProcessIdentity.isDead(mapped.getInt(slot + PID), 0)) {
+        dequeue(mapped, slot);
+      }
+    }
+  }
+
+  /**
+   * Wakes the thread that has waited longest, if any; the lock must be held. Never blocks. Python's
+   * {@code notify()}.
+   *
+   * @throws IllegalMonitorStateException if the calling thread does not hold the lock
+   */
+  public void signal() {
+    signal(1);
+  }
+
+  /**
+   * Wakes up to {@code n} threads, longest waiting first; the lock must be held. Never blocks.
+   * Python's {@code notify(n)}.
+   *
+   * @throws IllegalMonitorStateException if the calling thread does not hold the lock
+   */
+  public void signal(int n) {
+    SharedBlock mapped = checkHeld("notify");
+    for (int woken = 0; woken < n && mapped.getIntVolatile(IN_USE_AT) > 0; woken++) {
+      int oldest = -1;
+      long oldestTicket = Long.MAX_VALUE;
+      for (int i = 0; i < SLOTS; i++) {
+        int slot = SLOTS_AT + i * SLOT_BYTES;
+        long ticket = mapped.getLongVolatile(slot);
+        if (ticket != 0 && ticket < oldestTicket && mapped.getIntVolatile(slot + STATE) == WAITING) {
+          oldest = slot;
+          oldestTicket = ticket;
+        }
+      }
+      if (oldest < 0) {
+        return;
+      }
+      mapped.setIntVolatile(oldest + STATE, SIGNALED);
+      Doorbell.ring(mapped);
+    }
+  }
+
+  /**
+   * Wakes every waiting thread; the lock must be held. Never blocks. Python's {@code notify_all()}.
+   *
+   * @throws IllegalMonitorStateException if the calling thread does not hold the lock
+   */
+  public void signalAll() {
+    SharedBlock mapped = checkHeld("notify");
+    if (mapped.getIntVolatile(IN_USE_AT) == 0) {
+      return;
+    }
+    for (int i = 0; i < SLOTS; i++) {
+      int slot = SLOTS_AT + i * SLOT_BYTES;
+      if (mapped.getLongVolatile(slot) != 0 && mapped.getIntVolatile(slot + STATE) == WAITING) {
+        mapped.setIntVolatile(slot + STATE, SIGNALED);
+      }
+    }
+    Doorbell.ring(mapped);
+  }
+
+  private SharedBlock checkHeld(String operation) {
+    if (!RobustMutex.isOwnedByCurrentThread(lockBlock(), lockOffset())) {
+      throw new IllegalMonitorStateException("cannot " + operation + " on an un-acquired lock: " + this);
+    }
+    return block();
+  }
+
+  private SharedBlock lockBlock() {
+    return lock != null ? lock.block() : rLock.block();
+  }
+
+  private int lockOffset() {
+    return lock != null ? lock.offset() : rLock.offset();
+  }
+
+  private SharedBlock block() {
+    SharedBlock mapped = block;
+    if (mapped == null) {
+      mapped = ref.map();
+      block = mapped;
+    }
+    return mapped;
+  }
+
+  /** The number of threads waiting now (including signalled ones not yet back). Never blocks. */
+  int waiters() {
+    return block().getIntVolatile(IN_USE_AT);
+  }
+
+  /** Like Python's repr: {@code <Condition(<RLock(None, 0)>, 0)>}, the last number being the waiters. */
+  @Override
+  public String toString() {
+    return "<Condition(" + (lock != null ? lock : rLock) + ", " + waiters() + ")>";
+  }
+}

@@ -1,0 +1,193 @@
+package io.multiprocessing4j;
+
+import io.multiprocessing4j.internal.Backoff;
+import io.multiprocessing4j.internal.BlockRef;
+import io.multiprocessing4j.internal.BlockStore;
+import io.multiprocessing4j.internal.Doorbell;
+import io.multiprocessing4j.internal.SharedBlock;
+import io.multiprocessing4j.internal.UserTable;
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * A counting semaphore shared by processes: Python's {@code multiprocessing.Semaphore}. Created by
+ * {@link Multiprocessing#semaphore(int)}; {@link Serializable}, so capture it in a target to use it in
+ * a child or a pool task. {@link BoundedSemaphore} refuses to be released above its initial value.
+ *
+ * <p><b>Permits of dead processes come back.</b> Each process's net holding (permits it acquired minus
+ * permits it released) is recorded in shared memory. When a waiter has waited a few milliseconds it
+ * checks, each time it wakes (every 5 to 50 ms), for holders that died, and returns their permits. This
+ * suits the common use, a limit on concurrent users of something. If you use a semaphore as a signal
+ * between processes (one releases, another acquires), note that permits acquired by a process that
+ * then dies are returned too. A process killed within the few instructions between taking a permit and
+ * recording it loses that one permit, as every process would in Python; at most 128 processes holding
+ * permits at once are tracked.
+ */
+public sealed class Semaphore implements Serializable permits BoundedSemaphore {
+  private static final long serialVersionUID = 1L;
+  private static final int VALUE_AT = SharedBlock.HEADER_BYTES;
+  private static final int UNBOUNDED = -1;
+
+  private final BlockRef ref;
+  private transient SharedBlock block;
+  private transient int slotHint = -1;
+
+  Semaphore(BlockRef ref) {
+    this.ref = ref;
+  }
+
+  static BlockRef allocate(BlockStore store, int value, boolean bounded) {
+    if (value < 0) {
+      throw new IllegalArgumentException("semaphore initial value must be >= 0, was " + value);
+    }
+    SharedBlock block = store.allocate(SharedBlock.Kind.SYNC, 2 * Integer.BYTES);
+    block.setInt(VALUE_AT + Integer.BYTES, bounded ? value : UNBOUNDED);
+    block.setIntVolatile(VALUE_AT, value);
+    return new BlockRef(block.path().toString(), SharedBlock.Kind.SYNC);
+  }
+
+  /**
+   * Takes a permit, blocking as long as none is available. Python's {@code acquire()}.
+   *
+   * @throws InterruptedException if the thread is interrupted while waiting (no permit is taken then)
+   */
+  public void acquire() throws InterruptedException {
+    acquire(Backoff.forever(block()));
+  }
+
+  /**
+   * Takes a permit, waiting at most {@code timeout}. Python's {@code acquire(timeout=...)}.
+   *
+   * @return true if a permit was taken, false if the timeout passed first
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  public boolean acquire(Duration timeout) throws InterruptedException {
+    return acquire(Backoff.within(block(), timeout));
+  }
+
+  /** Takes a permit only if one is available now; never blocks. Python's {@code acquire(block=False)}. */
+  public boolean tryAcquire() {
+    return tryTake(block());
+  }
+
+  private boolean acquire(Backoff backoff) throws InterruptedException {
+    SharedBlock mapped = block();
+    try {
+      while (!tryTake(mapped)) {
+        if (backoff.checkDue()) {
+          returnPermitsOfDeadHolders(mapped);
+        }
+        if (!backoff.pause()) {
+          return false;
+        }
+      }
+      return true;
+    } finally {
+      backoff.done();
+    }
+  }
+
+  private boolean tryTake(SharedBlock mapped) {
+    while (true) {
+      int value = mapped.getIntVolatile(VALUE_AT);
+      if (value <= 0) {
+        return false;
+      }
+      if (mapped.compareAndSetInt(VALUE_AT, value, value - 1)) {
+        slotHint = holders(mapped).add(slotHint, 1);
+        return true;
+      }
+    }
+  }
+
+  private void returnPermitsOfDeadHolders(SharedBlock mapped) {
+    if (holders(mapped).reclaimDead((pid, permits) -> mapped.getAndAddInt(VALUE_AT, (int) permits)) > 0) {
+      Doorbell.ring(mapped);
+    }
+  }
+
+  /**
+   * Gives back one permit (any process may release, as in Python). Never blocks. Python's
+   * {@code release()}.
+   *
+   * @throws IllegalStateException for a {@link BoundedSemaphore} released above its initial value
+   */
+  public void release() {
+    release(1);
+  }
+
+  /**
+   * Gives back {@code n} permits. Never blocks. Python's {@code release(n)}.
+   *
+   * @throws IllegalArgumentException if {@code n} is less than 1
+   * @throws IllegalStateException for a {@link BoundedSemaphore} released above its initial value
+   */
+  public void release(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be one or more, was " + n);
+    }
+    SharedBlock mapped = block();
+    int bound = mapped.getInt(VALUE_AT + Integer.BYTES);
+    if (bound != UNBOUNDED && mapped.getIntVolatile(VALUE_AT) + n > bound) {
+      throw new IllegalStateException("Semaphore released too many times (value " + mapped.getIntVolatile(VALUE_AT)
+          + ", bound " + bound + ")");
+    }
+    holders(mapped).remove(slotHint, n);
+    mapped.getAndAddInt(VALUE_AT, n);
+    Doorbell.ring(mapped);
+  }
+
+  /**
+   * Takes a permit, blocking as long as it takes and not giving up when interrupted (the interrupt is
+   * kept for later). {@link java.util.concurrent.Semaphore#acquireUninterruptibly()}.
+   */
+  public void acquireUninterruptibly() {
+    try {
+      acquire(Backoff.uninterruptibly(block()));
+    } catch (InterruptedException impossible) {
+      throw new AssertionError("an uninterruptible wait was interrupted", impossible);
+    }
+  }
+
+  /**
+   * Takes a permit (as {@link #acquireUninterruptibly()}) and returns a guard whose {@code close()}
+   * gives it back: Python's {@code with semaphore:}.
+   */
+  public Guard guard() {
+    acquireUninterruptibly();
+    return new Guard(this::release, false);
+  }
+
+  /** The number of permits available now. Python's {@code get_value()}. Never blocks. */
+  public int getValue() {
+    return block().getIntVolatile(VALUE_AT);
+  }
+
+  /** The permits the calling process holds (acquired and not yet released). Never blocks. */
+  public long heldByThisProcess() {
+    return holders(block()).mine();
+  }
+
+  final int bound() {
+    return block().getInt(VALUE_AT + Integer.BYTES);
+  }
+
+  private static UserTable holders(SharedBlock mapped) {
+    return mapped.users();
+  }
+
+  private SharedBlock block() {
+    SharedBlock mapped = block;
+    if (mapped == null) {
+      mapped = ref.map();
+      block = mapped;
+    }
+    return mapped;
+  }
+
+  /** Like Python's repr: {@code <Semaphore(value=2)>}. */
+  @Override
+  public String toString() {
+    return "<Semaphore(value=" + getValue() + ")>";
+  }
+}

@@ -1,0 +1,148 @@
+package io.multiprocessing4j.internal;
+
+import com.google.protobuf.CodedOutputStream;
+import io.multiprocessing4j.proto.Challenge;
+import io.multiprocessing4j.proto.ChallengeResponse;
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.wire.Endpoint;
+import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.Handshake;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One authenticated connection between a proxy and a manager, carrying the same frames as a
+ * {@link FrameChannel} (4-byte big-endian length, then a {@code Frame}), but read the way a manager
+ * call is used: a request is answered within microseconds, and the next request of a busy caller
+ * follows as fast. So {@link #receive()} first spins on a non-blocking read, for as long as spinning
+ * has recently paid off (doubling up to {@value #MAX_SPIN_NANOS} ns when the frame came while
+ * spinning, shrinking by an eighth when it did not, as {@link Backoff} does), then blocks. The decay
+ * is slow on purpose: a miss at one end (its peer was asleep) makes the other end miss too, and
+ * halving would let a single hiccup switch spinning off at both ends for good. On a machine with idle
+ * cores a call then costs no scheduler wake-up at either end; on a busy one spinning fades out, and
+ * is probed again every {@value #PROBE_EVERY} frames.
+ *
+ * <p>Used by one thread at a time (a proxy connection belongs to its thread; a manager connection is
+ * served by its own thread).
+ */
+final class ManagerChannel implements AutoCloseable {
+  static final int MAX_FRAME_BYTES = FrameChannel.DEFAULT_MAX_FRAME_BYTES;
+  /**
+   * Longer than this machine's wake-up of an idle vCPU (about 60 µs measured): a peer that blocked
+   * and is woken must find this end still spinning, or both ends fall back to blocking.
+   */
+  private static final int MAX_SPIN_NANOS = 200_000;
+  /** Below this, spinning is off (0), except for a probe of {@link #PROBE_NANOS} every {@link #PROBE_EVERY} frames. */
+  private static final int MIN_SPIN_NANOS = 1_000;
+  private static final int PROBE_NANOS = 100_000;
+  private static final int PROBE_EVERY = 64;
+
+  private final SocketChannel socket;
+  private final ByteBuffer header = ByteBuffer.allocate(4);
+  private boolean blocking = true;
+  private int spinNanos = MAX_SPIN_NANOS;
+  private int received;
+
+  ManagerChannel(SocketChannel socket) {
+    this.socket = socket;
+  }
+
+  /** Connects to a manager and proves the endpoint's key (the channel server handshake). */
+  static ManagerChannel connect(Endpoint endpoint) throws IOException {
+    SocketChannel socket = SocketChannel.open(UnixDomainSocketAddress.of(endpoint.socketPath()));
+    try {
+      FrameChannel<Frame> handshake = new FrameChannel<>(socket, Frame.parser(), MAX_FRAME_BYTES);
+      Challenge challenge = handshake.read(Challenge.parser(), 256);
+      ChallengeResponse response = Handshake.respond(challenge, endpoint.key(), endpoint.id(), ProcessIdentity.PID);
+      handshake.send(response);
+      return new ManagerChannel(socket);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /** Writes one frame whole. */
+  void send(Frame frame) throws IOException {
+    int size = frame.getSerializedSize();
+    byte[] array = new byte[4 + size];
+    ByteBuffer.wrap(array).putInt(size);
+    CodedOutputStream out = CodedOutputStream.newInstance(array, 4, size);
+    frame.writeTo(out);
+    out.checkNoSpaceLeft();
+    ByteBuffer bytes = ByteBuffer.wrap(array);
+    while (bytes.hasRemaining()) {
+      if (socket.write(bytes) == 0) {
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  /**
+   * Reads one frame, spinning first and then blocking.
+   *
+   * @throws EOFException when the peer closed the connection (or died)
+   * @throws IOException if the frame is malformed or larger than {@link #MAX_FRAME_BYTES}
+   */
+  Frame receive() throws IOException {
+    boolean spin = spinNanos > 0 || ++received % PROBE_EVERY == 0;
+    long spinUntil = System.nanoTime() + (spinNanos > 0 ? spinNanos : PROBE_NANOS);
+    if (spin && blocking) {
+      socket.configureBlocking(false);
+      blocking = false;
+    }
+    header.clear();
+    boolean arrivedWhileSpinning = readFully(header, spinUntil);
+    int size = header.getInt(0);
+    if (size < 0 || size > MAX_FRAME_BYTES) {
+      throw new IOException("refused a frame announcing " + size + " bytes");
+    }
+    ByteBuffer body = ByteBuffer.allocate(size);
+    readFully(body, System.nanoTime() + MAX_SPIN_NANOS);
+    if (spin) {
+      int next = arrivedWhileSpinning ? Math.max(PROBE_NANOS, spinNanos * 2) : spinNanos - spinNanos / 8;
+      spinNanos = next < MIN_SPIN_NANOS ? 0 : Math.min(MAX_SPIN_NANOS, next);
+    }
+    return Frame.parseFrom(body.flip());
+  }
+
+  /**
+   * Fills {@code buffer}; non-blocking reads are retried until {@code spinUntil}, then the socket
+   * blocks. Returns whether it never had to block.
+   */
+  private boolean readFully(ByteBuffer buffer, long spinUntil) throws IOException {
+    boolean spinning = true;
+    while (buffer.hasRemaining()) {
+      int read = socket.read(buffer);
+      if (read < 0) {
+        throw new EOFException("connection closed by peer");
+      }
+      if (read == 0 && !blocking) {
+        if (System.nanoTime() - spinUntil < 0) {
+          Thread.onSpinWait();
+        } else {
+          socket.configureBlocking(true);
+          blocking = true;
+          spinning = false;
+        }
+      }
+    }
+    return spinning;
+  }
+
+  boolean isOpen() {
+    return socket.isOpen();
+  }
+
+  @Override
+  public void close() {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Nothing left to release.
+    }
+  }
+}

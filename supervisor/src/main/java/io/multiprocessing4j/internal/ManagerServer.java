@@ -1,0 +1,250 @@
+package io.multiprocessing4j.internal;
+
+import io.multiprocessing4j.proto.Challenge;
+import io.multiprocessing4j.proto.ChallengeResponse;
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.ManagerCall;
+import io.multiprocessing4j.wire.Endpoint;
+import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.Handshake;
+import io.multiprocessing4j.wire.ManagerFrames;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The main function of a manager process (Python's {@code BaseManager} server), run as the target of a
+ * daemon child. It listens on its own Unix socket, {@code manager.sock} in a private directory
+ * ({@code mp4j-manager-*}, mode 0700, under {@code java.io.tmpdir}), admitting a connection only after
+ * it proves the key of the manager's endpoint with the channel server's handshake (a fresh secret per
+ * manager; a silent peer is dropped after {@value #HANDSHAKE_SECONDS} s). It tells its parent where it
+ * listens over the registration endpoint, then serves calls until the parent asks it to shut down,
+ * the parent goes away, or it is terminated.
+ *
+ * <p>Each proxy connection is served by its own thread, one call at a time, so a blocking call holds
+ * up only its caller; its reads spin briefly before blocking ({@link ManagerChannel}). A connection
+ * that closes (its process died) releases the managed locks it held.
+ */
+public final class ManagerServer {
+  private static final int HANDSHAKE_SECONDS = 5;
+  private static final long ENDPOINT_ID = 1;
+
+  private final Map<Long, ManagedObjects.ManagedObject> objects = new ConcurrentHashMap<>();
+  private final AtomicLong lastId = new AtomicLong();
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private final ClassLoader loader = ClassLoader.getSystemClassLoader();
+  private final byte[] key = Handshake.childKey(Handshake.newSecret(), ENDPOINT_ID);
+  private final ScheduledExecutorService deadlines =
+      Executors.newSingleThreadScheduledExecutor(ChannelServer.daemonThreads("multiprocessing4j-manager-handshake"));
+
+  private ManagerServer() {}
+
+  /**
+   * Serves until told to stop; returns normally then (the manager process exits with 0).
+   *
+   * @param registration the parent's endpoint that learns where proxies connect
+   * @throws UncheckedIOException if the parent cannot be reached
+   */
+  public static void serve(Endpoint registration) {
+    new ManagerServer().run(registration);
+  }
+
+  private void run(Endpoint registration) {
+    Path directory = null;
+    ServerSocketChannel server = null;
+    try {
+      directory = Files.createTempDirectory("mp4j-manager-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Path socket = directory.resolve("manager.sock");
+      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      server.bind(UnixDomainSocketAddress.of(socket));
+      ServerSocketChannel listening = server;
+      Thread acceptor = new Thread(() -> acceptLoop(listening), "multiprocessing4j-manager-accept");
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Endpoint endpoint = new Endpoint(socket.toString(), ENDPOINT_ID, key);
+      FrameChannel<Frame> link = registration.connect();
+      link.send(ManagerFrames.ready(endpoint, ProcessIdentity.PID));
+      // The parent never writes here; the link ending means the parent is gone.
+      link.startReader("multiprocessing4j-manager-link", frame -> { }, closed -> stop.countDown());
+      stop.await();
+      link.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("the manager cannot listen or reach its parent", e);
+    } catch (InterruptedException terminated) {
+      Thread.currentThread().interrupt();
+    } finally {
+      deadlines.shutdownNow();
+      closeQuietly(server);
+      deleteQuietly(directory);
+    }
+  }
+
+  private void acceptLoop(ServerSocketChannel server) {
+    while (server.isOpen()) {
+      try {
+        SocketChannel socket = server.accept();
+        Thread serving = new Thread(() -> serve(socket), "multiprocessing4j-manager-client");
+        serving.setDaemon(true);
+        serving.start();
+      } catch (IOException closed) {
+        return;
+      }
+    }
+  }
+
+  /** Admits a connection that proves the endpoint key (as ChannelServer does), then serves its calls. */
+  private void serve(SocketChannel socket) {
+    ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(socket), HANDSHAKE_SECONDS, TimeUnit.SECONDS);
+    try {
+      FrameChannel<Frame> handshake = new FrameChannel<>(socket, Frame.parser(), ManagerChannel.MAX_FRAME_BYTES);
+      Challenge challenge = Handshake.newChallenge();
+      handshake.send(challenge);
+      ChallengeResponse response = handshake.read(ChallengeResponse.parser(), Handshake.MAX_RESPONSE_BYTES);
+      if (response.getChildId() != ENDPOINT_ID || !Handshake.verify(challenge, response, key)
+          || !deadline.cancel(false)) {
+        closeQuietly(socket);
+        return;
+      }
+    } catch (IOException | RuntimeException refused) {
+      closeQuietly(socket);
+      return;
+    }
+    Connection connection = new Connection(new ManagerChannel(socket));
+    try {
+      while (true) {
+        handle(connection, connection.channel.receive());
+      }
+    } catch (IOException gone) {
+      connection.channel.close();
+    } finally {
+      connection.closed();
+    }
+  }
+
+  private void handle(Connection connection, Frame frame) throws IOException {
+    if (frame.getBodyCase() != Frame.BodyCase.MANAGER_CALL) {
+      throw new IOException("a proxy sent " + frame.getBodyCase());
+    }
+    ManagerCall call = frame.getManagerCall();
+    Object result;
+    try {
+      result = dispatch(call.getObjectId(), call.getMethod(), ManagerFrames.arguments(call, loader), connection);
+    } catch (Exception | LinkageError e) {
+      reply(connection, ManagerFrames.failure(e));
+      return;
+    }
+    Frame reply;
+    try {
+      reply = ManagerFrames.result(result);
+    } catch (IOException notSerializable) {
+      reply(connection, ManagerFrames.failure(notSerializable));
+      return;
+    }
+    if (!reply(connection, reply)
+        && objects.get(call.getObjectId()) instanceof ManagedObjects.QueueObject queue
+        && call.getMethod().equals("get") && result != null) {
+      // The caller went away before it got the item: the item is still the queue's.
+      queue.giveBack(result);
+    }
+  }
+
+  private static boolean reply(Connection connection, Frame reply) {
+    try {
+      connection.channel.send(reply);
+      return true;
+    } catch (IOException gone) {
+      connection.channel.close();
+      return false;
+    }
+  }
+
+  private Object dispatch(long objectId, String method, List<Object> args, Connection caller) throws Exception {
+    if (objectId == 0) {
+      return switch (method) {
+        case "create" -> {
+          long id = lastId.incrementAndGet();
+          objects.put(id, ManagedObjects.create((String) args.get(0), args.subList(1, args.size())));
+          yield id;
+        }
+        case "shutdown" -> {
+          stop.countDown();
+          yield null;
+        }
+        case "ping" -> ProcessIdentity.PID;
+        default -> throw ManagedObjects.unknown("the manager", method);
+      };
+    }
+    ManagedObjects.ManagedObject target = objects.get(objectId);
+    if (target == null) {
+      throw new NoSuchElementException("this manager holds no object " + objectId);
+    }
+    return target.call(method, args, caller);
+  }
+
+  private static void closeQuietly(Channel channel) {
+    if (channel == null) {
+      return;
+    }
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // Nothing left to release.
+    }
+  }
+
+  private static void deleteQuietly(Path directory) {
+    if (directory == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(directory.resolve("manager.sock"));
+      Files.deleteIfExists(directory);
+    } catch (IOException ignored) {
+      // The parent deletes it when it sees the manager gone.
+    }
+  }
+
+  /** One proxy connection, and the managed locks it holds. */
+  static final class Connection {
+    private final ManagerChannel channel;
+    private final Set<ManagedObjects.LockObject> held = ConcurrentHashMap.newKeySet();
+
+    Connection(ManagerChannel channel) {
+      this.channel = channel;
+    }
+
+    void holds(ManagedObjects.LockObject lock) {
+      held.add(lock);
+    }
+
+    void forget(ManagedObjects.LockObject lock) {
+      held.remove(lock);
+    }
+
+    void closed() {
+      for (ManagedObjects.LockObject lock : held) {
+        lock.ownerGone(this);
+      }
+      held.clear();
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package io.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Manager: dict, list, namespace, queue, lock and event proxies across processes; a dying manager fails fast. */
+@ExtendWith(NoChildJvmLeftBehind.class)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ManagerTest {
+  private final Multiprocessing mp = Multiprocessing.create();
+
+  @AfterEach
+  void closeContext() throws Exception {
+    mp.close();
+    assertEquals(List.of(), SharedFiles.createdByThisJvm(), "shared-memory files left after close");
+  }
+
+  /** Child side: leaves its mark in each shared object. */
+  static void record(int child, DictProxy<String, Integer> dict, ListProxy<Integer> list, NamespaceProxy namespace,
+      LockProxy lock) {
+    dict.put("child-" + child, child * 10);
+    list.add(child);
+    try (Guard held = lock.guard()) {
+      int seen = namespace.has("count") ? namespace.<Integer>get("count") : 0;
+      namespace.set("count", seen + 1);
+    }
+  }
+
+  /** Child side: puts 1..n on the queue. */
+  static void produce(QueueProxy<Integer> queue, int n) {
+    ChildBodies.unchecked(() -> {
+      for (int i = 1; i <= n; i++) {
+        queue.put(i);
+      }
+    });
+  }
+
+  /** Child side: takes the managed lock and dies holding it. */
+  static void holdManagedLock(LockProxy lock, Event holding) {
+    ChildBodies.unchecked(lock::acquire);
+    ChildBodies.announceThenIdle(holding);
+  }
+
+  @Test
+  void dictListAndNamespaceAreSharedBySeveralChildren() throws Exception {
+    try (Manager manager = mp.manager()) {
+      DictProxy<String, Integer> dict = manager.dict();
+      ListProxy<Integer> list = manager.list();
+      NamespaceProxy namespace = manager.namespace();
+      LockProxy lock = manager.lock();
+      List<Process> children = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        int child = i;
+        Process p = mp.process(() -> record(child, dict, list, namespace, lock));
+        p.start();
+        children.add(p);
+      }
+      for (Process p : children) {
+        p.join();
+        assertEquals(OptionalInt.of(0), p.exitCode(), p.remoteTraceback().orElse(""));
+      }
+      assertEquals(Map.of("child-0", 0, "child-1", 10, "child-2", 20), Map.copyOf(dict.copy()));
+      List<Integer> sorted = new ArrayList<>(list.copy());
+      sorted.sort(null);
+      assertEquals(List.of(0, 1, 2), sorted);
+      assertEquals(3, namespace.<Integer>get("count"));
+    }
+  }
+
+  @Test
+  void proxiesBehaveLikeTheirPythonCounterparts() throws Exception {
+    try (Manager manager = mp.manager()) {
+      DictProxy<Object, Object> dict = manager.dict();
+      assertNull(dict.put("a", 1));
+      assertEquals(1, dict.put("a", 2));
+      dict.put(null, List.of("any", "serializable", 3.5));
+      assertEquals(List.of("any", "serializable", 3.5), dict.get(null));
+      assertEquals("x", dict.getOrDefault("missing", "x"));
+      assertTrue(dict.containsKey("a"));
+      dict.putAll(Map.of("b", 3L));
+      assertEquals(3, dict.size());
+      assertEquals(java.util.Arrays.asList("a", null, "b"), dict.keys());
+      assertEquals(2, dict.remove("a"));
+      assertEquals(2, dict.values().size());
+      dict.clear();
+      assertTrue(dict.isEmpty());
+      assertThrows(PicklingException.class, () -> dict.put("thread", new Thread()));
+
+      ListProxy<String> list = manager.list();
+      list.add("x");
+      list.addAll(List.of("y", "z"));
+      list.add(0, "w");
+      assertEquals("x", list.set(1, "X"));
+      assertEquals(List.of("w", "X", "y", "z"), list.copy());
+      assertEquals("w", list.remove(0));
+      assertTrue(list.removeFirst("y"));
+      assertEquals(1, list.indexOf("z"));
+      assertThrows(IndexOutOfBoundsException.class, () -> list.get(5));
+
+      NamespaceProxy namespace = manager.namespace();
+      namespace.set("x", 1);
+      assertEquals(1, namespace.<Integer>get("x"));
+      assertThrows(NoSuchElementException.class, () -> namespace.get("y"));
+      assertEquals(1, namespace.delete("x"));
+      assertFalse(namespace.has("x"));
+
+      QueueProxy<String> queue = manager.queue(1);
+      queue.put("first");
+      assertFalse(queue.offer("second", Duration.ofMillis(50)), "bounded and full");
+      assertEquals(1, queue.size());
+      assertEquals("first", queue.get());
+      assertNull(queue.poll(Duration.ofMillis(50)));
+      assertThrows(NullPointerException.class, () -> queue.put(null));
+
+      LockProxy lock = manager.lock();
+      assertTrue(lock.acquire(Duration.ofSeconds(5)));
+      assertFalse(lock.acquire(Duration.ofMillis(50)), "not re-entrant");
+      lock.release();
+      assertThrows(IllegalStateException.class, lock::release);
+
+      EventProxy event = manager.event();
+      assertFalse(event.await(Duration.ofMillis(50)));
+      event.set();
+      assertTrue(event.isSet());
+      event.await();
+      event.clear();
+      assertFalse(event.isSet());
+      String described = dict.toString();
+      assertTrue(described.startsWith("<DictProxy object, typeid 'dict' at SyncManager-1 (pid "), described);
+    }
+  }
+
+  @Test
+  void aQueueCarriesItemsBetweenProcesses() throws Exception {
+    try (Manager manager = mp.manager()) {
+      QueueProxy<Integer> queue = manager.queue();
+      Process producer = mp.process(() -> produce(queue, 200));
+      producer.start();
+      long sum = 0;
+      for (int i = 0; i < 200; i++) {
+        sum += queue.get();
+      }
+      producer.join();
+      assertEquals(200 * 201 / 2, sum);
+    }
+  }
+
+  @Test
+  void whenTheManagerDiesProxiesFailFastWithAClearError() throws Exception {
+    Manager manager = mp.manager();
+    DictProxy<String, String> dict = manager.dict();
+    QueueProxy<String> queue = manager.queue();
+    dict.put("k", "v");
+    CompletableFuture<String> blocked = CompletableFuture.supplyAsync(() -> {
+      try {
+        return queue.get();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }, task -> new Thread(task, "blocked-in-queue-get").start());
+
+    long killed = System.nanoTime();
+    ProcessHandle.of(manager.pid()).orElseThrow().destroyForcibly();
+    ExecutionException waiting = assertThrows(ExecutionException.class, () -> blocked.get(10, TimeUnit.SECONDS));
+    System.err.println("[measure] manager killed -> blocked queue.get() failed: "
+        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed) + " ms");
+    assertInstanceOf(ManagerDiedException.class, waiting.getCause());
+
+    long start = System.nanoTime();
+    ManagerDiedException error = assertThrows(ManagerDiedException.class, () -> dict.put("k", "w"));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(millis < 1000, "failed fast: " + millis + " ms");
+    assertTrue(error.getMessage().contains("SyncManager-1"), error.getMessage());
+    assertThrows(ManagerDiedException.class, manager::dict);
+    manager.shutdown();
+    assertThrows(IllegalStateException.class, manager::dict);
+  }
+
+  @Test
+  void aManagerRestartedByPolicyStartsEmptyAndOldProxiesKeepFailing() throws Exception {
+    Manager manager = mp.manager(ManagerOptions.defaults().withRestart(ManagerOptions.Restart.ON_FAILURE));
+    DictProxy<String, Integer> old = manager.dict();
+    old.put("a", 1);
+    long firstPid = manager.pid();
+    ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();
+    assertTrue(SharedFiles.awaitState(() -> manager.restarts() == 1, Duration.ofSeconds(60)), "restarted");
+    assertNotEquals(firstPid, manager.pid());
+    assertThrows(ManagerDiedException.class, () -> old.get("a"));
+    DictProxy<String, Integer> fresh = manager.dict();
+    assertNull(fresh.get("a"), "the new manager starts empty");
+    fresh.put("a", 2);
+    assertEquals(2, fresh.get("a"));
+  }
+
+  @Test
+  void aManagedLockHeldByAKilledProcessIsReleasedAndTheNextOwnerTold() throws Exception {
+    try (Manager manager = mp.manager()) {
+      LockProxy lock = manager.lock();
+      Event holding = mp.event();
+      Process p = mp.process(() -> holdManagedLock(lock, holding));
+      p.start();
+      assertTrue(holding.await(Duration.ofSeconds(30)));
+      assertTrue(lock.isLocked());
+      p.kill();
+      assertTrue(lock.acquire(Duration.ofSeconds(10)));
+      assertTrue(lock.previousOwnerDied());
+      lock.release();
+      p.join();
+    }
+  }
+}

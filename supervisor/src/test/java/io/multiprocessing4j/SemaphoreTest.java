@@ -1,0 +1,87 @@
+package io.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Semaphore and BoundedSemaphore: Python's semantics, and permits of dead processes returned. */
+@ExtendWith(NoChildJvmLeftBehind.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SemaphoreTest {
+  private final Multiprocessing mp = Multiprocessing.create();
+
+  @AfterEach
+  void closeContext() throws Exception {
+    mp.close();
+    assertEquals(List.of(), SharedFiles.createdByThisJvm(), "shared-memory files left after close");
+  }
+
+  /** Child side: takes every permit, then dies holding them. */
+  static void takeAllAndIdle(Semaphore semaphore, int permits, Event holding) {
+    ChildBodies.unchecked(() -> {
+      for (int i = 0; i < permits; i++) {
+        semaphore.acquire();
+      }
+    });
+    ChildBodies.announceThenIdle(holding);
+  }
+
+  @Test
+  void semaphoreSemanticsAsInPython() throws Exception {
+    Semaphore semaphore = mp.semaphore(2);
+    assertEquals("<Semaphore(value=2)>", semaphore.toString());
+    semaphore.acquire();
+    assertTrue(semaphore.tryAcquire());
+    assertEquals(0, semaphore.getValue());
+    assertEquals(2, semaphore.heldByThisProcess());
+    assertFalse(semaphore.tryAcquire());
+    assertFalse(semaphore.acquire(Duration.ofMillis(50)));
+    semaphore.release(2);
+    assertEquals(2, semaphore.getValue());
+    semaphore.release();
+    assertEquals(3, semaphore.getValue(), "an unbounded semaphore may be released above its initial value");
+    try (Guard held = semaphore.guard()) {
+      assertEquals(2, semaphore.getValue());
+      assertFalse(held.previousOwnerDied());
+    }
+    assertEquals(3, semaphore.getValue());
+    assertThrows(IllegalArgumentException.class, () -> semaphore.release(0));
+    assertThrows(IllegalArgumentException.class, () -> mp.semaphore(-1));
+  }
+
+  @Test
+  void aBoundedSemaphoreRefusesToBeReleasedTooManyTimes() throws Exception {
+    BoundedSemaphore semaphore = mp.boundedSemaphore(1);
+    assertThrows(IllegalStateException.class, semaphore::release);
+    semaphore.acquire();
+    assertEquals("<BoundedSemaphore(value=0, maxvalue=1)>", semaphore.toString());
+    semaphore.release();
+    assertThrows(IllegalStateException.class, semaphore::release);
+    assertEquals(1, semaphore.getValue());
+  }
+
+  @Test
+  void permitsHeldByAKilledProcessAreReturned() throws Exception {
+    Semaphore semaphore = mp.boundedSemaphore(2);
+    Event holding = mp.event();
+    Process p = mp.process(() -> takeAllAndIdle(semaphore, 2, holding));
+    p.start();
+    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permits");
+    assertFalse(semaphore.tryAcquire());
+    p.kill();
+    assertTrue(semaphore.acquire(Duration.ofSeconds(10)), "a permit of the dead child came back");
+    assertTrue(semaphore.acquire(Duration.ofSeconds(10)), "both did");
+    semaphore.release(2);
+    assertEquals(2, semaphore.getValue());
+    p.join();
+  }
+}
