@@ -29,6 +29,13 @@
  *                  └──── FrameChannel ── Queue handle in child B (get: request, answer)
  * </pre>
  *
+ * <p>Shared state does not go through the parent at all: {@code Value}, {@code Array},
+ * {@code SharedMemory} and the synchronization primitives are blocks in {@code /dev/shm}
+ * ({@code SharedBlock}, {@code BlockStore}, {@code BlockLifecycle}) that every process maps; locks are
+ * words taken by compare-and-set with the owner's pid in them ({@code RobustMutex}), waiters sleep until
+ * a per-process {@code Doorbell} rings. A {@code Manager} is a daemon child ({@code ManagerServer})
+ * that proxies reach directly over their own authenticated socket ({@code ManagerClient}).
+ *
  * <p>Liveness comes first from the OS process handle ({@code onExit()}, reaped by the JDK within
  * milliseconds), then from the agent's channel closing; a child whose parent vanishes sees end-of-file
  * on its stdin. Classes here are public only because Java has no friend packages; they may change
