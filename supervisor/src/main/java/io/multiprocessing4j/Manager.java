@@ -254,8 +254,11 @@ public final class Manager implements AutoCloseable {
     }
   }
 
+  private static final Duration SHUTDOWN_ANSWER_LIMIT = Duration.ofSeconds(5);
+
   /**
-   * Stops the manager process: asks it to exit, waits up to 10 seconds, then kills it. Its objects are
+   * Stops the manager process: asks it to exit (it has 5 seconds to answer), waits up to 10 seconds
+   * for it to exit, then kills it. Its objects are
    * gone afterwards. Idempotent. Python's {@code shutdown()}.
    */
   public void shutdown() {
@@ -268,12 +271,27 @@ public final class Manager implements AutoCloseable {
       last = current;
     }
     try {
-      ManagerClient.call(last.address(), 0, "shutdown");
+      // Asked on a thread of its own and waited for with a limit: a manager that does not answer
+      // (stuck, or busy for ever) must not hang the caller; killing it ends that call too.
+      CompletableFuture<Void> asked = new CompletableFuture<>();
+      Thread ask = new Thread(() -> {
+        try {
+          ManagerClient.call(last.address(), 0, "shutdown");
+          asked.complete(null);
+        } catch (InterruptedException | RuntimeException e) {
+          asked.completeExceptionally(e);
+        }
+      }, "multiprocessing4j-" + name + "-shutdown");
+      ask.setDaemon(true);
+      ask.start();
+      try {
+        asked.get(SHUTDOWN_ANSWER_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException noAnswer) {
+        last.process().kill();
+      }
       if (!last.process().join(Duration.ofSeconds(10))) {
         last.process().kill();
       }
-    } catch (ManagerDiedException alreadyGone) {
-      last.process().kill();
     } catch (InterruptedException e) {
       last.process().kill();
       Thread.currentThread().interrupt();
