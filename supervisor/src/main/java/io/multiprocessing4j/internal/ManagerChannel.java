@@ -5,6 +5,8 @@ import io.multiprocessing4j.proto.Challenge;
 import io.multiprocessing4j.proto.ChallengeResponse;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.wire.Endpoint;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
 import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.Handshake;
 import java.io.EOFException;
@@ -54,19 +56,34 @@ final class ManagerChannel implements AutoCloseable {
   static ManagerChannel connect(Endpoint endpoint) throws IOException {
     SocketChannel socket = SocketChannel.open(UnixDomainSocketAddress.of(endpoint.socketPath()));
     try {
-      FrameChannel<Frame> handshake = new FrameChannel<>(socket, Frame.parser(), MAX_FRAME_BYTES);
-      Challenge challenge = handshake.read(Challenge.parser(), 256);
-      ChallengeResponse response = Handshake.respond(challenge, endpoint.key(), endpoint.id(), ProcessIdentity.PID);
-      handshake.send(response);
-      return new ManagerChannel(socket);
+      ManagerChannel channel = new ManagerChannel(socket);
+      Challenge challenge = channel.readExactly(Challenge.parser(), 256);
+      channel.send(Handshake.respond(challenge, endpoint.key(), endpoint.id(), ProcessIdentity.PID));
+      return channel;
     } catch (IOException | RuntimeException e) {
       socket.close();
       throw e;
     }
   }
 
-  /** Writes one frame whole. */
-  void send(Frame frame) throws IOException {
+  /**
+   * Reads one length-prefixed message and nothing after it, as a handshake must: the caller's first
+   * frames may already follow it on the socket, and a buffering reader would swallow them.
+   */
+  <M> M readExactly(Parser<M> parser, int limit) throws IOException {
+    header.clear();
+    readFully(header, System.nanoTime());
+    int size = header.getInt(0);
+    if (size < 0 || size > limit) {
+      throw new IOException("refused a handshake message announcing " + size + " bytes");
+    }
+    ByteBuffer body = ByteBuffer.allocate(size);
+    readFully(body, System.nanoTime());
+    return parser.parseFrom(body.flip());
+  }
+
+  /** Writes one frame (or handshake message) whole. */
+  void send(MessageLite frame) throws IOException {
     int size = frame.getSerializedSize();
     byte[] array = new byte[4 + size];
     ByteBuffer.wrap(array).putInt(size);

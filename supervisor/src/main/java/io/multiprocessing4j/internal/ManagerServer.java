@@ -114,11 +114,11 @@ public final class ManagerServer {
   /** Admits a connection that proves the endpoint key (as ChannelServer does), then serves its calls. */
   private void serve(SocketChannel socket) {
     ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(socket), HANDSHAKE_SECONDS, TimeUnit.SECONDS);
+    ManagerChannel channel = new ManagerChannel(socket);
     try {
-      FrameChannel<Frame> handshake = new FrameChannel<>(socket, Frame.parser(), ManagerChannel.MAX_FRAME_BYTES);
       Challenge challenge = Handshake.newChallenge();
-      handshake.send(challenge);
-      ChallengeResponse response = handshake.read(ChallengeResponse.parser(), Handshake.MAX_RESPONSE_BYTES);
+      channel.send(challenge);
+      ChallengeResponse response = channel.readExactly(ChallengeResponse.parser(), Handshake.MAX_RESPONSE_BYTES);
       if (response.getChildId() != ENDPOINT_ID || !Handshake.verify(challenge, response, key)
           || !deadline.cancel(false)) {
         closeQuietly(socket);
@@ -128,7 +128,7 @@ public final class ManagerServer {
       closeQuietly(socket);
       return;
     }
-    Connection connection = new Connection(new ManagerChannel(socket));
+    Connection connection = new Connection(channel);
     try {
       while (true) {
         handle(connection, connection.channel.receive());
