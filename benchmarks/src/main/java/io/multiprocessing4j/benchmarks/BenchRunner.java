@@ -42,11 +42,24 @@ public final class BenchRunner {
   /** One bench: its {@code --only} name, whether python_mp_bench.py has it too, and its body. */
   private record Bench(String name, boolean python, Body body) {}
 
-  /** In Python's order; {@code pool_startup} goes after the first-message bench once the Pool exists. */
+  /** In Python's order (the JVM's floor beside the start-up benches it is the floor of). */
   private static final List<Bench> BENCHES = List.of(
       new Bench("process_start_join", true, Benches::processStartJoin),
       new Bench("process_start_first_msg", true, Benches::processStartFirstMsg),
       new Bench("jvm_floor", false, Benches::jvmFloor),
+      new Bench("pool_startup", true, Benches::poolStartup),
+      new Bench("pool_map_small", true, Benches::poolMapSmall),
+      new Bench("pool_apply_async", true, Benches::poolApplyAsync),
+      new Bench("pool_map_cpu", true, Benches::poolMapCpu),
+      new Bench("pipe_pingpong", true, Benches::pipePingpong),
+      new Bench("pipe_throughput", true, Benches::pipeThroughput),
+      new Bench("queue_throughput", true, Benches::queueThroughput),
+      new Bench("simplequeue_throughput", true, Benches::simplequeueThroughput),
+      new Bench("joinablequeue_throughput", true, Benches::joinablequeueThroughput),
+      new Bench("value_increment", true, Benches::valueIncrement),
+      new Bench("array_sum", true, Benches::arraySum),
+      new Bench("manager_dict_ops", true, Benches::managerDictOps),
+      new Bench("lock_handoff", true, Benches::lockHandoff),
       new Bench("child_rss", true, Benches::childRss));
 
   private record Options(boolean quick, Set<String> only, Integer reps, int retries, double maxForeign,

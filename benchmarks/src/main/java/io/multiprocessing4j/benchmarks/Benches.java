@@ -49,6 +49,11 @@ final class Benches {
     return repsOverride != null ? repsOverride : quick ? quickReps : full;
   }
 
+  /** A size or count: Python's {@code self.q(full, quick)}. Not changed by {@code --reps}. */
+  int size(int full, int quickSize) {
+    return quick ? quickSize : full;
+  }
+
   void emit(BenchLine line) {
     lines.add(line);
   }
@@ -228,6 +233,61 @@ final class Benches {
   /** Every JVM alive shares the archive's pages, so PSS depends on how many: with warm, idle agents count too. */
   private static long liveChildJvms() {
     return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count();
+  }
+
+  /** {@code pool_*}: see {@link PoolBenches}. */
+  void poolStartup() throws Exception {
+    new PoolBenches(this).poolStartup();
+  }
+
+  void poolMapSmall() throws Exception {
+    new PoolBenches(this).poolMapSmall();
+  }
+
+  void poolApplyAsync() throws Exception {
+    new PoolBenches(this).poolApplyAsync();
+  }
+
+  void poolMapCpu() throws Exception {
+    new PoolBenches(this).poolMapCpu();
+  }
+
+  /** {@code pipe_*} and {@code *queue_throughput}: see {@link ChannelBenches}. */
+  void pipePingpong() throws Exception {
+    new ChannelBenches(this).pipePingpong();
+  }
+
+  void pipeThroughput() throws Exception {
+    new ChannelBenches(this).pipeThroughput();
+  }
+
+  void queueThroughput() throws Exception {
+    new ChannelBenches(this).queueThroughput();
+  }
+
+  void simplequeueThroughput() throws Exception {
+    new ChannelBenches(this).simplequeueThroughput();
+  }
+
+  void joinablequeueThroughput() throws Exception {
+    new ChannelBenches(this).joinablequeueThroughput();
+  }
+
+  /** Shared state and synchronization: see {@link SharedStateBenches}. */
+  void valueIncrement() throws Exception {
+    new SharedStateBenches(this).valueIncrement();
+  }
+
+  void arraySum() throws Exception {
+    new SharedStateBenches(this).arraySum();
+  }
+
+  void managerDictOps() throws Exception {
+    new SharedStateBenches(this).managerDictOps();
+  }
+
+  void lockHandoff() throws Exception {
+    new SharedStateBenches(this).lockHandoff();
   }
 
   /** The JVM's own floor, measured in the same run: see {@link JvmFloor}. */
