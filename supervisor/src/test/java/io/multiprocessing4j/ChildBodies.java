@@ -1,5 +1,6 @@
 package io.multiprocessing4j;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** Child-side bodies shared by the synchronization tests. */
@@ -13,7 +14,7 @@ final class ChildBodies {
   static void announceThenIdle(Event ready) {
     ready.set();
     try {
-      Thread.sleep(KILL_ME_WITHIN_MILLIS);
+      new CountDownLatch(1).await(KILL_ME_WITHIN_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

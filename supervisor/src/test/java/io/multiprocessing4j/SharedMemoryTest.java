@@ -1,5 +1,6 @@
 package io.multiprocessing4j;
 
+import java.util.concurrent.CountDownLatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -52,7 +53,7 @@ class SharedMemoryTest {
     block.buf().put(0, (byte) 42);
     attached.set(true);
     try {
-      Thread.sleep(TimeUnit.MINUTES.toMillis(2));
+      new CountDownLatch(1).await(2, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
