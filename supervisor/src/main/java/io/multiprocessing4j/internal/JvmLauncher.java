@@ -42,6 +42,9 @@ public final class JvmLauncher {
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(jvmOptions);
+    // The agent starts SLF4J lazily; when a target's first log call races that start, SLF4J replays the
+    // call (nothing is lost) and prints a three-line warning in every child. Its own errors still show.
+    command.add("-Dslf4j.internal.verbosity=ERROR");
     command.add("-cp");
     command.add(classPath);
     command.add(CHILD_MAIN);
