@@ -47,19 +47,17 @@ public final class Condition implements Serializable {
   private static final int SIGNALED = 2;
 
   private final BlockRef ref;
-  private final Lock lock;
-  private final RLock rLock;
+  private final RobustLock lock;
   private transient SharedBlock block;
 
-  private Condition(BlockRef ref, Lock lock, RLock rLock) {
+  private Condition(BlockRef ref, RobustLock lock) {
     this.ref = ref;
     this.lock = lock;
-    this.rLock = rLock;
   }
 
-  static Condition create(BlockStore store, Lock lock, RLock rLock) {
+  static Condition create(BlockStore store, RobustLock lock) {
     SharedBlock block = store.allocate(SharedBlock.Kind.SYNC, 64 + SLOTS * SLOT_BYTES);
-    return new Condition(new BlockRef(block.path().toString(), SharedBlock.Kind.SYNC), lock, rLock);
+    return new Condition(new BlockRef(block.path().toString(), SharedBlock.Kind.SYNC), lock);
   }
 
   /**
@@ -68,11 +66,7 @@ public final class Condition implements Serializable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public void acquire() throws InterruptedException {
-    if (lock != null) {
-      lock.acquire();
-    } else {
-      rLock.acquire();
-    }
+    lock.acquire();
   }
 
   /**
@@ -81,16 +75,12 @@ public final class Condition implements Serializable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public boolean acquire(Duration timeout) throws InterruptedException {
-    return lock != null ? lock.acquire(timeout) : rLock.acquire(timeout);
+    return lock.acquire(timeout);
   }
 
   /** Releases the underlying lock, as its {@code release()} does (and throws as it throws). */
   public void release() {
-    if (lock != null) {
-      lock.release();
-    } else {
-      rLock.release();
-    }
+    lock.release();
   }
 
   /**
@@ -98,7 +88,7 @@ public final class Condition implements Serializable {
    * that releases it: Python's {@code with condition:}.
    */
   public Guard guard() {
-    return lock != null ? lock.guard() : rLock.guard();
+    return lock.guard();
   }
 
   /**
@@ -177,7 +167,7 @@ public final class Condition implements Serializable {
       interrupted = e;
     } finally {
       backoff.done();
-      RobustMutex.acquireUninterruptibly(lockBlock, lockAt, rLock != null);
+      RobustMutex.acquireUninterruptibly(lockBlock, lockAt, lock.reentrant());
       RobustMutex.restore(lockBlock, lockAt, count);
       // A signal that raced the timeout or the interrupt still counts: it is not handed to anyone else.
       signaled = mapped.getIntVolatile(slot + STATE) == SIGNALED;
@@ -300,11 +290,11 @@ public final class Condition implements Serializable {
   }
 
   private SharedBlock lockBlock() {
-    return lock != null ? lock.block() : rLock.block();
+    return lock.block();
   }
 
   private int lockOffset() {
-    return lock != null ? lock.offset() : rLock.offset();
+    return lock.offset();
   }
 
   private SharedBlock block() {
@@ -324,6 +314,6 @@ public final class Condition implements Serializable {
   /** Like Python's repr: {@code <Condition(<RLock(None, 0)>, 0)>}, the last number being the waiters. */
   @Override
   public String toString() {
-    return "<Condition(" + (lock != null ? lock : rLock) + ", " + waiters() + ")>";
+    return "<Condition(" + lock + ", " + waiters() + ")>";
   }
 }

@@ -438,17 +438,17 @@ public final class Multiprocessing implements AutoCloseable {
 
   /** A new condition over a new {@link RLock}. Python's {@code Condition()}; throws as {@link #lock()}. */
   public Condition condition() {
-    return Condition.create(openBlocks(), null, rLock());
+    return Condition.create(openBlocks(), rLock());
   }
 
   /** A new condition over {@code lock}. Python's {@code Condition(lock)}; throws as {@link #lock()}. */
   public Condition condition(Lock lock) {
-    return Condition.create(openBlocks(), Objects.requireNonNull(lock, "lock"), null);
+    return Condition.create(openBlocks(), Objects.requireNonNull(lock, "lock"));
   }
 
   /** A new condition over {@code lock}. Python's {@code Condition(rlock)}; throws as {@link #lock()}. */
   public Condition condition(RLock lock) {
-    return Condition.create(openBlocks(), null, Objects.requireNonNull(lock, "lock"));
+    return Condition.create(openBlocks(), Objects.requireNonNull(lock, "lock"));
   }
 
   /**
