@@ -66,17 +66,20 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   /** What a pool actor needs: its options, the context's supervisor and channel, the encoded initializer. */
   public record Settings(PoolOptions options, ActorRef<ProcessSupervisor.Command> supervisor,
-      ChannelServer channelServer, Payload initializer, ClassLoader loader, PoolStatus status) {}
+      ChannelServer channelServer, Payload initializer, ClassLoader loader, PoolStatus status, PoolInbox inbox) {}
 
   public sealed interface Command {}
 
-  /** Run this job; if the pool no longer runs, the job fails at once. */
+  /** Handle what waits in the {@link PoolInbox}: the commands below marked "inbox" arrive only that way. */
+  enum Drain implements Command { INSTANCE }
+
+  /** Inbox: run this job; if the pool no longer runs, the job fails at once. */
   public record Submit(PoolJob job) implements Command {}
 
-  /** A job's feed has a chunk ready. */
+  /** Inbox: a job's feed has a chunk ready. */
   public enum ChunkReady implements Command { INSTANCE }
 
-  /** A job needs no more work (complete, failed or cancelled). */
+  /** Inbox: a job needs no more work (complete, failed or cancelled). */
   public record JobSettled(PoolJob job) implements Command {}
 
   /** Python's {@code close()}: accept nothing more, finish the submitted work, then retire every worker. */
@@ -97,19 +100,20 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
 
   private record Connected(int number, FrameChannel<Frame> channel) implements Command {}
 
-  /** From a worker's task channel (sent by {@link ResultReader} on the channel's reader thread). */
+  /** Inbox, from a worker's task channel (queued by {@link ResultReader} on the channel's reader thread). */
   record Ready(int number) implements Command {}
 
   record Revoked(int number, long chunkId) implements Command {}
 
   /**
-   * One chunk's answer, decoded on the reader thread: {@code values} is null when they could not be
+   * Inbox: one chunk's answer, decoded on the reader thread: {@code values} is null when they could not be
    * read ({@code unreadable} says why).
    */
   record ResultsIn(int number, long chunkId, Object[] values, Throwable unreadable,
       List<ResultReader.RemoteError> errors, long runNanos, long heldNanos) implements Command {}
 
-  private record ChannelClosed(int number) implements Command {}
+  /** Inbox: a worker's task channel has closed (after its last frame). */
+  record ChannelClosed(int number) implements Command {}
 
   private enum State { RUN, CLOSE, TERMINATE, BROKEN }
 
@@ -126,6 +130,9 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   private final Map<Long, ProcessSupervisor.Exited> earlyExits = new HashMap<>();
   private State state = State.RUN;
   private boolean stopping;
+  /** Handling a {@link Drain}: dispatching waits until the whole burst has been handled. */
+  private boolean draining;
+  private boolean dispatchWanted;
   private int lastWorkerNumber;
 
   public static Behavior<Command> create(Settings settings) {
@@ -139,7 +146,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     ProcessOptions workerOptions = ProcessOptions.defaults().withDaemon(true)
         .withJvmOptions(options.jvmOptions()).withTerminateGrace(options.terminateGrace());
     this.workerOptions = options.classPath() == null ? workerOptions : workerOptions.withClassPath(options.classPath());
-    this.reader = new ResultReader(context.getSelf(), settings.loader());
+    this.reader = new ResultReader(settings.inbox(), settings.loader());
     this.restarts = new RestartIntensity(options.maxRestarts(), options.restartPeriod());
     this.workers = new WorkerRoster(settings.supervisor());
     settings.supervisor().tell(new ProcessSupervisor.Subscribe(
@@ -151,12 +158,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Submit.class, this::onSubmit)
-        .onMessageEquals(ChunkReady.INSTANCE, () -> {
-          dispatch();
-          return this;
-        })
-        .onMessage(JobSettled.class, this::onJobSettled)
+        .onMessageEquals(Drain.INSTANCE, this::onDrain)
         .onMessageEquals(Shutdown.INSTANCE, this::onShutdown)
         .onMessageEquals(Terminate.INSTANCE, this::onTerminate)
         .onMessage(WorkerStarted.class, this::onWorkerStarted)
@@ -164,12 +166,39 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
         .onMessageEquals(SupervisorStopped.INSTANCE, this::onSupervisorStopped)
         .onMessageEquals(FinalStop.INSTANCE, Behaviors::stopped)
         .onMessage(Connected.class, this::onConnected)
-        .onMessage(Ready.class, this::onReady)
-        .onMessage(ResultsIn.class, this::onResults)
-        .onMessage(Revoked.class, this::onRevoked)
-        .onMessage(ChannelClosed.class, this::onChannelClosed)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
+  }
+
+  private Behavior<Command> onDrain() {
+    draining = true;
+    try {
+      settings.inbox().drain(this::onQueued);
+    } finally {
+      draining = false;
+    }
+    if (dispatchWanted) {
+      dispatch();
+    }
+    return maybeStop();
+  }
+
+  private void onQueued(Command command) {
+    if (command instanceof ResultsIn results) {
+      onResults(results);
+    } else if (command instanceof Submit submit) {
+      onSubmit(submit);
+    } else if (command instanceof JobSettled settled) {
+      onJobSettled(settled);
+    } else if (command instanceof ChunkReady) {
+      dispatch();
+    } else if (command instanceof Revoked revoked) {
+      onRevoked(revoked);
+    } else if (command instanceof Ready ready) {
+      onReady(ready);
+    } else if (command instanceof ChannelClosed closed) {
+      onChannelClosed(closed);
+    }
   }
 
   private Behavior<Command> onSubmit(Submit submit) {
@@ -291,7 +320,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     int number = worker.number;
     worker.channel.startReader("multiprocessing4j-" + worker.name + "-tasks",
         frame -> reader.onFrame(number, frame),
-        cause -> getContext().getSelf().tell(new ChannelClosed(number)));
+        cause -> settings.inbox().add(new ChannelClosed(number)));
     return this;
   }
 
@@ -364,6 +393,11 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   // ---- dispatch ---------------------------------------------------------------------------------
 
   private void dispatch() {
+    if (draining) {
+      dispatchWanted = true;
+      return;
+    }
+    dispatchWanted = false;
     if (state == State.RUN || state == State.CLOSE) {
       workers.dispatch(work, options.maxTasksPerChild());
       // Workers that reached maxTasksPerChild are replaced while they finish.
