@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.RandomAccess;
 
 /**
  * The input side of one pool job: reads the caller's items lazily, a chunk at a time, encodes each
@@ -33,6 +34,9 @@ final class ChunkFeed {
 
   private final PoolJob job;
   private final Iterator<?> input;
+  /** The input when it is a random-access list, read a chunk at a time by copying (else null). */
+  private final List<?> list;
+  private int listPosition;
   private final int chunksize;
   private final int minChunks;
   private final int maxChunks;
@@ -56,8 +60,20 @@ final class ChunkFeed {
    * @param onChunk told (from the feeding thread) when a chunk is added while the actor waits for one
    */
   ChunkFeed(PoolJob job, Iterator<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk) {
+    this(job, input, null, chunksize, minChunks, maxChunks, window, onChunk);
+  }
+
+  /** A feed over a list, read a chunk at a time ({@link List#subList} copies) when it is random-access. */
+  ChunkFeed(PoolJob job, List<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk) {
+    this(job, input instanceof RandomAccess ? null : input.iterator(), input instanceof RandomAccess ? input : null,
+        chunksize, minChunks, maxChunks, window, onChunk);
+  }
+
+  private ChunkFeed(PoolJob job, Iterator<?> input, List<?> list, int chunksize, int minChunks, int maxChunks,
+      int window, Runnable onChunk) {
     this.job = job;
     this.input = input;
+    this.list = list;
     this.chunksize = chunksize;
     this.minChunks = minChunks;
     this.maxChunks = Math.max(minChunks, maxChunks);
@@ -120,16 +136,12 @@ final class ChunkFeed {
         return false;
       }
     }
-    List<Object> items = new ArrayList<>(chunksize);
-    while (items.size() < chunksize && input.hasNext()) {
-      items.add(input.next());
-    }
-    if (items.isEmpty()) {
+    Object[] array = nextItems();
+    if (array.length == 0) {
       int total = end();
       job.inputEnded(total);
       return false;
     }
-    Object[] array = items.toArray();
     int start = fedCount();
     Chunk chunk = new Chunk(job, start, array, encode(array, start));
     boolean announce;
@@ -147,13 +159,32 @@ final class ChunkFeed {
     if (announce) {
       onChunk.run();
     }
-    if (!input.hasNext()) {
+    if (!hasMoreInput()) {
       // Said at once, so a short input (an apply) is complete without another round.
       int total = end();
       job.inputEnded(total);
       return false;
     }
     return true;
+  }
+
+  /** Up to {@code chunksize} items from the input; none once it is exhausted. */
+  private Object[] nextItems() {
+    if (list != null) {
+      int from = listPosition;
+      int to = (int) Math.min(list.size(), (long) from + chunksize);
+      listPosition = to;
+      return list.subList(from, to).toArray();
+    }
+    List<Object> items = new ArrayList<>(Math.min(chunksize, 1024));
+    while (items.size() < chunksize && input.hasNext()) {
+      items.add(input.next());
+    }
+    return items.toArray();
+  }
+
+  private boolean hasMoreInput() {
+    return list != null ? listPosition < list.size() : input.hasNext();
   }
 
   private Payload encode(Object[] items, int start) {

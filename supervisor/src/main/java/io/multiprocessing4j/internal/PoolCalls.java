@@ -150,7 +150,7 @@ public final class PoolCalls {
    */
   MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single) {
     MapJob job = new MapJob(call, function, items.size(), single, completions);
-    ChunkFeed feed = new ChunkFeed(job, items.iterator(), chunksize, minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW,
+    ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW,
         this::chunkReady);
     submit(job, feed);
     return job;
