@@ -51,12 +51,15 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * </ul>
  *
  * <h2>Dispatch</h2>
- * Workers pull: a ready worker is sent a chunk whenever it holds fewer than its depth (idle workers
- * first): the one it runs plus enough queued to hide the round trip, learned from its answers (two
- * for long chunks, up to {@link PoolWorker#MAX_DEPTH} for tiny ones). Chunks come from the retry
- * queue first, then from the jobs' feeds in submission order. When a worker is idle and nothing is left to send, the pool asks a busy
- * worker for its prefetched chunk back, so a slow task never holds a fast one hostage. A job's
- * function is sent to a worker once and cached there under an id shared by identical functions.
+ * Workers pull: a worker is sent chunks when it has run down to half its depth, the chunks it holds
+ * (the one it runs and those queued behind it to hide the round trip), learned from its answers: two
+ * for long chunks, up to {@link PoolWorker#MAX_DEPTH} for tiny ones. Chunks come from the retry queue
+ * first, then from the jobs' feeds in submission order. When a worker is idle and nothing is left to
+ * send, the pool asks a busy worker for its prefetched chunk back, so a slow task never holds a fast
+ * one hostage. A job's function is sent to a worker once and cached there under an id shared by
+ * identical functions. The frequent commands (submissions, chunks ready, results) arrive through the
+ * {@link PoolInbox} in bursts, and {@link PoolDispatch} dispatches once per burst, writing each worker's
+ * share in one write.
  *
  * <h2>Lifecycle</h2>
  * RUN → CLOSE ({@link Shutdown}: submitted work finishes, then every worker is retired) or TERMINATE
@@ -129,10 +132,8 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   /** Exits reported before the start reply that names their worker (the two travel separately). */
   private final Map<Long, ProcessSupervisor.Exited> earlyExits = new HashMap<>();
   private State state = State.RUN;
+  private final PoolDispatch dispatch;
   private boolean stopping;
-  /** Handling a {@link Drain}: dispatching waits until the whole burst has been handled. */
-  private boolean draining;
-  private boolean dispatchWanted;
   private int lastWorkerNumber;
 
   public static Behavior<Command> create(Settings settings) {
@@ -149,6 +150,8 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     this.reader = new ResultReader(settings.inbox(), settings.loader());
     this.restarts = new RestartIntensity(options.maxRestarts(), options.restartPeriod());
     this.workers = new WorkerRoster(settings.supervisor());
+    this.dispatch = new PoolDispatch(work, workers, options.maxTasksPerChild(),
+        () -> state == State.RUN || state == State.CLOSE, this::ensureWorkers);
     settings.supervisor().tell(new ProcessSupervisor.Subscribe(
         context.messageAdapter(ProcessSupervisor.Event.class, SupervisorEvent::new)));
     context.watchWith(settings.supervisor(), SupervisorStopped.INSTANCE);
@@ -171,29 +174,21 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   }
 
   private Behavior<Command> onDrain() {
-    draining = true;
-    try {
-      settings.inbox().drain(this::onQueued);
-    } finally {
-      draining = false;
-    }
-    if (dispatchWanted) {
-      dispatch();
-    }
+    dispatch.batched(() -> settings.inbox().drain(this::onQueued));
     return maybeStop();
   }
 
   private void onQueued(Command command) {
     if (command instanceof ResultsIn results) {
-      onResults(results);
+      dispatch.onResults(results);
     } else if (command instanceof Submit submit) {
       onSubmit(submit);
     } else if (command instanceof JobSettled settled) {
       onJobSettled(settled);
     } else if (command instanceof ChunkReady) {
-      dispatch();
+      dispatch.dispatch();
     } else if (command instanceof Revoked revoked) {
-      onRevoked(revoked);
+      dispatch.onRevoked(revoked);
     } else if (command instanceof Ready ready) {
       onReady(ready);
     } else if (command instanceof ChannelClosed closed) {
@@ -209,7 +204,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       return this;
     }
     work.add(job);
-    dispatch();
+    dispatch.dispatch();
     return this;
   }
 
@@ -331,7 +326,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       if (worker.retiring) {
         workers.retire(worker);
       }
-      dispatch();
+      dispatch.dispatch();
     }
     return this;
   }
@@ -364,7 +359,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       }
     }
     ensureWorkers();
-    dispatch();
+    dispatch.dispatch();
     closeIfIdle();
     return maybeStop();
   }
@@ -388,52 +383,6 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       return;
     }
     workers.retireAll();
-  }
-
-  // ---- dispatch ---------------------------------------------------------------------------------
-
-  private void dispatch() {
-    if (draining) {
-      dispatchWanted = true;
-      return;
-    }
-    dispatchWanted = false;
-    if (state == State.RUN || state == State.CLOSE) {
-      workers.dispatch(work, options.maxTasksPerChild());
-      // Workers that reached maxTasksPerChild are replaced while they finish.
-      ensureWorkers();
-    }
-  }
-
-  private Behavior<Command> onRevoked(Revoked revoked) {
-    PoolWorker worker = workers.get(revoked.number());
-    PoolWorker.Dispatched dispatched = worker == null ? null : worker.answered(revoked.chunkId());
-    if (dispatched != null) {
-      work.runFirst(dispatched.chunk);
-      afterAnswer(worker);
-    }
-    return this;
-  }
-
-  private Behavior<Command> onResults(ResultsIn results) {
-    PoolWorker worker = workers.get(results.number());
-    PoolWorker.Dispatched dispatched = worker == null ? null : worker.answered(results.chunkId());
-    if (dispatched != null) {
-      worker.timed(dispatched, results.runNanos(), results.heldNanos());
-      Chunk chunk = dispatched.chunk;
-      if (work.isLive(chunk.job)) {
-        RuntimeException[] failures = new RuntimeException[chunk.size()];
-        Object[] values = ResultReader.outcomes(results, chunk, worker, failures);
-        chunk.job.settle(chunk, values, failures);
-      }
-      afterAnswer(worker);
-    }
-    return this;
-  }
-
-  private void afterAnswer(PoolWorker worker) {
-    workers.answered(worker);
-    dispatch();
   }
 
   // ---- stopping ---------------------------------------------------------------------------------
