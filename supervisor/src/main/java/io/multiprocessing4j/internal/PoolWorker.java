@@ -40,12 +40,14 @@ final class PoolWorker {
   static final class Dispatched {
     final long chunkId;
     final Chunk chunk;
+    final long functionId;
     final long sentNanos = System.nanoTime();
     boolean revoking;
 
-    Dispatched(long chunkId, Chunk chunk) {
+    Dispatched(long chunkId, Chunk chunk, long functionId) {
       this.chunkId = chunkId;
       this.chunk = chunk;
+      this.functionId = functionId;
     }
   }
 
@@ -70,6 +72,8 @@ final class PoolWorker {
   private final List<Long> unsentFunctions = new ArrayList<>();
   private final LinkedHashMap<Long, Boolean> cachedFunctions = new LinkedHashMap<>(32, 0.75f, true);
   private long lastChunkId;
+  /** The function whose chunks {@link #runNanos} and {@link #depth} were learned from. */
+  private long timedFunction = -1;
   private double runNanos = -1;
   private double roundTripNanos = -1;
   private int depth = MIN_DEPTH;
@@ -82,6 +86,16 @@ final class PoolWorker {
 
   boolean canTake() {
     return ready && !retiring && outstanding.size() < depth;
+  }
+
+  /**
+   * True if this worker may hold one more chunk of function {@code functionId}. Its depth was learned
+   * from the chunks of one function; a chunk of another may take far longer, so until one of its
+   * chunks has been answered the worker holds at most {@link #MIN_DEPTH}: a queue of tiny tasks never
+   * turns into a pre-assignment of long ones, which would hold them back behind each other.
+   */
+  boolean canTake(long functionId) {
+    return canTake() && (functionId == timedFunction || outstanding.size() < MIN_DEPTH);
   }
 
   /**
@@ -101,6 +115,10 @@ final class PoolWorker {
    * queued), tiny ones up to {@link #MAX_DEPTH}.
    */
   void timed(Dispatched answered, long runNanos, long heldNanos) {
+    if (answered.functionId != timedFunction) {
+      timedFunction = answered.functionId;
+      this.runNanos = -1;
+    }
     long roundTrip = Math.max(0, System.nanoTime() - answered.sentNanos - heldNanos);
     this.runNanos = this.runNanos < 0 ? runNanos : this.runNanos + SMOOTHING * (runNanos - this.runNanos);
     roundTripNanos = roundTripNanos < 0 ? roundTrip : roundTripNanos + SMOOTHING * (roundTrip - roundTripNanos);
@@ -128,7 +146,7 @@ final class PoolWorker {
     }
     long chunkId = ++lastChunkId;
     unsent.add(TaskFrames.runTasks(chunkId, functionId, function, chunk.payload, released));
-    Dispatched dispatched = new Dispatched(chunkId, chunk);
+    Dispatched dispatched = new Dispatched(chunkId, chunk, functionId);
     unsentChunks.add(dispatched);
     outstanding.add(dispatched);
     tasksAssigned++;

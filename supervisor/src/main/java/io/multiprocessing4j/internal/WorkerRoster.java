@@ -88,7 +88,13 @@ final class WorkerRoster {
           exhausted = true;
           break;
         }
-        worker.queue(chunk, work.functionId(chunk.job));
+        long functionId = work.functionId(chunk.job);
+        if (!worker.canTake(functionId)) {
+          // The chunk's function is one it has no measure of yet, and it holds enough: it is full.
+          work.runFirst(chunk);
+          continue;
+        }
+        worker.queue(chunk, functionId);
         if (maxTasksPerChild > 0 && worker.tasksAssigned >= maxTasksPerChild) {
           worker.retiring = true;
         }
