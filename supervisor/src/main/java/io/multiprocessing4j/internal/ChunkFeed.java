@@ -212,6 +212,11 @@ final class ChunkFeed {
     return buffer.size() >= maxChunks || (buffer.size() >= minChunks && bufferedBytes >= MAX_BUFFERED_BYTES);
   }
 
+  /** Room for half a buffer (by count and by size): a waiting feeder is woken only then. */
+  private boolean isHalfEmpty() {
+    return buffer.size() <= maxChunks / 2 && (buffer.size() < minChunks || bufferedBytes <= MAX_BUFFERED_BYTES / 2);
+  }
+
   /**
    * The next encoded chunk, or null if none is ready (the feed then announces its next chunk). Never
    * blocks.
@@ -223,7 +228,7 @@ final class ChunkFeed {
       return null;
     }
     bufferedBytes -= chunk.payload.getSerializedSize();
-    if (feederWaiting && (buffer.size() <= maxChunks / 2 || bufferedBytes < MAX_BUFFERED_BYTES / 2)) {
+    if (feederWaiting && isHalfEmpty()) {
       notifyAll();
     }
     return chunk;
