@@ -86,9 +86,9 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
   }
 
   /**
-   * Writes several frames, in order, in as few gathering writes as possible (one for up to
-   * {@value #MAX_FRAMES_PER_WRITE} frames); otherwise as {@link #send} for each. Every frame is encoded
-   * before any is written, so a frame over the limit fails the call with nothing written.
+   * Writes several frames, in order, in as few gathering writes as possible (one per 256 frames);
+   * otherwise as {@link #send} for each. Every frame is encoded before any is written, so a frame over
+   * the limit fails the call with nothing written.
    */
   public void sendAll(List<? extends MessageLite> messages) throws IOException {
     if (messages.isEmpty()) {
