@@ -4,6 +4,7 @@ import io.multiprocessing4j.agent.ChildRuntime;
 import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.PoolActor;
 import io.multiprocessing4j.internal.PoolCalls;
+import io.multiprocessing4j.internal.PoolInbox;
 import io.multiprocessing4j.internal.PoolStatus;
 import io.multiprocessing4j.internal.TaskAdapters;
 import io.multiprocessing4j.internal.TargetEncoder;
@@ -83,18 +84,20 @@ public final class Pool implements AutoCloseable {
     ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
         ? Thread.currentThread().getContextClassLoader() : Pool.class.getClassLoader();
     PoolStatus status = new PoolStatus();
+    PoolInbox inbox = new PoolInbox();
     ActorRef<PoolActor.Command> actor = system.systemActorOf(
-        PoolActor.create(new PoolActor.Settings(options, supervisor, channelServer, initializer, loader, status)),
+        PoolActor.create(new PoolActor.Settings(options, supervisor, channelServer, initializer, loader, status, inbox)),
         "multiprocessing4j-pool-" + UUID.randomUUID(), DispatcherSelector.blocking());
-    return new Pool(options, actor, status);
+    inbox.deliverTo(actor);
+    return new Pool(options, actor, status, inbox);
   }
 
-  private Pool(PoolOptions options, ActorRef<PoolActor.Command> actor, PoolStatus status) {
+  private Pool(PoolOptions options, ActorRef<PoolActor.Command> actor, PoolStatus status, PoolInbox inbox) {
     this.processes = options.processes();
     this.terminateGrace = options.terminateGrace();
     this.actor = actor;
     this.status = status;
-    this.calls = new PoolCalls(actor, status, processes);
+    this.calls = new PoolCalls(inbox, status, processes);
   }
 
   // ---- map and starmap --------------------------------------------------------------------------

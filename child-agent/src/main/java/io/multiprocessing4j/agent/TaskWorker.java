@@ -58,6 +58,7 @@ public final class TaskWorker implements Runnable, Serializable {
       runInitializer();
       serve(channel);
     } finally {
+      flushQuietly(channel);
       channel.close();
     }
   }
@@ -101,7 +102,7 @@ public final class TaskWorker implements Runnable, Serializable {
       if (!next.frame().hasRunTasks()) {
         return;
       }
-      send(channel, runChunk(next.frame().getRunTasks(), next.arrivedNanos(), functions));
+      post(channel, runChunk(next.frame().getRunTasks(), next.arrivedNanos(), functions));
     }
   }
 
@@ -177,6 +178,27 @@ public final class TaskWorker implements Runnable, Serializable {
       return Math.max(1, TaskFrames.decodeArray(run.getItems(), ClassLoader.getSystemClassLoader()).length);
     } catch (Exception | LinkageError e) {
       return 1;
+    }
+  }
+
+  /**
+   * Results are posted: when tiny chunks finish back to back, the channel's flusher thread writes
+   * them in batches (one system call, one wake-up of the parent's reader per batch), even while this
+   * thread runs a long chunk; the result of a chunk that follows a pause is written at once.
+   */
+  private static void post(FrameChannel<Frame> channel, Frame frame) {
+    try {
+      channel.post(frame);
+    } catch (IOException e) {
+      channel.close();
+    }
+  }
+
+  private static void flushQuietly(FrameChannel<Frame> channel) {
+    try {
+      channel.flush();
+    } catch (IOException e) {
+      // The parent is gone: nothing left to deliver to.
     }
   }
 

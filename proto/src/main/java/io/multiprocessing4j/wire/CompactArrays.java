@@ -1,16 +1,18 @@
 package io.multiprocessing4j.wire;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.multiprocessing4j.proto.Payload;
+import java.io.EOFException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A compact encoding for the commonest chunks of pool items and results: arrays whose elements are
  * all null, booleans, numbers, characters, strings or byte arrays. Java serialization spends about
  * ten bytes and a few microseconds per boxed number, plus a stream header and class descriptors per
- * payload; this form spends one tag byte and a varint, and no reflection. Anything else falls back to
+ * payload; this form spends one tag byte and a varint, and no reflection, and is read and written
+ * with plain array access (it is on the path of every pool item and result). Anything else falls back to
  * Java serialization ({@link #encode} returns null). Decoding never instantiates a class named by the
  * peer, so it needs no deserialization filter.
  *
@@ -38,7 +40,7 @@ public final class CompactArrays {
 
   /** Encodes {@code values} compactly, or returns null if one of them is of another type. */
   public static Payload encode(Object[] values) {
-    int size = CodedOutputStream.computeUInt32SizeNoTag(values.length);
+    int size = varintSize(values.length);
     for (Object value : values) {
       int valueSize = sizeOf(value);
       if (valueSize < 0) {
@@ -47,45 +49,43 @@ public final class CompactArrays {
       size += 1 + valueSize;
     }
     byte[] bytes = new byte[size];
-    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-    try {
-      out.writeUInt32NoTag(values.length);
-      for (Object value : values) {
-        write(out, value);
-      }
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new IllegalStateException("the computed size of a compact array was wrong", e);
+    int at = writeVarint(bytes, 0, values.length);
+    for (Object value : values) {
+      at = write(bytes, at, value);
     }
+    if (at != size) {
+      throw new IllegalStateException("the computed size of a compact array was wrong: " + size + " != " + at);
+    }
+    // The array is never written again once wrapped, so it may back the payload without a copy.
     return Payload.newBuilder()
         .setSerializerId(SERIALIZER_ID)
-        .setData(ByteString.copyFrom(bytes))
+        .setData(UnsafeByteOperations.unsafeWrap(bytes))
         .build();
   }
 
   /** Decodes a payload made by {@link #encode}. */
   public static Object[] decode(Payload payload) throws IOException {
-    CodedInputStream in = payload.getData().newCodedInput();
-    int count = in.readUInt32();
-    if (count < 0 || count > payload.getData().size()) {
-      throw new IOException("a compact array cannot hold " + count + " elements in " + payload.getData().size() + " bytes");
+    Reader in = new Reader(payload.getData().toByteArray());
+    int count = in.readVarint32();
+    if (count < 0 || count > in.bytes.length) {
+      throw new IOException("a compact array cannot hold " + count + " elements in " + in.bytes.length + " bytes");
     }
     Object[] values = new Object[count];
     for (int i = 0; i < count; i++) {
-      values[i] = read(in);
+      values[i] = in.readValue();
     }
     return values;
   }
 
   private static int sizeOf(Object value) {
+    if (value instanceof Integer number) {
+      return varintSize(zigZag(number));
+    }
     if (value == null || value instanceof Boolean) {
       return 0;
     }
-    if (value instanceof Integer number) {
-      return CodedOutputStream.computeSInt32SizeNoTag(number);
-    }
     if (value instanceof Long number) {
-      return CodedOutputStream.computeSInt64SizeNoTag(number);
+      return varintSize(zigZag(number));
     }
     if (value instanceof Double) {
       return 8;
@@ -94,79 +94,205 @@ public final class CompactArrays {
       return 4;
     }
     if (value instanceof String text) {
-      try {
-        return CodedOutputStream.computeStringSizeNoTag(text);
-      } catch (IllegalArgumentException unpairedSurrogate) {
-        // Not valid UTF-16: Java serialization keeps such a string exactly, UTF-8 would not.
-        return -1;
-      }
+      int length = utf8Length(text);
+      return length < 0 ? -1 : varintSize(length) + length;
     }
     if (value instanceof Short number) {
-      return CodedOutputStream.computeSInt32SizeNoTag(number);
+      return varintSize(zigZag(number));
     }
     if (value instanceof Byte) {
       return 1;
     }
     if (value instanceof Character character) {
-      return CodedOutputStream.computeUInt32SizeNoTag(character);
+      return varintSize(character);
     }
     if (value instanceof byte[] bytes) {
-      return CodedOutputStream.computeByteArraySizeNoTag(bytes);
+      return varintSize(bytes.length) + bytes.length;
     }
     return -1;
   }
 
-  private static void write(CodedOutputStream out, Object value) throws IOException {
-    if (value == null) {
-      out.write((byte) NULL);
-    } else if (value instanceof Boolean flag) {
-      out.write((byte) (flag ? TRUE : FALSE));
-    } else if (value instanceof Integer number) {
-      out.write((byte) INT);
-      out.writeSInt32NoTag(number);
-    } else if (value instanceof Long number) {
-      out.write((byte) LONG);
-      out.writeSInt64NoTag(number);
-    } else if (value instanceof Double number) {
-      out.write((byte) DOUBLE);
-      out.writeDoubleNoTag(number);
-    } else if (value instanceof Float number) {
-      out.write((byte) FLOAT);
-      out.writeFloatNoTag(number);
-    } else if (value instanceof String text) {
-      out.write((byte) STRING);
-      out.writeStringNoTag(text);
-    } else if (value instanceof Short number) {
-      out.write((byte) SHORT);
-      out.writeSInt32NoTag(number);
-    } else if (value instanceof Byte number) {
-      out.write((byte) BYTE);
-      out.write(number);
-    } else if (value instanceof Character character) {
-      out.write((byte) CHAR);
-      out.writeUInt32NoTag(character);
-    } else {
-      out.write((byte) BYTES);
-      out.writeByteArrayNoTag((byte[]) value);
+  /** Writes one tagged value at {@code at}; returns the position after it. */
+  private static int write(byte[] out, int at, Object value) {
+    if (value instanceof Integer number) {
+      out[at] = INT;
+      return writeVarint(out, at + 1, zigZag(number));
     }
+    if (value == null) {
+      out[at] = NULL;
+      return at + 1;
+    }
+    if (value instanceof Boolean flag) {
+      out[at] = (byte) (flag ? TRUE : FALSE);
+      return at + 1;
+    }
+    if (value instanceof Long number) {
+      out[at] = LONG;
+      return writeVarint(out, at + 1, zigZag(number));
+    }
+    if (value instanceof Double number) {
+      out[at] = DOUBLE;
+      return writeFixed(out, at + 1, Double.doubleToRawLongBits(number), 8);
+    }
+    if (value instanceof Float number) {
+      out[at] = FLOAT;
+      return writeFixed(out, at + 1, Float.floatToRawIntBits(number), 4);
+    }
+    if (value instanceof String text) {
+      out[at] = STRING;
+      return writeBytes(out, at + 1, text.getBytes(StandardCharsets.UTF_8));
+    }
+    if (value instanceof Short number) {
+      out[at] = SHORT;
+      return writeVarint(out, at + 1, zigZag(number));
+    }
+    if (value instanceof Byte number) {
+      out[at] = BYTE;
+      out[at + 1] = number;
+      return at + 2;
+    }
+    if (value instanceof Character character) {
+      out[at] = CHAR;
+      return writeVarint(out, at + 1, character);
+    }
+    out[at] = BYTES;
+    return writeBytes(out, at + 1, (byte[]) value);
   }
 
-  private static Object read(CodedInputStream in) throws IOException {
-    int tag = in.readRawByte();
-    return switch (tag) {
-      case NULL -> null;
-      case FALSE -> Boolean.FALSE;
-      case TRUE -> Boolean.TRUE;
-      case INT -> in.readSInt32();
-      case LONG -> in.readSInt64();
-      case DOUBLE -> in.readDouble();
-      case FLOAT -> in.readFloat();
-      case STRING -> in.readStringRequireUtf8();
-      case SHORT -> (short) in.readSInt32();
-      case BYTE -> in.readRawByte();
-      case CHAR -> (char) in.readUInt32();
-      case BYTES -> in.readByteArray();
-      default -> throw new IOException("unknown compact array tag " + tag);
-    };
+  /**
+   * The length of {@code text} in UTF-8, or -1 if it is not valid UTF-16 (an unpaired surrogate): UTF-8
+   * would turn that into '?', while Java serialization keeps the string exactly.
+   */
+  private static int utf8Length(String text) {
+    int length = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        length += 1;
+      } else if (c < 0x800) {
+        length += 2;
+      } else if (!Character.isSurrogate(c)) {
+        length += 3;
+      } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        length += 4;
+        i++;
+      } else {
+        return -1;
+      }
+    }
+    return length;
+  }
+
+  private static long zigZag(long value) {
+    return (value << 1) ^ (value >> 63);
+  }
+
+  private static long zigZag(int value) {
+    return ((value << 1) ^ (value >> 31)) & 0xFFFF_FFFFL;
+  }
+
+  private static int varintSize(long value) {
+    return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
+  }
+
+  private static int writeVarint(byte[] out, int at, long value) {
+    while ((value & ~0x7FL) != 0) {
+      out[at++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    out[at++] = (byte) value;
+    return at;
+  }
+
+  /** Little-endian, as Protobuf's fixed-width fields. */
+  private static int writeFixed(byte[] out, int at, long bits, int width) {
+    for (int i = 0; i < width; i++) {
+      out[at++] = (byte) (bits >>> (8 * i));
+    }
+    return at;
+  }
+
+  private static int writeBytes(byte[] out, int at, byte[] bytes) {
+    at = writeVarint(out, at, bytes.length);
+    System.arraycopy(bytes, 0, out, at, bytes.length);
+    return at + bytes.length;
+  }
+
+  /** Reads tagged values from an encoded array; every read is bounds-checked against the array. */
+  private static final class Reader {
+    final byte[] bytes;
+    private int at;
+
+    Reader(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    Object readValue() throws IOException {
+      int tag = readByte();
+      return switch (tag) {
+        case INT -> (int) unZigZag(readVarint64());
+        case NULL -> null;
+        case FALSE -> Boolean.FALSE;
+        case TRUE -> Boolean.TRUE;
+        case LONG -> unZigZag(readVarint64());
+        case DOUBLE -> Double.longBitsToDouble(readFixed(8));
+        case FLOAT -> Float.intBitsToFloat((int) readFixed(4));
+        case STRING -> new String(readBytes(), StandardCharsets.UTF_8);
+        case SHORT -> (short) unZigZag(readVarint64());
+        case BYTE -> (byte) readByte();
+        case CHAR -> (char) readVarint64();
+        case BYTES -> readBytes();
+        default -> throw new IOException("unknown compact array tag " + tag);
+      };
+    }
+
+    int readVarint32() throws IOException {
+      long value = readVarint64();
+      if (value > Integer.MAX_VALUE) {
+        throw new IOException("a compact array length of " + value + " is too large");
+      }
+      return (int) value;
+    }
+
+    private long readVarint64() throws IOException {
+      long value = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int next = readByte();
+        value |= (long) (next & 0x7F) << shift;
+        if ((next & 0x80) == 0) {
+          return value;
+        }
+      }
+      throw new IOException("malformed varint in a compact array");
+    }
+
+    private long readFixed(int width) throws IOException {
+      long bits = 0;
+      for (int i = 0; i < width; i++) {
+        bits |= (long) (readByte() & 0xFF) << (8 * i);
+      }
+      return bits;
+    }
+
+    private byte[] readBytes() throws IOException {
+      int length = readVarint32();
+      if (length > bytes.length - at) {
+        throw new IOException("a compact array value of " + length + " bytes runs past its end");
+      }
+      byte[] value = Arrays.copyOfRange(bytes, at, at + length);
+      at += length;
+      return value;
+    }
+
+    private int readByte() throws IOException {
+      if (at >= bytes.length) {
+        throw new EOFException("a compact array ends early");
+      }
+      return bytes[at++];
+    }
+
+    private static long unZigZag(long value) {
+      return (value >>> 1) ^ -(value & 1);
+    }
   }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.RandomAccess;
 
 /**
  * The input side of one pool job: reads the caller's items lazily, a chunk at a time, encodes each
@@ -15,7 +16,10 @@ import java.util.List;
  *
  * <p>Whoever feeds (the caller's own thread for a blocking {@code map}, a pool feeder thread for the
  * asynchronous calls and {@code imap}) blocks while the buffer is full, so the input is never encoded
- * far ahead of the workers. An optional window bounds the items fed but not yet consumed by an
+ * far ahead of the workers. The buffer holds at least {@code minChunks} chunks and, while they are
+ * small, up to {@code maxChunks} (a few hundred KiB at most), so that tiny chunks reach the workers in
+ * batches. A blocked feeder is woken only once the buffer is half empty, and the actor is told of a new
+ * chunk only when it last found the buffer empty: neither side pays a thread wake-up per chunk. An optional window bounds the items fed but not yet consumed by an
  * {@code imap} reader, which bounds the results held in memory for it. The actor's side
  * ({@link #poll()}, {@link #isEnded()}) never blocks. Closing the feed (the job was cancelled, the pool
  * terminated) drops the buffer and releases a blocked feeder.
@@ -25,29 +29,54 @@ final class ChunkFeed {
   static final int NO_WINDOW = Integer.MAX_VALUE;
   /** A chunk and its function must fit in one frame, with room for the frame's own fields. */
   private static final int MAX_CHUNK_BYTES = FrameChannel.DEFAULT_MAX_FRAME_BYTES - 1024;
+  /** Beyond {@code minChunks}, the buffer takes more chunks only while it holds less than this. */
+  private static final long MAX_BUFFERED_BYTES = 256 * 1024;
 
   private final PoolJob job;
   private final Iterator<?> input;
+  /** The input when it is a random-access list, read a chunk at a time by copying (else null). */
+  private final List<?> list;
+  private int listPosition;
   private final int chunksize;
-  private final int capacity;
+  private final int minChunks;
+  private final int maxChunks;
   private int window;
   private final Runnable onChunk;
   private final ArrayDeque<Chunk> buffer = new ArrayDeque<>();
+  private long bufferedBytes;
+  /** The feeder waits for room. */
+  private boolean feederWaiting;
+  /** The actor found the buffer empty: the next chunk added must be announced to it. */
+  private boolean starved;
   private int fed;
   private long unconsumed;
   private boolean ended;
   private boolean closed;
 
   /**
-   * @param capacity how many encoded chunks may wait in the buffer
+   * @param minChunks how many encoded chunks may wait in the buffer, however large
+   * @param maxChunks how many small encoded chunks may wait in the buffer
    * @param window how many fed items may be unconsumed at once, or {@link #NO_WINDOW}
-   * @param onChunk told (from the feeding thread) each time a chunk is added
+   * @param onChunk told (from the feeding thread) when a chunk is added while the actor waits for one
    */
-  ChunkFeed(PoolJob job, Iterator<?> input, int chunksize, int capacity, int window, Runnable onChunk) {
+  ChunkFeed(PoolJob job, Iterator<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk) {
+    this(job, input, null, chunksize, minChunks, maxChunks, window, onChunk);
+  }
+
+  /** A feed over a list, read a chunk at a time ({@link List#subList} copies) when it is random-access. */
+  ChunkFeed(PoolJob job, List<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk) {
+    this(job, input instanceof RandomAccess ? null : input.iterator(), input instanceof RandomAccess ? input : null,
+        chunksize, minChunks, maxChunks, window, onChunk);
+  }
+
+  private ChunkFeed(PoolJob job, Iterator<?> input, List<?> list, int chunksize, int minChunks, int maxChunks,
+      int window, Runnable onChunk) {
     this.job = job;
     this.input = input;
+    this.list = list;
     this.chunksize = chunksize;
-    this.capacity = capacity;
+    this.minChunks = minChunks;
+    this.maxChunks = Math.max(minChunks, maxChunks);
     this.window = window;
     this.onChunk = onChunk;
   }
@@ -98,41 +127,64 @@ final class ChunkFeed {
    */
   private boolean feedOne() throws InterruptedException {
     synchronized (this) {
-      while (!closed && (buffer.size() >= capacity || unconsumed + chunksize > window)) {
+      while (!closed && (isFull() || unconsumed + chunksize > window)) {
+        feederWaiting = true;
         wait();
       }
+      feederWaiting = false;
       if (closed) {
         return false;
       }
     }
-    List<Object> items = new ArrayList<>(chunksize);
-    while (items.size() < chunksize && input.hasNext()) {
-      items.add(input.next());
-    }
-    if (items.isEmpty()) {
+    Object[] array = nextItems();
+    if (array.length == 0) {
       int total = end();
       job.inputEnded(total);
       return false;
     }
-    Object[] array = items.toArray();
     int start = fedCount();
     Chunk chunk = new Chunk(job, start, array, encode(array, start));
+    boolean announce;
     synchronized (this) {
       if (closed) {
         return false;
       }
       buffer.add(chunk);
+      bufferedBytes += chunk.payload.getSerializedSize();
       fed += array.length;
       unconsumed += array.length;
+      announce = starved;
+      starved = false;
     }
-    onChunk.run();
-    if (!input.hasNext()) {
+    if (announce) {
+      onChunk.run();
+    }
+    if (!hasMoreInput()) {
       // Said at once, so a short input (an apply) is complete without another round.
       int total = end();
       job.inputEnded(total);
       return false;
     }
     return true;
+  }
+
+  /** Up to {@code chunksize} items from the input; none once it is exhausted. */
+  private Object[] nextItems() {
+    if (list != null) {
+      int from = listPosition;
+      int to = (int) Math.min(list.size(), (long) from + chunksize);
+      listPosition = to;
+      return list.subList(from, to).toArray();
+    }
+    List<Object> items = new ArrayList<>(Math.min(chunksize, 1024));
+    while (items.size() < chunksize && input.hasNext()) {
+      items.add(input.next());
+    }
+    return items.toArray();
+  }
+
+  private boolean hasMoreInput() {
+    return list != null ? listPosition < list.size() : input.hasNext();
   }
 
   private Payload encode(Object[] items, int start) {
@@ -156,10 +208,27 @@ final class ChunkFeed {
     return encoded;
   }
 
-  /** The next encoded chunk, or null if none is ready. Never blocks. */
+  private boolean isFull() {
+    return buffer.size() >= maxChunks || (buffer.size() >= minChunks && bufferedBytes >= MAX_BUFFERED_BYTES);
+  }
+
+  /** Room for half a buffer (by count and by size): a waiting feeder is woken only then. */
+  private boolean isHalfEmpty() {
+    return buffer.size() <= maxChunks / 2 && (buffer.size() < minChunks || bufferedBytes <= MAX_BUFFERED_BYTES / 2);
+  }
+
+  /**
+   * The next encoded chunk, or null if none is ready (the feed then announces its next chunk). Never
+   * blocks.
+   */
   synchronized Chunk poll() {
     Chunk chunk = buffer.poll();
-    if (chunk != null) {
+    if (chunk == null) {
+      starved = true;
+      return null;
+    }
+    bufferedBytes -= chunk.payload.getSerializedSize();
+    if (feederWaiting && isHalfEmpty()) {
       notifyAll();
     }
     return chunk;
@@ -189,6 +258,7 @@ final class ChunkFeed {
   synchronized void close() {
     closed = true;
     buffer.clear();
+    bufferedBytes = 0;
     notifyAll();
   }
 

@@ -23,7 +23,8 @@ public final class MapJob extends PoolJob {
   private final Object[] results;
   private final boolean single;
   private final CompletableFuture<Object> future = new CompletableFuture<>();
-  private final Map<Integer, RuntimeException> failures = new TreeMap<>();
+  /** Failures by input position; made on the first failure. */
+  private Map<Integer, RuntimeException> failures;
   private int settledItems;
   private int total = -1;
   private boolean done;
@@ -57,6 +58,9 @@ public final class MapJob extends PoolJob {
     System.arraycopy(values, 0, results, chunk.start, values.length);
     for (int i = 0; i < itemFailures.length; i++) {
       if (itemFailures[i] != null) {
+        if (failures == null) {
+          failures = new TreeMap<>();
+        }
         failures.put(chunk.start + i, itemFailures[i]);
       }
     }
@@ -96,7 +100,7 @@ public final class MapJob extends PoolJob {
       return;
     }
     done = true;
-    if (failures.isEmpty()) {
+    if (failures == null) {
       Object value = single ? results[0] : Collections.unmodifiableList(Arrays.asList(results));
       complete(() -> future.complete(value));
       return;

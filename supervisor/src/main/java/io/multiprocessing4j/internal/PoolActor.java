@@ -51,12 +51,15 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * </ul>
  *
  * <h2>Dispatch</h2>
- * Workers pull: a ready worker is sent a chunk whenever it holds fewer than its depth (idle workers
- * first): the one it runs plus enough queued to hide the round trip, learned from its answers (two
- * for long chunks, up to {@link PoolWorker#MAX_DEPTH} for tiny ones). Chunks come from the retry
- * queue first, then from the jobs' feeds in submission order. When a worker is idle and nothing is left to send, the pool asks a busy
- * worker for its prefetched chunk back, so a slow task never holds a fast one hostage. A job's
- * function is sent to a worker once and cached there under an id shared by identical functions.
+ * Workers pull: a worker is sent chunks when it has run down to half its depth, the chunks it holds
+ * (the one it runs and those queued behind it to hide the round trip), learned from its answers: two
+ * for long chunks, up to {@link PoolWorker#MAX_DEPTH} for tiny ones. Chunks come from the retry queue
+ * first, then from the jobs' feeds in submission order. When a worker is idle and nothing is left to
+ * send, the pool asks a busy worker for its prefetched chunk back, so a slow task never holds a fast
+ * one hostage. A job's function is sent to a worker once and cached there under an id shared by
+ * identical functions. The frequent commands (submissions, chunks ready, results) arrive through the
+ * {@link PoolInbox} in bursts, and {@link PoolDispatch} dispatches once per burst, writing each worker's
+ * share in one write.
  *
  * <h2>Lifecycle</h2>
  * RUN → CLOSE ({@link Shutdown}: submitted work finishes, then every worker is retired) or TERMINATE
@@ -66,17 +69,20 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   /** What a pool actor needs: its options, the context's supervisor and channel, the encoded initializer. */
   public record Settings(PoolOptions options, ActorRef<ProcessSupervisor.Command> supervisor,
-      ChannelServer channelServer, Payload initializer, ClassLoader loader, PoolStatus status) {}
+      ChannelServer channelServer, Payload initializer, ClassLoader loader, PoolStatus status, PoolInbox inbox) {}
 
   public sealed interface Command {}
 
-  /** Run this job; if the pool no longer runs, the job fails at once. */
+  /** Handle what waits in the {@link PoolInbox}: the commands below marked "inbox" arrive only that way. */
+  enum Drain implements Command { INSTANCE }
+
+  /** Inbox: run this job; if the pool no longer runs, the job fails at once. */
   public record Submit(PoolJob job) implements Command {}
 
-  /** A job's feed has a chunk ready. */
+  /** Inbox: a job's feed has a chunk ready. */
   public enum ChunkReady implements Command { INSTANCE }
 
-  /** A job needs no more work (complete, failed or cancelled). */
+  /** Inbox: a job needs no more work (complete, failed or cancelled). */
   public record JobSettled(PoolJob job) implements Command {}
 
   /** Python's {@code close()}: accept nothing more, finish the submitted work, then retire every worker. */
@@ -97,19 +103,20 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
 
   private record Connected(int number, FrameChannel<Frame> channel) implements Command {}
 
-  /** From a worker's task channel (sent by {@link ResultReader} on the channel's reader thread). */
+  /** Inbox, from a worker's task channel (queued by {@link ResultReader} on the channel's reader thread). */
   record Ready(int number) implements Command {}
 
   record Revoked(int number, long chunkId) implements Command {}
 
   /**
-   * One chunk's answer, decoded on the reader thread: {@code values} is null when they could not be
+   * Inbox: one chunk's answer, decoded on the reader thread: {@code values} is null when they could not be
    * read ({@code unreadable} says why).
    */
   record ResultsIn(int number, long chunkId, Object[] values, Throwable unreadable,
       List<ResultReader.RemoteError> errors, long runNanos, long heldNanos) implements Command {}
 
-  private record ChannelClosed(int number) implements Command {}
+  /** Inbox: a worker's task channel has closed (after its last frame). */
+  record ChannelClosed(int number) implements Command {}
 
   private enum State { RUN, CLOSE, TERMINATE, BROKEN }
 
@@ -125,6 +132,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   /** Exits reported before the start reply that names their worker (the two travel separately). */
   private final Map<Long, ProcessSupervisor.Exited> earlyExits = new HashMap<>();
   private State state = State.RUN;
+  private final PoolDispatch dispatch;
   private boolean stopping;
   private int lastWorkerNumber;
 
@@ -139,9 +147,11 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     ProcessOptions workerOptions = ProcessOptions.defaults().withDaemon(true)
         .withJvmOptions(options.jvmOptions()).withTerminateGrace(options.terminateGrace());
     this.workerOptions = options.classPath() == null ? workerOptions : workerOptions.withClassPath(options.classPath());
-    this.reader = new ResultReader(context.getSelf(), settings.loader());
+    this.reader = new ResultReader(settings.inbox(), settings.loader());
     this.restarts = new RestartIntensity(options.maxRestarts(), options.restartPeriod());
     this.workers = new WorkerRoster(settings.supervisor());
+    this.dispatch = new PoolDispatch(work, workers, options.maxTasksPerChild(),
+        () -> state == State.RUN || state == State.CLOSE, this::ensureWorkers);
     settings.supervisor().tell(new ProcessSupervisor.Subscribe(
         context.messageAdapter(ProcessSupervisor.Event.class, SupervisorEvent::new)));
     context.watchWith(settings.supervisor(), SupervisorStopped.INSTANCE);
@@ -151,12 +161,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Submit.class, this::onSubmit)
-        .onMessageEquals(ChunkReady.INSTANCE, () -> {
-          dispatch();
-          return this;
-        })
-        .onMessage(JobSettled.class, this::onJobSettled)
+        .onMessageEquals(Drain.INSTANCE, this::onDrain)
         .onMessageEquals(Shutdown.INSTANCE, this::onShutdown)
         .onMessageEquals(Terminate.INSTANCE, this::onTerminate)
         .onMessage(WorkerStarted.class, this::onWorkerStarted)
@@ -164,12 +169,31 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
         .onMessageEquals(SupervisorStopped.INSTANCE, this::onSupervisorStopped)
         .onMessageEquals(FinalStop.INSTANCE, Behaviors::stopped)
         .onMessage(Connected.class, this::onConnected)
-        .onMessage(Ready.class, this::onReady)
-        .onMessage(ResultsIn.class, this::onResults)
-        .onMessage(Revoked.class, this::onRevoked)
-        .onMessage(ChannelClosed.class, this::onChannelClosed)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
+  }
+
+  private Behavior<Command> onDrain() {
+    dispatch.batched(() -> settings.inbox().drain(this::onQueued));
+    return maybeStop();
+  }
+
+  private void onQueued(Command command) {
+    if (command instanceof ResultsIn results) {
+      dispatch.onResults(results);
+    } else if (command instanceof Submit submit) {
+      onSubmit(submit);
+    } else if (command instanceof JobSettled settled) {
+      onJobSettled(settled);
+    } else if (command instanceof ChunkReady) {
+      dispatch.dispatch();
+    } else if (command instanceof Revoked revoked) {
+      dispatch.onRevoked(revoked);
+    } else if (command instanceof Ready ready) {
+      onReady(ready);
+    } else if (command instanceof ChannelClosed closed) {
+      onChannelClosed(closed);
+    }
   }
 
   private Behavior<Command> onSubmit(Submit submit) {
@@ -180,7 +204,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       return this;
     }
     work.add(job);
-    dispatch();
+    dispatch.dispatch();
     return this;
   }
 
@@ -291,7 +315,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     int number = worker.number;
     worker.channel.startReader("multiprocessing4j-" + worker.name + "-tasks",
         frame -> reader.onFrame(number, frame),
-        cause -> getContext().getSelf().tell(new ChannelClosed(number)));
+        cause -> settings.inbox().add(new ChannelClosed(number)));
     return this;
   }
 
@@ -302,7 +326,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       if (worker.retiring) {
         workers.retire(worker);
       }
-      dispatch();
+      dispatch.dispatch();
     }
     return this;
   }
@@ -335,7 +359,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       }
     }
     ensureWorkers();
-    dispatch();
+    dispatch.dispatch();
     closeIfIdle();
     return maybeStop();
   }
@@ -359,47 +383,6 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       return;
     }
     workers.retireAll();
-  }
-
-  // ---- dispatch ---------------------------------------------------------------------------------
-
-  private void dispatch() {
-    if (state == State.RUN || state == State.CLOSE) {
-      workers.dispatch(work, options.maxTasksPerChild());
-      // Workers that reached maxTasksPerChild are replaced while they finish.
-      ensureWorkers();
-    }
-  }
-
-  private Behavior<Command> onRevoked(Revoked revoked) {
-    PoolWorker worker = workers.get(revoked.number());
-    PoolWorker.Dispatched dispatched = worker == null ? null : worker.answered(revoked.chunkId());
-    if (dispatched != null) {
-      work.runFirst(dispatched.chunk);
-      afterAnswer(worker);
-    }
-    return this;
-  }
-
-  private Behavior<Command> onResults(ResultsIn results) {
-    PoolWorker worker = workers.get(results.number());
-    PoolWorker.Dispatched dispatched = worker == null ? null : worker.answered(results.chunkId());
-    if (dispatched != null) {
-      worker.timed(dispatched, results.runNanos(), results.heldNanos());
-      Chunk chunk = dispatched.chunk;
-      if (work.isLive(chunk.job)) {
-        RuntimeException[] failures = new RuntimeException[chunk.size()];
-        Object[] values = ResultReader.outcomes(results, chunk, worker, failures);
-        chunk.job.settle(chunk, values, failures);
-      }
-      afterAnswer(worker);
-    }
-    return this;
-  }
-
-  private void afterAnswer(PoolWorker worker) {
-    workers.answered(worker);
-    dispatch();
   }
 
   // ---- stopping ---------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * Turns the calls on a pool into jobs for its actor: encodes the function in the caller's thread,
@@ -26,15 +25,17 @@ import org.apache.pekko.actor.typed.ActorRef;
  * dependent stages never run on the actor (Python's result-handler thread plays the same role).
  */
 public final class PoolCalls {
-  private final ActorRef<PoolActor.Command> actor;
+  /** An {@code imap} reader may fall this many chunks per worker behind before the input stops being read. */
+  private static final int IMAP_WINDOW_CHUNKS = 20;
+  private final PoolInbox inbox;
   private final PoolStatus status;
   private final int processes;
   private final ExecutorService feeders;
   private final ExecutorService completions;
   private final Map<Object, Payload> reusableEncodings = new ConcurrentHashMap<>();
 
-  public PoolCalls(ActorRef<PoolActor.Command> actor, PoolStatus status, int processes) {
-    this.actor = actor;
+  public PoolCalls(PoolInbox inbox, PoolStatus status, int processes) {
+    this.inbox = inbox;
     this.status = status;
     this.processes = processes;
     this.feeders = Executors.newCachedThreadPool(ChannelServer.daemonThreads("multiprocessing4j-pool-feeder"));
@@ -149,7 +150,7 @@ public final class PoolCalls {
    */
   MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single) {
     MapJob job = new MapJob(call, function, items.size(), single, completions);
-    ChunkFeed feed = new ChunkFeed(job, items.iterator(), chunksize, bufferedChunks(), ChunkFeed.NO_WINDOW,
+    ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW,
         this::chunkReady);
     submit(job, feed);
     return job;
@@ -158,10 +159,12 @@ public final class PoolCalls {
   /** Submits an {@code imap} job and starts reading its input on a feeder thread. */
   IteratorJob submitIterator(String call, Payload function, Iterator<?> items, int chunksize, boolean ordered) {
     IteratorJob job = new IteratorJob(call, function, ordered, completions);
-    // The reader may fall this many chunks behind before the input stops being read: enough for
-    // every worker's deepest queue and the feed's buffer.
-    long window = (long) chunksize * (PoolWorker.MAX_DEPTH + 4) * processes;
-    ChunkFeed feed = new ChunkFeed(job, items, chunksize, bufferedChunks(), (int) Math.min(Integer.MAX_VALUE - 1, window),
+    // The reader may fall this many chunks behind before the input stops being read. This bounds the
+    // results held for a slow reader, so it stays below what the deepest worker queues could hold:
+    // a worker then runs with up to IMAP_WINDOW_CHUNKS of the job's chunks in flight.
+    long window = (long) chunksize * IMAP_WINDOW_CHUNKS * processes;
+    ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(),
+        (int) Math.min(Integer.MAX_VALUE - 1, window),
         this::chunkReady);
     submit(job, feed);
     feedInBackground(job);
@@ -230,18 +233,23 @@ public final class PoolCalls {
   }
 
   private void submit(PoolJob job, ChunkFeed feed) {
-    job.attach(feed, settled -> actor.tell(new PoolActor.JobSettled(settled)));
-    if (!status.submitIfRunning(() -> actor.tell(new PoolActor.Submit(job)))) {
+    job.attach(feed, settled -> inbox.add(new PoolActor.JobSettled(settled)));
+    if (!status.submitIfRunning(() -> inbox.add(new PoolActor.Submit(job)))) {
       job.fail(new IllegalStateException("the pool has stopped"));
     }
   }
 
   private void chunkReady() {
-    actor.tell(PoolActor.ChunkReady.INSTANCE);
+    inbox.add(PoolActor.ChunkReady.INSTANCE);
   }
 
-  /** Encoded chunks a job may keep ready: enough for every worker to take one and prefetch one. */
-  private int bufferedChunks() {
+  /** Encoded chunks a job may keep ready however large: enough for every worker to take one and prefetch one. */
+  private int minBufferedChunks() {
     return Math.max(2, 2 * processes);
+  }
+
+  /** Small encoded chunks a job may keep ready: enough to refill every worker's deepest queue. */
+  private int maxBufferedChunks() {
+    return PoolWorker.MAX_DEPTH * processes;
   }
 }

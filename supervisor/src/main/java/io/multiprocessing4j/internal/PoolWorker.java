@@ -25,12 +25,12 @@ final class PoolWorker {
   /** Chunks a worker may hold at least: the one it runs and one prefetched. */
   static final int MIN_DEPTH = 2;
   /** Chunks a worker may hold at most, however tiny they are. */
-  static final int MAX_DEPTH = 16;
+  static final int MAX_DEPTH = 64;
   /**
    * Functions a worker keeps cached. More than {@link #MAX_DEPTH}, so the function of a chunk the
    * worker still holds is never among the least recently sent, which are the ones released.
    */
-  private static final int CACHED_FUNCTIONS = 32;
+  private static final int CACHED_FUNCTIONS = 2 * MAX_DEPTH;
   /** Weight of the newest sample in the running averages of run time and round trip. */
   private static final double SMOOTHING = 0.2;
   /** Run times below this count as this, so a run of instant tasks does not ask for an endless queue. */
@@ -40,12 +40,14 @@ final class PoolWorker {
   static final class Dispatched {
     final long chunkId;
     final Chunk chunk;
+    final long functionId;
     final long sentNanos = System.nanoTime();
     boolean revoking;
 
-    Dispatched(long chunkId, Chunk chunk) {
+    Dispatched(long chunkId, Chunk chunk, long functionId) {
       this.chunkId = chunkId;
       this.chunk = chunk;
+      this.functionId = functionId;
     }
   }
 
@@ -63,8 +65,15 @@ final class PoolWorker {
   boolean exitRequested;
   int tasksAssigned;
   final ArrayDeque<Dispatched> outstanding = new ArrayDeque<>();
+  /** Frames queued by {@link #queue} and not yet written (see {@link #flush}). */
+  private final List<Frame> unsent = new ArrayList<>();
+  /** Of {@link #unsent}, the chunks, and the functions sent for the first time. */
+  private final List<Dispatched> unsentChunks = new ArrayList<>();
+  private final List<Long> unsentFunctions = new ArrayList<>();
   private final LinkedHashMap<Long, Boolean> cachedFunctions = new LinkedHashMap<>(32, 0.75f, true);
   private long lastChunkId;
+  /** The function whose chunks {@link #runNanos} and {@link #depth} were learned from. */
+  private long timedFunction = -1;
   private double runNanos = -1;
   private double roundTripNanos = -1;
   private int depth = MIN_DEPTH;
@@ -80,31 +89,55 @@ final class PoolWorker {
   }
 
   /**
-   * Learns from an answered chunk how deep this worker's queue must be: one chunk running, and enough
-   * queued behind it to cover the round trip outside the worker (send, wake-ups, answer), which is
-   * the answer's latency minus the time the worker held the chunk. Long chunks need one queued, tiny
-   * ones up to {@link #MAX_DEPTH}.
+   * True if this worker may hold one more chunk of function {@code functionId}. Its depth was learned
+   * from the chunks of one function; a chunk of another may take far longer, so until one of its
+   * chunks has been answered the worker holds at most {@link #MIN_DEPTH}: a queue of tiny tasks never
+   * turns into a pre-assignment of long ones, which would hold them back behind each other.
+   */
+  boolean canTake(long functionId) {
+    return canTake() && (functionId == timedFunction || outstanding.size() < MIN_DEPTH);
+  }
+
+  /**
+   * True when this worker should be sent chunks: it can take one and has run down to half its depth.
+   * Refilling it only then sends tiny chunks in batches of half its depth (one write for the batch, one
+   * wake-up of the worker), while what it still holds covers the round trip of the refill.
+   */
+  boolean wantsWork() {
+    return canTake() && outstanding.size() <= depth / 2;
+  }
+
+  /**
+   * Learns from an answered chunk how deep this worker's queue must be. The round trip outside the
+   * worker (send, wake-ups, answer) is the answer's latency minus the time the worker held the chunk;
+   * it takes {@code q} of its chunks to cover it. The worker is refilled when it has run down to half
+   * its depth ({@link #wantsWork}), so its depth is {@code 2q}: long chunks get two (one running, one
+   * queued), tiny ones up to {@link #MAX_DEPTH}.
    */
   void timed(Dispatched answered, long runNanos, long heldNanos) {
+    if (answered.functionId != timedFunction) {
+      timedFunction = answered.functionId;
+      this.runNanos = -1;
+    }
     long roundTrip = Math.max(0, System.nanoTime() - answered.sentNanos - heldNanos);
     this.runNanos = this.runNanos < 0 ? runNanos : this.runNanos + SMOOTHING * (runNanos - this.runNanos);
     roundTripNanos = roundTripNanos < 0 ? roundTrip : roundTripNanos + SMOOTHING * (roundTrip - roundTripNanos);
     long queued = (long) Math.ceil(roundTripNanos / Math.max(this.runNanos, MIN_RUN_NANOS));
-    depth = (int) Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, 1 + queued));
+    depth = (int) Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, 2 * queued));
   }
 
   /**
-   * Sends a chunk, with its function if this worker does not hold it yet, releasing the least
-   * recently used function when the cache is full.
-   *
-   * @throws IOException if the task channel is broken (the worker is dying; its exit will follow)
+   * Queues a chunk for this worker, with its function if the worker does not hold it yet, releasing the
+   * least recently used function when the cache is full. The chunk counts as held at once; it is
+   * written by the next {@link #flush}.
    */
-  void send(Chunk chunk, long functionId) throws IOException {
+  void queue(Chunk chunk, long functionId) {
     Payload function = null;
     List<Long> released = List.of();
     if (cachedFunctions.get(functionId) == null) {
       function = chunk.job.function;
       cachedFunctions.put(functionId, Boolean.TRUE);
+      unsentFunctions.add(functionId);
       if (cachedFunctions.size() > CACHED_FUNCTIONS) {
         Iterator<Long> eldest = cachedFunctions.keySet().iterator();
         released = List.of(eldest.next());
@@ -112,16 +145,39 @@ final class PoolWorker {
       }
     }
     long chunkId = ++lastChunkId;
-    try {
-      channel.send(TaskFrames.runTasks(chunkId, functionId, function, chunk.payload, released));
-    } catch (IOException e) {
-      if (function != null) {
-        cachedFunctions.remove(functionId);
-      }
-      throw e;
-    }
-    outstanding.add(new Dispatched(chunkId, chunk));
+    unsent.add(TaskFrames.runTasks(chunkId, functionId, function, chunk.payload, released));
+    Dispatched dispatched = new Dispatched(chunkId, chunk, functionId);
+    unsentChunks.add(dispatched);
+    outstanding.add(dispatched);
     tasksAssigned++;
+  }
+
+  /**
+   * Writes the queued chunks in one gathering write. If the task channel is broken (the worker is
+   * dying; its exit will follow), they were never delivered: they are no longer held, and are
+   * returned, in order, for another worker.
+   */
+  List<Chunk> flush() {
+    if (unsent.isEmpty()) {
+      return List.of();
+    }
+    List<Chunk> undelivered = List.of();
+    try {
+      channel.sendAll(unsent);
+    } catch (IOException e) {
+      ready = false;
+      unsentFunctions.forEach(cachedFunctions::remove);
+      undelivered = new ArrayList<>(unsentChunks.size());
+      for (Dispatched dispatched : unsentChunks) {
+        outstanding.remove(dispatched);
+        tasksAssigned--;
+        undelivered.add(dispatched.chunk);
+      }
+    }
+    unsent.clear();
+    unsentChunks.clear();
+    unsentFunctions.clear();
+    return undelivered;
   }
 
   /** Removes and returns the answered chunk {@code chunkId}, or null if this worker does not hold it. */

@@ -8,21 +8,21 @@ import io.multiprocessing4j.wire.Payloads;
 import io.multiprocessing4j.wire.TaskFrames;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * Reads a worker's task channel for its pool actor. Runs on the channel's reader thread (one per
  * worker), so the costly part, deserializing results and exceptions, happens in parallel and off the
- * actor; the actor receives ready-made {@link PoolActor.ResultsIn} messages and only does bookkeeping.
+ * actor; the actor receives ready-made {@link PoolActor.ResultsIn} commands (through its {@link PoolInbox})
+ * and only does bookkeeping.
  */
 final class ResultReader {
   /** An item whose function threw: the child's report, and its exception rebuilt here if possible. */
   record RemoteError(int index, RemoteFailure failure, Throwable thrown) {}
 
-  private final ActorRef<PoolActor.Command> pool;
+  private final PoolInbox pool;
   private final ClassLoader loader;
 
-  ResultReader(ActorRef<PoolActor.Command> pool, ClassLoader loader) {
+  ResultReader(PoolInbox pool, ClassLoader loader) {
     this.pool = pool;
     this.loader = loader;
   }
@@ -30,9 +30,9 @@ final class ResultReader {
   /** On the reader thread of worker {@code number}'s channel. */
   void onFrame(int number, Frame frame) {
     switch (frame.getBodyCase()) {
-      case WORKER_READY -> pool.tell(new PoolActor.Ready(number));
-      case TASK_RESULTS -> pool.tell(decode(number, frame.getTaskResults()));
-      case TASKS_REVOKED -> pool.tell(new PoolActor.Revoked(number, frame.getTasksRevoked().getChunkId()));
+      case WORKER_READY -> pool.add(new PoolActor.Ready(number));
+      case TASK_RESULTS -> pool.add(decode(number, frame.getTaskResults()));
+      case TASKS_REVOKED -> pool.add(new PoolActor.Revoked(number, frame.getTasksRevoked().getChunkId()));
       default -> {
         // Nothing else travels from a worker on its task channel.
       }

@@ -42,18 +42,32 @@ public final class TaskAdapters {
     Object wrapped = adapter instanceof Unary unary ? unary.function()
         : adapter instanceof Binary binary ? binary.function()
         : adapter instanceof Nullary nullary ? nullary.task() : null;
-    if (wrapped == null || !wrapped.getClass().isHidden()) {
+    if (wrapped == null || !STATELESS_HIDDEN.get(wrapped.getClass())) {
       return null;
-    }
-    for (Class<?> type = wrapped.getClass(); type != null; type = type.getSuperclass()) {
-      for (Field field : type.getDeclaredFields()) {
-        if (!Modifier.isStatic(field.getModifiers())) {
-          return null;
-        }
-      }
     }
     return List.of(adapter.getClass(), wrapped.getClass());
   }
+
+  /**
+   * Whether a class is hidden and has no instance fields; asked once per class (an {@code applyAsync}
+   * in a loop would otherwise copy the class's fields by reflection on every call).
+   */
+  private static final ClassValue<Boolean> STATELESS_HIDDEN = new ClassValue<>() {
+    @Override
+    protected Boolean computeValue(Class<?> lambda) {
+      if (!lambda.isHidden()) {
+        return false;
+      }
+      for (Class<?> type = lambda; type != null; type = type.getSuperclass()) {
+        for (Field field : type.getDeclaredFields()) {
+          if (!Modifier.isStatic(field.getModifiers())) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+  };
 
   /** The target of every pool worker process: the worker loop, typed as a process target. */
   public static SerializableRunnable workerTarget(TaskWorker loop) {

@@ -2,7 +2,6 @@ package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.ProcessInfo;
 import io.multiprocessing4j.ProcessSupervisor;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -65,35 +64,51 @@ final class WorkerRoster {
   }
 
   /**
-   * Hands out ready chunks, idle workers first, then a queued chunk each, round by round, up to each
-   * worker's depth (see {@link PoolWorker#timed}). When nothing is left
-   * to send while a worker is idle, asks busy workers for their prefetched chunks back. A worker that
-   * has been sent its {@code maxTasksPerChild} share starts retiring.
+   * Hands out ready chunks to the workers that want work ({@link PoolWorker#wantsWork}), idle workers
+   * first, then a queued chunk each, round by round, up to each worker's depth (see
+   * {@link PoolWorker#timed}), and writes each worker's share in one write. When nothing is left to
+   * send while a worker is idle, asks busy workers for their prefetched chunks back. A worker that has
+   * been sent its {@code maxTasksPerChild} share starts retiring.
    */
   void dispatch(WorkQueue work, int maxTasksPerChild) {
-    List<PoolWorker> candidates = new ArrayList<>(workers.values());
-    for (int held = 0; held < PoolWorker.MAX_DEPTH; held++) {
+    List<PoolWorker> candidates = new ArrayList<>(workers.size());
+    for (PoolWorker worker : workers.values()) {
+      if (worker.wantsWork()) {
+        candidates.add(worker);
+      }
+    }
+    boolean exhausted = false;
+    for (int held = 0; held < PoolWorker.MAX_DEPTH && !exhausted && !candidates.isEmpty(); held++) {
       for (PoolWorker worker : candidates) {
         if (!worker.canTake() || worker.outstanding.size() != held) {
           continue;
         }
         Chunk chunk = work.next();
         if (chunk == null) {
-          revokeForIdleWorkers();
-          return;
+          exhausted = true;
+          break;
         }
-        try {
-          worker.send(chunk, work.functionId(chunk.job));
-        } catch (IOException e) {
-          // The worker is on its way out and its exit will be reported; the chunk was never delivered.
-          worker.ready = false;
+        long functionId = work.functionId(chunk.job);
+        if (!worker.canTake(functionId)) {
+          // The chunk's function is one it has no measure of yet, and it holds enough: it is full.
           work.runFirst(chunk);
           continue;
         }
+        worker.queue(chunk, functionId);
         if (maxTasksPerChild > 0 && worker.tasksAssigned >= maxTasksPerChild) {
           worker.retiring = true;
         }
       }
+    }
+    for (PoolWorker worker : candidates) {
+      List<Chunk> undelivered = worker.flush();
+      // The worker is on its way out and its exit will be reported; these chunks never reached it.
+      for (int i = undelivered.size() - 1; i >= 0; i--) {
+        work.runFirst(undelivered.get(i));
+      }
+    }
+    if (exhausted) {
+      revokeForIdleWorkers();
     }
   }
 

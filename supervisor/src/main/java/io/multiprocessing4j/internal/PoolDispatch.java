@@ -1,0 +1,94 @@
+package io.multiprocessing4j.internal;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * The data path of a pool actor, confined to it: hands ready chunks to the workers that want work and
+ * settles their answers into the jobs. The actor owns the lifecycle (which workers exist, when they
+ * start, retire and are replaced) and tells this class when work may flow.
+ *
+ * <p>Dispatching is deferred to the end of a burst ({@link #batched}): the commands drained from the
+ * {@link PoolInbox} in one go (submissions, results, chunks ready) lead to one dispatch, which writes
+ * each worker's share in one write.
+ */
+final class PoolDispatch {
+  private final WorkQueue work;
+  private final WorkerRoster workers;
+  private final int maxTasksPerChild;
+  /** True while the pool may send work (it runs, or closes and finishes its work). */
+  private final BooleanSupplier open;
+  /** Run after each dispatch: workers that reached maxTasksPerChild are replaced while they finish. */
+  private final Runnable afterDispatch;
+  private boolean deferred;
+  private boolean wanted;
+
+  PoolDispatch(WorkQueue work, WorkerRoster workers, int maxTasksPerChild, BooleanSupplier open,
+      Runnable afterDispatch) {
+    this.work = work;
+    this.workers = workers;
+    this.maxTasksPerChild = maxTasksPerChild;
+    this.open = open;
+    this.afterDispatch = afterDispatch;
+  }
+
+  /** Runs {@code burst} with every dispatch it asks for deferred to its end, then dispatches once. */
+  void batched(Runnable burst) {
+    deferred = true;
+    try {
+      burst.run();
+    } finally {
+      deferred = false;
+    }
+    if (wanted) {
+      dispatch();
+    }
+  }
+
+  /** Hands out ready chunks (see {@link WorkerRoster#dispatch}), or notes that it must at the end of a burst. */
+  void dispatch() {
+    if (deferred) {
+      wanted = true;
+      return;
+    }
+    wanted = false;
+    if (open.getAsBoolean()) {
+      workers.dispatch(work, maxTasksPerChild);
+      afterDispatch.run();
+    }
+  }
+
+  /** A worker handed a prefetched chunk back: it runs first, elsewhere. */
+  void onRevoked(PoolActor.Revoked revoked) {
+    PoolWorker worker = workers.get(revoked.number());
+    PoolWorker.Dispatched dispatched = worker == null ? null : worker.answered(revoked.chunkId());
+    if (dispatched != null) {
+      work.runFirst(dispatched.chunk);
+      afterAnswer(worker);
+    }
+  }
+
+  /**
+   * A chunk's answer: its outcomes go to its job (unless the job no longer wants them). An answer from
+   * a worker that is gone, or for a chunk it no longer holds, is dropped: that chunk was taken back
+   * and runs again.
+   */
+  void onResults(PoolActor.ResultsIn results) {
+    PoolWorker worker = workers.get(results.number());
+    PoolWorker.Dispatched dispatched = worker == null ? null : worker.answered(results.chunkId());
+    if (dispatched != null) {
+      worker.timed(dispatched, results.runNanos(), results.heldNanos());
+      Chunk chunk = dispatched.chunk;
+      if (work.isLive(chunk.job)) {
+        RuntimeException[] failures = new RuntimeException[chunk.size()];
+        Object[] values = ResultReader.outcomes(results, chunk, worker, failures);
+        chunk.job.settle(chunk, values, failures);
+      }
+      afterAnswer(worker);
+    }
+  }
+
+  private void afterAnswer(PoolWorker worker) {
+    workers.answered(worker);
+    dispatch();
+  }
+}
