@@ -2,6 +2,7 @@ package io.multiprocessing4j.agent;
 
 import io.multiprocessing4j.proto.Bootstrap;
 import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.proto.RunTarget;
 import io.multiprocessing4j.proto.TargetFailed;
 import io.multiprocessing4j.proto.TargetFinished;
@@ -10,8 +11,8 @@ import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.SynchronousQueue;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -45,7 +46,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   enum ParentGone implements Command { INSTANCE }
 
   private final Bootstrap bootstrap;
-  private final SynchronousQueue<Runnable> mainThreadWork;
+  private final BlockingQueue<Runnable> mainThreadWork;
   private FrameChannel<Frame> channel;
   private final Thread mainThread;
   private final ParentWatch parentWatch;
@@ -58,7 +59,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    *     the one interrupted on terminate
    */
   static Behavior<Command> create(Bootstrap bootstrap, CompletableFuture<FrameChannel<Frame>> connection,
-      Thread mainThread, SynchronousQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
+      Thread mainThread, BlockingQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
     return Behaviors.setup(context -> {
       context.pipeToSelf(connection,
           (channel, error) -> error == null ? new Connected(channel) : new ConnectFailed(error));
@@ -67,7 +68,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private AgentActor(ActorContext<Command> context, Bootstrap bootstrap, Thread mainThread,
-      SynchronousQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
+      BlockingQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
     super(context);
     this.parentWatch = parentWatch;
     this.mainThread = mainThread;
@@ -112,19 +113,28 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   /**
-   * While idle, a warm agent walks the path a target takes (decoding a serialized lambda, bootstrapping
-   * lambdas, handing work to the main thread), so the first real target does not pay for it.
+   * While idle, a warm agent walks the path a target takes, on the main thread that will run the
+   * target: decoding a serialized lambda (and, with the parent's warm-up payload, the handles it
+   * captures, which connect to the parent), bootstrapping lambdas, running it. So the first real target
+   * does not pay for loading, verifying and initializing those classes. A real target that arrives
+   * meanwhile waits for the warm-up to finish (see {@link #startTarget}).
    */
   private void warmUp() {
-    Runnable decoded;
+    Payload payload;
     try {
-      Runnable sample = (Runnable & java.io.Serializable) () -> { };
-      decoded = (Runnable) Payloads.decode(Payloads.javaSerialized(sample), ClassLoader.getSystemClassLoader());
-    } catch (IOException | ClassNotFoundException e) {
-      getContext().getLog().debug("warm-up skipped", e);
+      payload = bootstrap.hasWarmUp()
+          ? bootstrap.getWarmUp()
+          : Payloads.javaSerialized((Runnable & java.io.Serializable) () -> { });
+    } catch (IOException e) {
       return;
     }
-    mainThreadWork.offer(decoded);
+    mainThreadWork.add(() -> {
+      try {
+        ((Runnable) Payloads.decode(payload, ClassLoader.getSystemClassLoader())).run();
+      } catch (Exception | LinkageError e) {
+        // A warm-up is an optimisation: the target's own decode reports any real problem.
+      }
+    });
   }
 
   private Behavior<Command> onConnectFailed(ConnectFailed failed) {
@@ -170,11 +180,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       }
       getContext().getSelf().tell(new TargetEnded(failure));
     };
-    try {
-      mainThreadWork.put(onMain);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    // Queued, never awaited: the actor stays free for a terminate while a warm-up still runs.
+    mainThreadWork.add(onMain);
   }
 
   private void terminate(Duration grace) {

@@ -7,8 +7,9 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.wire.FrameChannel;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -61,7 +62,7 @@ public final class ChildMain {
     connect.start();
 
     ParentWatch parentWatch = new ParentWatch();
-    SynchronousQueue<Runnable> mainThreadWork = new SynchronousQueue<>();
+    BlockingQueue<Runnable> mainThreadWork = new LinkedBlockingQueue<>();
     ActorSystem<AgentActor.Command> system = ActorSystem.create(
         AgentActor.create(bootstrap, connection, Thread.currentThread(), mainThreadWork, parentWatch),
         "agent", agentConfig());
@@ -91,7 +92,7 @@ public final class ChildMain {
    * own warnings go to stderr through its plain logger, so booting an agent does not initialize the
    * SLF4J backend (tens of milliseconds); a target that logs through SLF4J initializes it when it does.
    */
-  static Config agentConfig() {
+  public static Config agentConfig() {
     return ConfigFactory.parseString(String.join("\n",
         "pekko.loggers = [\"org.apache.pekko.event.Logging$DefaultLogger\"]",
         "pekko.logging-filter = \"org.apache.pekko.event.DefaultLoggingFilter\"",
