@@ -31,7 +31,32 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   sealed interface Command {}
 
-  private record Connected(FrameChannel<Frame> channel) implements Command {}
+  private record Connected(Link link) implements Command {}
+
+  /**
+   * The connection to the parent as the connecting thread hands it over. A spawned child's parent sends
+   * its RunTarget (or a Terminate) as soon as it has admitted the agent, so that thread reads this first
+   * frame, decodes the target and hands it to the main thread at once, while the actor system is still
+   * booting: the target does not wait for a boot that only its end (or a terminate) needs.
+   *
+   * @param first the first frame, or null (a warm agent, which waits for its target, or a read failure,
+   *     which the channel's reader then meets again)
+   * @param target the first frame's target decoded, or null
+   * @param started when the target was handed to the main thread already: completes with how it ended
+   *     (its failure, or null); else null
+   */
+  record Link(FrameChannel<Frame> channel, Frame first, DecodedTarget target, CompletableFuture<Throwable> started) {}
+
+  /** A target as decoded from its RunTarget: the runnable, or why it could not be decoded. */
+  record DecodedTarget(Runnable target, Throwable failure) {
+    static DecodedTarget of(RunTarget run) {
+      try {
+        return new DecodedTarget((Runnable) Payloads.decode(run.getTarget(), ClassLoader.getSystemClassLoader()), null);
+      } catch (Exception | LinkageError e) {
+        return new DecodedTarget(null, new IllegalStateException("cannot decode the target in the child: " + e, e));
+      }
+    }
+  }
 
   private record ConnectFailed(Throwable cause) implements Command {}
 
@@ -51,6 +76,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   private final Thread mainThread;
   private final ParentWatch parentWatch;
   private boolean targetStarted;
+  /** Whether {@link Connected} arrived: only then is it known whether the target started early. */
+  private boolean connected;
   private boolean parentGone;
   private boolean terminating;
 
@@ -58,11 +85,11 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    * @param mainThread the thread that takes work from {@code mainThreadWork}: it runs the target and is
    *     the one interrupted on terminate
    */
-  static Behavior<Command> create(Bootstrap bootstrap, CompletableFuture<FrameChannel<Frame>> connection,
+  static Behavior<Command> create(Bootstrap bootstrap, CompletableFuture<Link> connection,
       Thread mainThread, BlockingQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
     return Behaviors.setup(context -> {
       context.pipeToSelf(connection,
-          (channel, error) -> error == null ? new Connected(channel) : new ConnectFailed(error));
+          (link, error) -> error == null ? new Connected(link) : new ConnectFailed(error));
       return new AgentActor(context, bootstrap, mainThread, mainThreadWork, parentWatch);
     });
   }
@@ -89,18 +116,54 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
         .build();
   }
 
-  /** Connects to the parent and proves this child's identity; runs before the actor system is up. */
-  static FrameChannel<Frame> connect(Bootstrap bootstrap) {
+  /**
+   * Connects to the parent, proves this child's identity and, unless this is a warm agent, reads the
+   * first frame, decodes its target and queues it for the main thread (see {@link Link}); runs while
+   * the actor system boots.
+   */
+  static Link connect(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork) {
     Endpoint parent = new Endpoint(bootstrap.getSocketPath(), bootstrap.getChildId(), bootstrap.getChildKey().toByteArray());
+    FrameChannel<Frame> channel;
     try {
-      return parent.connect();
+      channel = parent.connect();
     } catch (IOException e) {
       throw new IllegalStateException("cannot reach the parent at " + bootstrap.getSocketPath() + ": " + e.getMessage(), e);
+    }
+    if (bootstrap.getWarm()) {
+      return new Link(channel, null, null, null);
+    }
+    Frame first;
+    try {
+      first = channel.read();
+    } catch (IOException e) {
+      return new Link(channel, null, null, null);
+    }
+    if (!first.hasRunTarget()) {
+      return new Link(channel, first, null, null);
+    }
+    DecodedTarget decoded = DecodedTarget.of(first.getRunTarget());
+    if (decoded.failure() != null) {
+      return new Link(channel, first, decoded, null);
+    }
+    CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    mainThreadWork.add(() -> ended.complete(run(decoded.target())));
+    return new Link(channel, first, decoded, ended);
+  }
+
+  /** Runs a target on the calling (main) thread; returns what it threw, or null. */
+  private static Throwable run(Runnable target) {
+    try {
+      target.run();
+      return null;
+    } catch (Throwable t) {
+      return t;
     }
   }
 
   private Behavior<Command> onConnected(Connected connected) {
-    channel = connected.channel();
+    Link link = connected.link();
+    this.connected = true;
+    channel = link.channel();
     // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
     Runtime.getRuntime().addShutdownHook(new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers"));
     channel.startReader("multiprocessing4j-agent-reader",
@@ -108,6 +171,16 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
         cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
     if (bootstrap.getWarm()) {
       warmUp();
+    }
+    if (link.started() != null) {
+      // Running already: once it ends, the actor reports and exits as for any target.
+      targetStarted = true;
+      getContext().pipeToSelf(link.started(), (failure, error) -> new TargetEnded(failure));
+    } else if (link.first() != null) {
+      onFrame(link.first(), link.target());
+    }
+    if (parentGone) {
+      return onParentGone();
     }
     return this;
   }
@@ -144,16 +217,20 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private Behavior<Command> onFrame(FrameIn in) {
-    Frame frame = in.frame();
+    return onFrame(in.frame(), null);
+  }
+
+  /** @param decoded the frame's target if it is a RunTarget decoded already, else null */
+  private Behavior<Command> onFrame(Frame frame, DecodedTarget decoded) {
     switch (frame.getBodyCase()) {
-      case RUN_TARGET -> startTarget(frame.getRunTarget());
+      case RUN_TARGET -> startTarget(frame.getRunTarget(), decoded);
       case TERMINATE -> terminate(Duration.ofMillis(frame.getTerminate().getGraceMillis()));
       default -> getContext().getLog().warn("ignoring unexpected frame {}", frame.getBodyCase());
     }
     return this;
   }
 
-  private void startTarget(RunTarget run) {
+  private void startTarget(RunTarget run, DecodedTarget decoded) {
     if (targetStarted || terminating) {
       return;
     }
@@ -163,23 +240,13 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       ChildRuntime.current().ifPresent(self -> ChildRuntime.install(
           new ChildRuntime(run.getName(), self.pid(), run.getDaemon(), self.parentPid(), self.parentName())));
     }
-    Runnable target;
-    try {
-      target = (Runnable) Payloads.decode(run.getTarget(), ClassLoader.getSystemClassLoader());
-    } catch (Exception | LinkageError e) {
-      getContext().getSelf().tell(new TargetEnded(
-          new IllegalStateException("cannot decode the target in the child: " + e, e)));
+    DecodedTarget decodedTarget = decoded != null ? decoded : DecodedTarget.of(run);
+    if (decodedTarget.failure() != null) {
+      getContext().getSelf().tell(new TargetEnded(decodedTarget.failure()));
       return;
     }
-    Runnable onMain = () -> {
-      Throwable failure = null;
-      try {
-        target.run();
-      } catch (Throwable t) {
-        failure = t;
-      }
-      getContext().getSelf().tell(new TargetEnded(failure));
-    };
+    Runnable target = decodedTarget.target();
+    Runnable onMain = () -> getContext().getSelf().tell(new TargetEnded(run(target)));
     // Queued, never awaited: the actor stays free for a terminate while a warm-up still runs.
     mainThreadWork.add(onMain);
   }
@@ -237,6 +304,10 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
 
   private Behavior<Command> onParentGone() {
     parentGone = true;
+    if (!connected) {
+      // The connecting thread may have started the target already; decided when Connected arrives.
+      return this;
+    }
     if (!targetStarted) {
       exit(ChildMain.EXIT_OK);
       return Behaviors.stopped();
