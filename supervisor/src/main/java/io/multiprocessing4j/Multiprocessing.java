@@ -3,6 +3,7 @@ package io.multiprocessing4j;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.multiprocessing4j.agent.ChildRuntime;
+import io.multiprocessing4j.internal.AgentWarmUp;
 import io.multiprocessing4j.internal.ChannelBrokers;
 import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.ChannelServer;
@@ -75,7 +76,8 @@ public final class Multiprocessing implements AutoCloseable {
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
     this.channels = new ChannelBrokers(channelServer, system);
     String suffix = UUID.randomUUID().toString();
-    this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer),
+    AgentWarmUp warmUp = settings.startMethod() == StartMethod.WARM ? new AgentWarmUp(channels) : null;
+    this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer, warmUp),
         "multiprocessing4j-supervisor-" + suffix, Props.empty());
     this.exitListener = system.systemActorOf(exitListener(), "multiprocessing4j-exits-" + suffix, Props.empty());
     supervisor.tell(new ProcessSupervisor.Subscribe(exitListener));

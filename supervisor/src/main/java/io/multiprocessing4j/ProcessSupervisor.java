@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import io.multiprocessing4j.agent.ChildRuntime;
+import io.multiprocessing4j.internal.AgentWarmUp;
 import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.ChildProcess;
 import io.multiprocessing4j.internal.ClassDataArchive;
@@ -203,6 +204,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   private final Settings settings;
   private final ChannelServer channelServer;
   private final ClassDataArchive classDataArchive;
+  private final AgentWarmUp warmUp;
   private final ActorRef<Event> childEvents;
   private final Deque<Long> warmAgents = new ArrayDeque<>();
   private final Set<Long> readyWarmAgents = new HashSet<>();
@@ -246,15 +248,26 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
         ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes())));
   }
 
-  /** A supervisor over a channel opened by its context; the supervisor closes it when it stops. */
-  static Behavior<Command> create(Settings settings, ChannelServer channelServer) {
-    return Behaviors.setup(context -> new ProcessSupervisor(context, settings, channelServer));
+  /**
+   * A supervisor over a channel opened by its context; the supervisor closes it when it stops.
+   *
+   * @param warmUp what each warm agent rehearses while idle (see {@link AgentWarmUp}); null for the
+   *     agent's own minimal warm-up
+   */
+  static Behavior<Command> create(Settings settings, ChannelServer channelServer, AgentWarmUp warmUp) {
+    return Behaviors.setup(context -> new ProcessSupervisor(context, settings, channelServer, warmUp));
   }
 
   private ProcessSupervisor(ActorContext<Command> context, Settings settings, ChannelServer channelServer) {
+    this(context, settings, channelServer, null);
+  }
+
+  private ProcessSupervisor(ActorContext<Command> context, Settings settings, ChannelServer channelServer,
+      AgentWarmUp warmUp) {
     super(context);
     this.settings = settings;
     this.channelServer = channelServer;
+    this.warmUp = warmUp;
     this.classDataArchive = settings.classDataSharing() ? ClassDataArchive.inDefaultCache() : null;
     this.childEvents = context.messageAdapter(Event.class, ChildEvent::new);
     if (settings.startMethod() == StartMethod.WARM) {
@@ -313,7 +326,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     String name = options.name() != null ? options.name() : defaultName(id);
     launch(new ChildProcess.Launch(id, name, options.daemon(), options.jvmOptions(),
         options.classPath() != null ? options.classPath() : System.getProperty("java.class.path"),
-        options.terminateGrace(), start.spec().target()), start.replyTo(), false);
+        options.terminateGrace(), start.spec().target(), null), start.replyTo(), false);
     return this;
   }
 
@@ -321,7 +334,8 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   private void launchWarmAgent() {
     long id = ++lastId;
     launch(new ChildProcess.Launch(id, "WarmAgent-" + id, true, ProcessOptions.DEFAULT_JVM_OPTIONS,
-        System.getProperty("java.class.path"), ProcessOptions.defaults().terminateGrace(), null), null, true);
+        System.getProperty("java.class.path"), ProcessOptions.defaults().terminateGrace(), null,
+        warmUp == null ? null : warmUp.payload()), null, true);
     warmAgents.add(id);
   }
 
@@ -331,7 +345,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       ClassDataArchive.Plan plan =
           classDataArchive.plan(JvmLauncher.currentJava(), launch.jvmOptions(), launch.classPath());
       planned = new ChildProcess.Launch(launch.id(), launch.name(), launch.daemon(), plan.jvmOptions(),
-          plan.classPath(), launch.terminateGrace(), launch.target());
+          plan.classPath(), launch.terminateGrace(), launch.target(), launch.warmUp());
     }
     ActorRef<ChildProcess.Command> actor = getContext().spawn(
         ChildProcess.create(planned, channelServer, childEvents), "child-" + launch.id(), DispatcherSelector.blocking());

@@ -2,6 +2,7 @@ package io.multiprocessing4j.agent;
 
 import io.multiprocessing4j.proto.Bootstrap;
 import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.proto.RunTarget;
 import io.multiprocessing4j.proto.TargetFailed;
 import io.multiprocessing4j.proto.TargetFinished;
@@ -10,8 +11,8 @@ import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.SynchronousQueue;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -30,7 +31,32 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   sealed interface Command {}
 
-  private record Connected(FrameChannel<Frame> channel) implements Command {}
+  private record Connected(Link link) implements Command {}
+
+  /**
+   * The connection to the parent as the connecting thread hands it over. A spawned child's parent sends
+   * its RunTarget (or a Terminate) as soon as it has admitted the agent, so that thread reads this first
+   * frame, decodes the target and hands it to the main thread at once, while the actor system is still
+   * booting: the target does not wait for a boot that only its end (or a terminate) needs.
+   *
+   * @param first the first frame, or null (a warm agent, which waits for its target, or a read failure,
+   *     which the channel's reader then meets again)
+   * @param target the first frame's target decoded, or null
+   * @param started when the target was handed to the main thread already: completes with how it ended
+   *     (its failure, or null); else null
+   */
+  record Link(FrameChannel<Frame> channel, Frame first, DecodedTarget target, CompletableFuture<Throwable> started) {}
+
+  /** A target as decoded from its RunTarget: the runnable, or why it could not be decoded. */
+  record DecodedTarget(Runnable target, Throwable failure) {
+    static DecodedTarget of(RunTarget run) {
+      try {
+        return new DecodedTarget((Runnable) Payloads.decode(run.getTarget(), ClassLoader.getSystemClassLoader()), null);
+      } catch (Exception | LinkageError e) {
+        return new DecodedTarget(null, new IllegalStateException("cannot decode the target in the child: " + e, e));
+      }
+    }
+  }
 
   private record ConnectFailed(Throwable cause) implements Command {}
 
@@ -45,11 +71,13 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   enum ParentGone implements Command { INSTANCE }
 
   private final Bootstrap bootstrap;
-  private final SynchronousQueue<Runnable> mainThreadWork;
+  private final BlockingQueue<Runnable> mainThreadWork;
   private FrameChannel<Frame> channel;
   private final Thread mainThread;
   private final ParentWatch parentWatch;
   private boolean targetStarted;
+  /** Whether {@link Connected} arrived: only then is it known whether the target started early. */
+  private boolean connected;
   private boolean parentGone;
   private boolean terminating;
 
@@ -57,17 +85,17 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    * @param mainThread the thread that takes work from {@code mainThreadWork}: it runs the target and is
    *     the one interrupted on terminate
    */
-  static Behavior<Command> create(Bootstrap bootstrap, CompletableFuture<FrameChannel<Frame>> connection,
-      Thread mainThread, SynchronousQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
+  static Behavior<Command> create(Bootstrap bootstrap, CompletableFuture<Link> connection,
+      Thread mainThread, BlockingQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
     return Behaviors.setup(context -> {
       context.pipeToSelf(connection,
-          (channel, error) -> error == null ? new Connected(channel) : new ConnectFailed(error));
+          (link, error) -> error == null ? new Connected(link) : new ConnectFailed(error));
       return new AgentActor(context, bootstrap, mainThread, mainThreadWork, parentWatch);
     });
   }
 
   private AgentActor(ActorContext<Command> context, Bootstrap bootstrap, Thread mainThread,
-      SynchronousQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
+      BlockingQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
     super(context);
     this.parentWatch = parentWatch;
     this.mainThread = mainThread;
@@ -88,18 +116,54 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
         .build();
   }
 
-  /** Connects to the parent and proves this child's identity; runs before the actor system is up. */
-  static FrameChannel<Frame> connect(Bootstrap bootstrap) {
+  /**
+   * Connects to the parent, proves this child's identity and, unless this is a warm agent, reads the
+   * first frame, decodes its target and queues it for the main thread (see {@link Link}); runs while
+   * the actor system boots.
+   */
+  static Link connect(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork) {
     Endpoint parent = new Endpoint(bootstrap.getSocketPath(), bootstrap.getChildId(), bootstrap.getChildKey().toByteArray());
+    FrameChannel<Frame> channel;
     try {
-      return parent.connect();
+      channel = parent.connect();
     } catch (IOException e) {
       throw new IllegalStateException("cannot reach the parent at " + bootstrap.getSocketPath() + ": " + e.getMessage(), e);
+    }
+    if (bootstrap.getWarm()) {
+      return new Link(channel, null, null, null);
+    }
+    Frame first;
+    try {
+      first = channel.read();
+    } catch (IOException e) {
+      return new Link(channel, null, null, null);
+    }
+    if (!first.hasRunTarget()) {
+      return new Link(channel, first, null, null);
+    }
+    DecodedTarget decoded = DecodedTarget.of(first.getRunTarget());
+    if (decoded.failure() != null) {
+      return new Link(channel, first, decoded, null);
+    }
+    CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    mainThreadWork.add(() -> ended.complete(run(decoded.target())));
+    return new Link(channel, first, decoded, ended);
+  }
+
+  /** Runs a target on the calling (main) thread; returns what it threw, or null. */
+  private static Throwable run(Runnable target) {
+    try {
+      target.run();
+      return null;
+    } catch (Throwable t) {
+      return t;
     }
   }
 
   private Behavior<Command> onConnected(Connected connected) {
-    channel = connected.channel();
+    Link link = connected.link();
+    this.connected = true;
+    channel = link.channel();
     // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
     Runtime.getRuntime().addShutdownHook(new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers"));
     channel.startReader("multiprocessing4j-agent-reader",
@@ -108,23 +172,42 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     if (bootstrap.getWarm()) {
       warmUp();
     }
+    if (link.started() != null) {
+      // Running already: once it ends, the actor reports and exits as for any target.
+      targetStarted = true;
+      getContext().pipeToSelf(link.started(), (failure, error) -> new TargetEnded(failure));
+    } else if (link.first() != null) {
+      onFrame(link.first(), link.target());
+    }
+    if (parentGone) {
+      return onParentGone();
+    }
     return this;
   }
 
   /**
-   * While idle, a warm agent walks the path a target takes (decoding a serialized lambda, bootstrapping
-   * lambdas, handing work to the main thread), so the first real target does not pay for it.
+   * While idle, a warm agent walks the path a target takes, on the main thread that will run the
+   * target: decoding a serialized lambda (and, with the parent's warm-up payload, the handles it
+   * captures, which connect to the parent), bootstrapping lambdas, running it. So the first real target
+   * does not pay for loading, verifying and initializing those classes. A real target that arrives
+   * meanwhile waits for the warm-up to finish (see {@link #startTarget}).
    */
   private void warmUp() {
-    Runnable decoded;
+    Payload payload;
     try {
-      Runnable sample = (Runnable & java.io.Serializable) () -> { };
-      decoded = (Runnable) Payloads.decode(Payloads.javaSerialized(sample), ClassLoader.getSystemClassLoader());
-    } catch (IOException | ClassNotFoundException e) {
-      getContext().getLog().debug("warm-up skipped", e);
+      payload = bootstrap.hasWarmUp()
+          ? bootstrap.getWarmUp()
+          : Payloads.javaSerialized((Runnable & java.io.Serializable) () -> { });
+    } catch (IOException e) {
       return;
     }
-    mainThreadWork.offer(decoded);
+    mainThreadWork.add(() -> {
+      try {
+        ((Runnable) Payloads.decode(payload, ClassLoader.getSystemClassLoader())).run();
+      } catch (Exception | LinkageError e) {
+        // A warm-up is an optimisation: the target's own decode reports any real problem.
+      }
+    });
   }
 
   private Behavior<Command> onConnectFailed(ConnectFailed failed) {
@@ -134,16 +217,20 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private Behavior<Command> onFrame(FrameIn in) {
-    Frame frame = in.frame();
+    return onFrame(in.frame(), null);
+  }
+
+  /** @param decoded the frame's target if it is a RunTarget decoded already, else null */
+  private Behavior<Command> onFrame(Frame frame, DecodedTarget decoded) {
     switch (frame.getBodyCase()) {
-      case RUN_TARGET -> startTarget(frame.getRunTarget());
+      case RUN_TARGET -> startTarget(frame.getRunTarget(), decoded);
       case TERMINATE -> terminate(Duration.ofMillis(frame.getTerminate().getGraceMillis()));
       default -> getContext().getLog().warn("ignoring unexpected frame {}", frame.getBodyCase());
     }
     return this;
   }
 
-  private void startTarget(RunTarget run) {
+  private void startTarget(RunTarget run, DecodedTarget decoded) {
     if (targetStarted || terminating) {
       return;
     }
@@ -153,28 +240,15 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       ChildRuntime.current().ifPresent(self -> ChildRuntime.install(
           new ChildRuntime(run.getName(), self.pid(), run.getDaemon(), self.parentPid(), self.parentName())));
     }
-    Runnable target;
-    try {
-      target = (Runnable) Payloads.decode(run.getTarget(), ClassLoader.getSystemClassLoader());
-    } catch (Exception | LinkageError e) {
-      getContext().getSelf().tell(new TargetEnded(
-          new IllegalStateException("cannot decode the target in the child: " + e, e)));
+    DecodedTarget decodedTarget = decoded != null ? decoded : DecodedTarget.of(run);
+    if (decodedTarget.failure() != null) {
+      getContext().getSelf().tell(new TargetEnded(decodedTarget.failure()));
       return;
     }
-    Runnable onMain = () -> {
-      Throwable failure = null;
-      try {
-        target.run();
-      } catch (Throwable t) {
-        failure = t;
-      }
-      getContext().getSelf().tell(new TargetEnded(failure));
-    };
-    try {
-      mainThreadWork.put(onMain);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    Runnable target = decodedTarget.target();
+    Runnable onMain = () -> getContext().getSelf().tell(new TargetEnded(run(target)));
+    // Queued, never awaited: the actor stays free for a terminate while a warm-up still runs.
+    mainThreadWork.add(onMain);
   }
 
   private void terminate(Duration grace) {
@@ -230,6 +304,10 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
 
   private Behavior<Command> onParentGone() {
     parentGone = true;
+    if (!connected) {
+      // The connecting thread may have started the target already; decided when Connected arrives.
+      return this;
+    }
     if (!targetStarted) {
       exit(ChildMain.EXIT_OK);
       return Behaviors.stopped();

@@ -3,17 +3,18 @@ package io.multiprocessing4j.agent;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.multiprocessing4j.proto.Bootstrap;
-import io.multiprocessing4j.proto.Frame;
-import io.multiprocessing4j.wire.FrameChannel;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Main class of every child JVM. Reads the bootstrap from stdin, boots the agent, then waits for the
- * target and runs it on this (the main) thread, so the target sees an ordinary Java main thread.
+ * target and runs it on this (the main) thread, so the target sees an ordinary Java main thread. A
+ * spawned child's target starts as soon as it has arrived and been decoded, while the actor system may
+ * still be booting (see {@code AgentActor.Link}).
  *
  * <p>Exit status follows Python's rules: 0 when the target returns, 1 when it throws (the stack trace
  * is printed on stderr first, as Python prints its traceback), whatever {@code System.exit(n)} says if
@@ -27,6 +28,7 @@ public final class ChildMain {
   private ChildMain() {}
 
   public static void main(String[] args) throws Exception {
+    CompletableFuture<Config> config = loadConfigInBackground();
     // The bootstrap is read unbuffered so nothing after it is consumed from the pipe by accident.
     Bootstrap bootstrap = Bootstrap.parseDelimitedFrom(new FileInputStream(FileDescriptor.in));
     if (bootstrap == null) {
@@ -34,7 +36,23 @@ public final class ChildMain {
       System.exit(2);
       return;
     }
-    runAgent(bootstrap, true);
+    runAgent(bootstrap, true, config);
+  }
+
+  /**
+   * Loads the actor system's configuration (every {@code reference.conf} on the class path, parsed) on
+   * a thread of its own: one of the slowest steps of a boot, and independent of the bootstrap, whose
+   * reading initializes Protobuf meanwhile.
+   */
+  static CompletableFuture<Config> loadConfigInBackground() {
+    return CompletableFuture.supplyAsync(ChildMain::agentConfig,
+        task -> startDaemon("multiprocessing4j-agent-config", task));
+  }
+
+  private static void startDaemon(String name, Runnable task) {
+    Thread thread = new Thread(task, name);
+    thread.setDaemon(true);
+    thread.start();
   }
 
   /**
@@ -43,37 +61,39 @@ public final class ChildMain {
    * @param watchParent whether stdin's end-of-file means the parent died (false for a training run,
    *     which has no parent on its stdin)
    */
-  static void runAgent(Bootstrap bootstrap, boolean watchParent) {
+  static void runAgent(Bootstrap bootstrap, boolean watchParent, CompletableFuture<Config> config) {
     long pid = ProcessHandle.current().pid();
     ChildRuntime.install(new ChildRuntime(bootstrap.getName(), pid, bootstrap.getDaemon(),
         bootstrap.getParentPid(), bootstrap.getParentName()));
 
-    // Connecting and authenticating overlap with booting the actor system, the slowest step here.
-    CompletableFuture<FrameChannel<Frame>> connection = new CompletableFuture<>();
-    Thread connect = new Thread(() -> {
+    // Three things happen at once: this thread waits for work (a spawned child's target can start as
+    // soon as it is decoded), one thread connects, authenticates and decodes the target, and one boots
+    // the actor system, which only the target's end, a terminate or the parent's death need.
+    BlockingQueue<Runnable> mainThreadWork = new LinkedBlockingQueue<>();
+    Thread mainThread = Thread.currentThread();
+    CompletableFuture<AgentActor.Link> connection = new CompletableFuture<>();
+    startDaemon("multiprocessing4j-agent-connect", () -> {
       try {
-        connection.complete(AgentActor.connect(bootstrap));
+        connection.complete(AgentActor.connect(bootstrap, mainThreadWork));
       } catch (RuntimeException e) {
         connection.completeExceptionally(e);
       }
-    }, "multiprocessing4j-agent-connect");
-    connect.setDaemon(true);
-    connect.start();
-
-    ParentWatch parentWatch = new ParentWatch();
-    SynchronousQueue<Runnable> mainThreadWork = new SynchronousQueue<>();
-    ActorSystem<AgentActor.Command> system = ActorSystem.create(
-        AgentActor.create(bootstrap, connection, Thread.currentThread(), mainThreadWork, parentWatch),
-        "agent", agentConfig());
-    if (watchParent) {
-      parentWatch.start(() -> {
-        if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(true)) {
-          // A daemon child never outlives its parent.
-          halt(EXIT_TERMINATED);
-        }
-        system.tell(AgentActor.ParentGone.INSTANCE);
-      });
-    }
+    });
+    startDaemon("multiprocessing4j-agent-boot", () -> {
+      ParentWatch parentWatch = new ParentWatch();
+      ActorSystem<AgentActor.Command> system = ActorSystem.create(
+          AgentActor.create(bootstrap, connection, mainThread, mainThreadWork, parentWatch),
+          "agent", config.join());
+      if (watchParent) {
+        parentWatch.start(() -> {
+          if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(true)) {
+            // A daemon child never outlives its parent.
+            halt(EXIT_TERMINATED);
+          }
+          system.tell(AgentActor.ParentGone.INSTANCE);
+        });
+      }
+    });
 
     while (true) {
       Runnable work;
@@ -91,7 +111,7 @@ public final class ChildMain {
    * own warnings go to stderr through its plain logger, so booting an agent does not initialize the
    * SLF4J backend (tens of milliseconds); a target that logs through SLF4J initializes it when it does.
    */
-  static Config agentConfig() {
+  public static Config agentConfig() {
     return ConfigFactory.parseString(String.join("\n",
         "pekko.loggers = [\"org.apache.pekko.event.Logging$DefaultLogger\"]",
         "pekko.logging-filter = \"org.apache.pekko.event.DefaultLoggingFilter\"",

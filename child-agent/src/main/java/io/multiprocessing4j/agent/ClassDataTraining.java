@@ -21,9 +21,14 @@ import java.nio.file.attribute.PosixFilePermissions;
  * Main class of a class-data-sharing training run: one JVM that plays both sides of a child's life, so
  * that {@code -XX:ArchiveClassesAtExit} records exactly what a real agent loads on its way to running
  * a target. A thread acts as the parent (private socket, challenge, the RunTarget of a serializable
- * lambda that does nothing, as most targets are lambdas); the main thread runs the genuine agent against it, which exits the JVM as any
- * child does. It needs no parent and outlives none: the supervisor starts it detached, so a program
- * that exits quickly still gets its archive, and a watchdog ends it if anything stalls.
+ * lambda that does nothing, as most targets are lambdas); the main thread runs the genuine agent
+ * against it ({@link #runTrainingAgent}), which exits the JVM as any child does. It needs no parent
+ * and outlives none: the supervisor starts it detached, so a program that exits quickly still gets its
+ * archive, and a watchdog ends it if anything stalls.
+ *
+ * <p>This run covers the agent alone. When the supervisor's classes are in a jar too, the supervisor
+ * trains with its own parent side instead ({@code io.multiprocessing4j.internal.RehearsedTraining}),
+ * which also rehearses a target's pipe; it uses {@link #startWatchdog} and {@link #runTrainingAgent}.
  */
 public final class ClassDataTraining {
   private static final long WATCHDOG_MILLIS = 120_000;
@@ -42,7 +47,7 @@ public final class ClassDataTraining {
     Thread parent = new Thread(() -> actAsParent(server, key, directory), "multiprocessing4j-training-parent");
     parent.setDaemon(true);
     parent.start();
-    ChildMain.runAgent(Bootstrap.newBuilder()
+    runTrainingAgent(Bootstrap.newBuilder()
         .setSocketPath(socketPath.toString())
         .setChildKey(ByteString.copyFrom(key))
         .setChildId(CHILD_ID)
@@ -51,7 +56,12 @@ public final class ClassDataTraining {
         .setParentPid(ProcessHandle.current().pid())
         .setParentName("ClassDataTraining")
         .setTerminateGraceMillis(1000)
-        .build(), false);
+        .build());
+  }
+
+  /** Runs the genuine agent on this thread until it exits the JVM; stdin is not watched (no parent). */
+  public static void runTrainingAgent(Bootstrap bootstrap) {
+    ChildMain.runAgent(bootstrap, false, ChildMain.loadConfigInBackground());
   }
 
   private static void actAsParent(ServerSocketChannel server, byte[] key, Path directory) {
@@ -77,7 +87,8 @@ public final class ClassDataTraining {
     }
   }
 
-  private static void startWatchdog() {
+  /** Halts this JVM if training has not ended within two minutes. */
+  public static void startWatchdog() {
     Thread watchdog = new Thread(() -> {
       try {
         Thread.sleep(WATCHDOG_MILLIS);

@@ -30,7 +30,12 @@ public final class ChannelBrokers implements AutoCloseable {
 
   /** Opens a pipe; returns its two ends (Python's {@code conn1}, {@code conn2}). */
   public PipeHandle[] openPipe(boolean duplex, int maxMessageBytes) {
-    PipeBroker broker = track(new PipeBroker(server, delays, duplex, maxMessageBytes, "Pipe-" + pipes.incrementAndGet()));
+    return openPipe(duplex, maxMessageBytes, "Pipe-" + pipes.incrementAndGet());
+  }
+
+  /** Opens a pipe of the library's own, named {@code name}, outside the numbering of the user's pipes. */
+  PipeHandle[] openPipe(boolean duplex, int maxMessageBytes, String name) {
+    PipeBroker broker = track(new PipeBroker(server, delays, duplex, maxMessageBytes, name));
     return new PipeHandle[] {PipeHandle.of(broker, 0, duplex), PipeHandle.of(broker, 1, duplex)};
   }
 

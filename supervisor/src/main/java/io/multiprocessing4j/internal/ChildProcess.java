@@ -32,9 +32,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@link Assign} gives it a name and a target; only then does it report {@code Started}.
  */
 public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
-  /** Everything needed to launch one child; a null target launches a warm (idle) agent. */
+  /**
+   * Everything needed to launch one child; a null target launches a warm (idle) agent, which runs
+   * {@code warmUp} (a serialized Runnable, or null for none) while it waits.
+   */
   public record Launch(long id, String name, boolean daemon, List<String> jvmOptions, String classPath,
-      Duration terminateGrace, Payload target) {}
+      Duration terminateGrace, Payload target, Payload warmUp) {}
 
   /** Turns a warm agent into the process it is to be. */
   public record Assign(String name, boolean daemon, Duration terminateGrace, Payload target) implements Command {}
@@ -95,7 +98,11 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
 
   private static Bootstrap bootstrap(Launch launch, byte[] key, ChannelServer channelServer) {
     ChildRuntime self = ChildRuntime.current().orElse(null);
-    return Bootstrap.newBuilder()
+    Bootstrap.Builder bootstrap = Bootstrap.newBuilder();
+    if (launch.target() == null && launch.warmUp() != null) {
+      bootstrap.setWarmUp(launch.warmUp());
+    }
+    return bootstrap
         .setSocketPath(channelServer.socketPath().toString())
         .setChildKey(ByteString.copyFrom(key))
         .setChildId(launch.id())
@@ -163,7 +170,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
       return this;
     }
     launch = new Launch(launch.id(), assign.name(), assign.daemon(), launch.jvmOptions(), launch.classPath(),
-        assign.terminateGrace(), assign.target());
+        assign.terminateGrace(), assign.target(), null);
     events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
     if (channel != null) {
       send(runTargetFrame());

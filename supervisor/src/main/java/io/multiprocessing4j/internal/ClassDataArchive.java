@@ -2,6 +2,7 @@ package io.multiprocessing4j.internal;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * jar's path, size and modification time, so a changed jar simply means a new archive, never a stale
  * one.
  *
- * <p>An archive is made by a training run ({@code io.multiprocessing4j.agent.ClassDataTraining}, a JVM
+ * <p>An archive is made by a training run ({@link RehearsedTraining} when this module is one of the
+ * jars, else the agent's own {@code io.multiprocessing4j.agent.ClassDataTraining}: a JVM
  * that plays parent and agent at once under {@code -XX:ArchiveClassesAtExit}), started detached in the
  * background: {@code start()} never waits for it, a program that exits at once still gets its archive,
  * and the run publishes the archive itself with an atomic rename once the JVM has written it. A marker
@@ -42,7 +44,7 @@ public final class ClassDataArchive {
   /** The cache directory, overridable with the system property {@code multiprocessing4j.cacheDir}. */
   public static final String CACHE_DIR_PROPERTY = "multiprocessing4j.cacheDir";
   static final Duration TRAINING_LIMIT = Duration.ofMinutes(3);
-  private static final String TRAINING_MAIN = "io.multiprocessing4j.agent.ClassDataTraining";
+  private static final String AGENT_TRAINING_MAIN = "io.multiprocessing4j.agent.ClassDataTraining";
   private static final Logger LOG = LoggerFactory.getLogger(ClassDataArchive.class);
 
   private final Path directory;
@@ -147,7 +149,7 @@ public final class ClassDataArchive {
       command.add("-Xlog:cds=error,cds+dynamic=error");
       command.add("-cp");
       command.add(String.join(File.pathSeparator, jars));
-      command.add(TRAINING_MAIN);
+      command.add(trainingMain(jars));
       // Detached (the shell exits at once, the JVM is adopted by init): it finishes even if this JVM
       // does not, then publishes the archive by renaming it, and removes its marker either way.
       String script = quote(command) + " >/dev/null 2>&1 && mv -f " + quote(partial) + " " + quote(archive)
@@ -159,6 +161,26 @@ public final class ClassDataArchive {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * The training that covers the most: {@link RehearsedTraining} needs this module's classes, which it
+   * can only load (and the dump only accepts) from one of the archived jars; from a directory (a build's
+   * {@code target/classes}) the agent's own training runs.
+   */
+  static String trainingMain(List<String> jars) {
+    try {
+      Path here = Path.of(RehearsedTraining.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+          .toAbsolutePath().normalize();
+      for (String jar : jars) {
+        if (Path.of(jar).toAbsolutePath().normalize().equals(here)) {
+          return RehearsedTraining.class.getName();
+        }
+      }
+    } catch (URISyntaxException | RuntimeException e) {
+      // No usable code source: the agent's training needs none.
+    }
+    return AGENT_TRAINING_MAIN;
   }
 
   /** Creates the marker unless a live one exists; a marker older than the training limit is abandoned. */

@@ -38,6 +38,17 @@ class ClassDataArchiveTest {
   }
 
   @Test
+  void theRehearsedTrainingRunsOnlyWhenThisModuleIsAmongTheArchivedJars() throws Exception {
+    Path a = jar("a.jar");
+    String module = Path.of(RehearsedTraining.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        .toString();
+
+    assertEquals("io.multiprocessing4j.agent.ClassDataTraining", ClassDataArchive.trainingMain(List.of(a.toString())),
+        "without this module's jar only the agent can be trained");
+    assertEquals(RehearsedTraining.class.getName(), ClassDataArchive.trainingMain(List.of(a.toString(), module)));
+  }
+
+  @Test
   void withoutAnArchiveTheChildStartsPlainAndOneTrainingIsStarted() throws IOException {
     Path a = jar("a.jar");
     ClassDataArchive cds = archive();

@@ -1,0 +1,67 @@
+package io.multiprocessing4j.internal;
+
+import com.google.protobuf.ByteString;
+import io.multiprocessing4j.ProcessSupervisor;
+import io.multiprocessing4j.agent.ChildMain;
+import io.multiprocessing4j.agent.ClassDataTraining;
+import io.multiprocessing4j.proto.Bootstrap;
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.proto.RunTarget;
+import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.Payloads;
+import java.io.IOException;
+import java.io.Serializable;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Main class of a class-data-sharing training run ({@link ClassDataArchive}) when the supervisor's own
+ * classes are in a jar: as the agent's {@link ClassDataTraining}, one JVM plays both sides of a child's
+ * life under {@code -XX:ArchiveClassesAtExit}, but here the parent side is the genuine one: a channel
+ * server that admits the agent with the real handshake and sends it the RunTarget of a serializable
+ * lambda that does nothing, and the brokers of the {@link AgentWarmUp} rehearsal, which the agent runs
+ * first, as a warm agent does. So the archive also holds what a target's pipe ends use, for spawned
+ * children and warm agents alike.
+ */
+public final class RehearsedTraining {
+  private static final long CHILD_ID = 1;
+
+  private RehearsedTraining() {}
+
+  public static void main(String[] args) throws Exception {
+    ClassDataTraining.startWatchdog();
+    ProcessSupervisor.Settings settings = ProcessSupervisor.Settings.defaults();
+    ChannelServer server = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
+    ActorSystem<Void> parentSide = ActorSystem.create(Behaviors.empty(), "training-parent", ChildMain.agentConfig());
+    Payload rehearsal = new AgentWarmUp(new ChannelBrokers(server, parentSide)).payload();
+    // Parent and agent share this JVM's handle table: without this, the agent would find the parent's
+    // own end of the rehearsal pipe there and call its broker directly instead of connecting to it.
+    HandleTable.forgetContext(server.socketPath().toString());
+    byte[] key = server.expect(CHILD_ID, RehearsedTraining::actAsParent);
+    ClassDataTraining.runTrainingAgent(Bootstrap.newBuilder()
+        .setSocketPath(server.socketPath().toString())
+        .setChildKey(ByteString.copyFrom(key))
+        .setChildId(CHILD_ID)
+        .setName("ClassDataTraining")
+        .setDaemon(true)
+        .setParentPid(ProcessHandle.current().pid())
+        .setParentName("ClassDataTraining")
+        .setTerminateGraceMillis(1000)
+        .setWarm(true)
+        .setWarmUp(rehearsal)
+        .build());
+  }
+
+  private static void actAsParent(FrameChannel<Frame> channel) {
+    try {
+      channel.send(Frame.newBuilder().setRunTarget(RunTarget.newBuilder()
+          .setTarget(Payloads.javaSerialized((Runnable & Serializable) () -> { }))
+          .setName("ClassDataTraining")
+          .setDaemon(true)).build());
+      channel.startReader("multiprocessing4j-training-parent", frame -> { }, cause -> { });
+    } catch (IOException e) {
+      // The agent is gone already; it exits the JVM either way.
+    }
+  }
+}
