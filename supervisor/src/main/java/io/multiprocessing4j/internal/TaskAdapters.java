@@ -39,9 +39,9 @@ public final class TaskAdapters {
    * non-capturing lambda or method reference (a hidden class without fields) depends on its class alone.
    */
   static Object reusableEncodingKey(TaskFunction adapter) {
-    Object wrapped = adapter instanceof Unary unary ? unary.function()
-        : adapter instanceof Binary binary ? binary.function()
-        : adapter instanceof Nullary nullary ? nullary.task() : null;
+    Object wrapped = adapter instanceof Unary unary ? unary.function
+        : adapter instanceof Binary binary ? binary.function
+        : adapter instanceof Nullary nullary ? nullary.task : null;
     if (wrapped == null || !STATELESS_HIDDEN.get(wrapped.getClass())) {
       return null;
     }
@@ -79,21 +79,45 @@ public final class TaskAdapters {
     return new Object[] {arguments.getKey(), arguments.getValue()};
   }
 
-  private record WorkerTarget(TaskWorker loop) implements SerializableRunnable {
+  // Plain classes, not records: a record's deserialization spins method handles, about 20 ms in
+  // every fresh worker JVM, and these are decoded once per worker on its start-up path.
+
+  private static final class WorkerTarget implements SerializableRunnable {
+    private static final long serialVersionUID = 1L;
+    private final TaskWorker loop;
+
+    WorkerTarget(TaskWorker loop) {
+      this.loop = loop;
+    }
+
     @Override
     public void run() {
       loop.run();
     }
   }
 
-  private record Unary(SerializableFunction<Object, ?> function) implements TaskFunction {
+  private static final class Unary implements TaskFunction {
+    private static final long serialVersionUID = 1L;
+    private final SerializableFunction<Object, ?> function;
+
+    Unary(SerializableFunction<Object, ?> function) {
+      this.function = function;
+    }
+
     @Override
     public Object apply(Object argument) {
       return function.apply(argument);
     }
   }
 
-  private record Binary(SerializableBiFunction<Object, Object, ?> function) implements TaskFunction {
+  private static final class Binary implements TaskFunction {
+    private static final long serialVersionUID = 1L;
+    private final SerializableBiFunction<Object, Object, ?> function;
+
+    Binary(SerializableBiFunction<Object, Object, ?> function) {
+      this.function = function;
+    }
+
     @Override
     public Object apply(Object argument) {
       Object[] pair = (Object[]) argument;
@@ -101,7 +125,14 @@ public final class TaskAdapters {
     }
   }
 
-  private record Nullary(SerializableCallable<?> task) implements TaskFunction {
+  private static final class Nullary implements TaskFunction {
+    private static final long serialVersionUID = 1L;
+    private final SerializableCallable<?> task;
+
+    Nullary(SerializableCallable<?> task) {
+      this.task = task;
+    }
+
     @Override
     public Object apply(Object ignored) throws Exception {
       return task.call();
