@@ -14,9 +14,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +43,21 @@ import org.slf4j.LoggerFactory;
  * and the run publishes the archive itself with an atomic rename once the JVM has written it. A marker
  * file keeps concurrent parents from training the same archive twice; a marker older than
  * {@link #TRAINING_LIMIT} is considered abandoned.
+ *
+ * <p>Every rebuilt jar means a new archive (~20 MiB), so the cache is bounded: a launch that uses an
+ * archive marks it used (its modification time, at most once per {@link #USE_MARK_INTERVAL}), and
+ * starting a training run first removes all but the {@link #ARCHIVES_KEPT} most recently used
+ * archives and any partial dump older than the training limit. Removing an archive a child has
+ * mapped is harmless (the mapping outlives the name); a child planned with an archive removed
+ * before it launched starts without one ({@code -Xshare:auto}).
  */
 public final class ClassDataArchive {
   /** The cache directory, overridable with the system property {@code multiprocessing4j.cacheDir}. */
   public static final String CACHE_DIR_PROPERTY = "multiprocessing4j.cacheDir";
   static final Duration TRAINING_LIMIT = Duration.ofMinutes(3);
+  /** How many archives the cache keeps: enough for a few class paths and JVM option sets in use. */
+  static final int ARCHIVES_KEPT = 8;
+  static final Duration USE_MARK_INTERVAL = Duration.ofHours(1);
   private static final String AGENT_TRAINING_MAIN = "io.multiprocessing4j.agent.ClassDataTraining";
   private static final Logger LOG = LoggerFactory.getLogger(ClassDataArchive.class);
 
@@ -113,6 +127,7 @@ public final class ClassDataArchive {
       return new Plan(jvmOptions, classPath, false);
     }
     if (Files.isRegularFile(archive)) {
+      markUsed(archive);
       List<String> options = new ArrayList<>(jvmOptions);
       options.add("-XX:SharedArchiveFile=" + archive);
       List<String> ordered = new ArrayList<>(jars);
@@ -123,6 +138,7 @@ public final class ClassDataArchive {
     try {
       Files.createDirectories(directory);
       if (claim(marker)) {
+        prune();
         trainer.train(java, jvmOptions, jars, archive);
       }
     } catch (IOException | RuntimeException e) {
@@ -181,6 +197,44 @@ public final class ClassDataArchive {
       // No usable code source: the agent's training needs none.
     }
     return AGENT_TRAINING_MAIN;
+  }
+
+  private static void markUsed(Path archive) {
+    try {
+      Instant now = Instant.now();
+      if (Files.getLastModifiedTime(archive).toInstant().isBefore(now.minus(USE_MARK_INTERVAL))) {
+        Files.setLastModifiedTime(archive, FileTime.from(now));
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot mark {} as used", archive, e);
+    }
+  }
+
+  /** Keeps the {@link #ARCHIVES_KEPT} most recently used archives and removes abandoned partial dumps. */
+  void prune() throws IOException {
+    List<Path> archives = new ArrayList<>();
+    Instant abandoned = Instant.now().minus(TRAINING_LIMIT);
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        String name = file.getFileName().toString();
+        if (name.startsWith("agent-") && name.endsWith(".jsa")) {
+          archives.add(file);
+        } else if (name.endsWith(".partial") && Files.getLastModifiedTime(file).toInstant().isBefore(abandoned)) {
+          Files.deleteIfExists(file);
+        }
+      }
+    }
+    if (archives.size() <= ARCHIVES_KEPT) {
+      return;
+    }
+    Map<Path, FileTime> used = new HashMap<>();
+    for (Path archive : archives) {
+      used.put(archive, Files.getLastModifiedTime(archive));
+    }
+    archives.sort(Comparator.comparing(used::get, Comparator.reverseOrder()));
+    for (Path stale : archives.subList(ARCHIVES_KEPT, archives.size())) {
+      Files.deleteIfExists(stale);
+    }
   }
 
   /** Creates the marker unless a live one exists; a marker older than the training limit is abandoned. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,5 +134,37 @@ class ClassDataArchiveTest {
 
     cds.plan(JAVA, OPTIONS, a.toString());
     assertEquals(2, trained.size());
+  }
+
+  @Test
+  void trainingANewArchiveKeepsOnlyTheMostRecentlyUsedOnes() throws IOException {
+    Path cache = Files.createDirectories(temp.resolve("cache"));
+    Instant start = Instant.now().minus(Duration.ofDays(30));
+    List<Path> old = new ArrayList<>();
+    for (int i = 0; i < ClassDataArchive.ARCHIVES_KEPT + 3; i++) {
+      Path stale = Files.write(cache.resolve("agent-" + i + ".jsa"), new byte[] {0});
+      Files.setLastModifiedTime(stale, FileTime.from(start.plus(Duration.ofHours(i))));
+      old.add(stale);
+    }
+    Path partial = Files.write(cache.resolve("agent-x.jsa.1234.partial"), new byte[] {0});
+    Files.setLastModifiedTime(partial, FileTime.from(start));
+    Path a = jar("a.jar");
+    ClassDataArchive cds = archive();
+    Path used = cds.archivePath(JAVA, OPTIONS, List.of(a.toString()));
+    Files.write(used, new byte[] {0});
+    Files.setLastModifiedTime(used, FileTime.from(start.minus(Duration.ofDays(1))));
+
+    assertTrue(cds.plan(JAVA, OPTIONS, a.toString()).usesArchive());
+    assertTrue(Files.getLastModifiedTime(used).toInstant().isAfter(Instant.now().minusSeconds(60)),
+        "a launch marks its archive used");
+    cds.plan(JAVA, List.of("-Xshare:auto", "-Xmx64m"), a.toString());
+
+    assertEquals(1, trained.size());
+    assertTrue(Files.exists(used), "the archive just used is kept");
+    assertFalse(Files.exists(partial), "an abandoned partial dump is removed");
+    long kept = old.stream().filter(Files::exists).count();
+    assertEquals(ClassDataArchive.ARCHIVES_KEPT - 1, kept);
+    assertFalse(Files.exists(old.get(0)), "the least recently used go first");
+    assertTrue(Files.exists(old.get(old.size() - 1)));
   }
 }
