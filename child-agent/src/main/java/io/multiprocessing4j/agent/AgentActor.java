@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -22,6 +23,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * The agent inside a child JVM: the child's end of the supervision link. It connects to the parent's
  * channel, proves its identity, receives its target, hands it to the main thread and reports how the
  * target ended, then exits the JVM with Python's exit status.
+ *
+ * <p>When the target ends, the main thread itself reports it and exits the JVM: waiting for this
+ * actor to be scheduled first would keep a child's {@code join()} waiting for nothing. One flag decides
+ * between that exit and a terminate request's, so exactly one of them ends the JVM.
  *
  * <p>Orphan rules (the parent died without asking): a daemon child halts at once (see
  * {@link ChildMain}); a non-daemon child that is running its target lets it finish, then exits; an
@@ -44,14 +49,21 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
 
   enum ParentGone implements Command { INSTANCE }
 
+  /** How long the exit waits for woken readers to leave native code (they take microseconds). */
+  private static final Duration READERS_EXIT_LIMIT = Duration.ofMillis(50);
+
   private final Bootstrap bootstrap;
   private final SynchronousQueue<Runnable> mainThreadWork;
   private FrameChannel<Frame> channel;
   private final Thread mainThread;
   private final ParentWatch parentWatch;
   private boolean targetStarted;
-  private boolean parentGone;
-  private boolean terminating;
+  /** The thread reading the parent's frames; the main thread waits for it on the way out. */
+  private volatile Thread reader;
+  /** Written by this actor, read by the main thread when the target ends. */
+  private volatile boolean parentGone;
+  private volatile boolean terminating;
+  private final AtomicBoolean exitClaimed = new AtomicBoolean();
 
   /**
    * @param mainThread the thread that takes work from {@code mainThreadWork}: it runs the target and is
@@ -102,7 +114,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     channel = connected.channel();
     // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
     Runtime.getRuntime().addShutdownHook(new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers"));
-    channel.startReader("multiprocessing4j-agent-reader",
+    reader = channel.startReader("multiprocessing4j-agent-reader",
         frame -> getContext().getSelf().tell(new FrameIn(frame)),
         cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
     if (bootstrap.getWarm()) {
@@ -161,6 +173,10 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
           new IllegalStateException("cannot decode the target in the child: " + e, e)));
       return;
     }
+    FrameChannel<Frame> link = channel;
+    // Built now, while the target has not started, so that reporting success costs one write.
+    Frame finished = Frame.newBuilder()
+        .setTargetFinished(TargetFinished.newBuilder().setExitCode(ChildMain.EXIT_OK)).build();
     Runnable onMain = () -> {
       Throwable failure = null;
       try {
@@ -168,7 +184,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       } catch (Throwable t) {
         failure = t;
       }
-      getContext().getSelf().tell(new TargetEnded(failure));
+      endTarget(link, finished, failure);
     };
     try {
       mainThreadWork.put(onMain);
@@ -192,29 +208,43 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private Behavior<Command> onTargetEnded(TargetEnded ended) {
+    endTarget(channel, null, ended.failure());
+    return Behaviors.stopped();
+  }
+
+  /**
+   * Reports how the target ended and exits with Python's status, on whichever thread the target ended
+   * (the main thread, or this actor's when the target could not even be decoded).
+   *
+   * @param finished the report of success, built in advance (or null: build it here)
+   */
+  private void endTarget(FrameChannel<Frame> link, Frame finished, Throwable failure) {
     if (terminating) {
-      return exitTerminated();
+      exitTerminated();
+      return;
     }
-    Throwable failure = ended.failure();
+    if (!exitClaimed.compareAndSet(false, true)) {
+      return;
+    }
     int status = failure == null ? ChildMain.EXIT_OK : ChildMain.EXIT_FAILED;
     if (failure != null) {
       // Python prints "Process <name>:" and the traceback on the child's stderr.
       System.err.println("Process " + ChildRuntime.current().map(ChildRuntime::name).orElse(bootstrap.getName()) + ":");
       failure.printStackTrace(System.err);
     }
-    if (!parentGone && channel != null) {
+    if (!parentGone && link != null) {
       Frame report = failure == null
-          ? Frame.newBuilder().setTargetFinished(TargetFinished.newBuilder().setExitCode(status)).build()
+          ? (finished != null ? finished
+              : Frame.newBuilder().setTargetFinished(TargetFinished.newBuilder().setExitCode(status)).build())
           : Frame.newBuilder().setTargetFailed(TargetFailed.newBuilder()
               .setExitCode(status).setFailure(Payloads.failure(failure))).build();
       try {
-        channel.send(report);
+        link.send(report);
       } catch (IOException e) {
         // The parent is gone; the exit status still tells the story to whoever waits for us.
       }
     }
     exit(status);
-    return Behaviors.stopped();
   }
 
   private Behavior<Command> onChannelClosed(ChannelClosed closed) {
@@ -239,8 +269,10 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private Behavior<Command> exitTerminated() {
-    releaseBlockedReaders();
-    ChildMain.halt(ChildMain.EXIT_TERMINATED);
+    if (exitClaimed.compareAndSet(false, true)) {
+      releaseBlockedReaders();
+      ChildMain.halt(ChildMain.EXIT_TERMINATED);
+    }
     return Behaviors.stopped();
   }
 
@@ -249,11 +281,38 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     ChildMain.exit(status);
   }
 
-  /** Threads blocked in native reads would hold the JVM's exit up for 300 ms. */
+  /**
+   * Wakes the threads blocked in native reads and waits (briefly) until they are out: at exit the JVM
+   * polls, every 10 ms and for up to 300 ms, until no thread is in native code, so a reader still on
+   * its way out when the JVM looks costs a whole 10 ms.
+   */
   private void releaseBlockedReaders() {
     parentWatch.stop();
     if (channel != null) {
       channel.close();
+    }
+    long deadline = System.nanoTime() + READERS_EXIT_LIMIT.toNanos();
+    parentWatch.awaitStopped(deadline);
+    awaitEnd(reader, deadline);
+  }
+
+  /** Waits until {@code thread} has ended or the deadline ({@link System#nanoTime()}) has passed. */
+  static void awaitEnd(Thread thread, long deadline) {
+    if (thread == null || thread == Thread.currentThread()) {
+      return;
+    }
+    // A terminate request interrupts the main thread; the wait is bounded, so it need not be interruptible.
+    boolean interrupted = Thread.interrupted();
+    long left = deadline - System.nanoTime();
+    try {
+      if (left > 0) {
+        thread.join(Math.max(1, left / 1_000_000));
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -17,6 +17,7 @@ import java.nio.channels.FileChannel;
 final class ParentWatch {
   private final FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
   private volatile boolean stopped;
+  private volatile Thread watch;
 
   /** Starts a daemon thread that runs {@code onParentGone} once stdin reaches end-of-file. */
   void start(Runnable onParentGone) {
@@ -34,7 +35,13 @@ final class ParentWatch {
       }
     }, "multiprocessing4j-parent-watch");
     watch.setDaemon(true);
+    this.watch = watch;
     watch.start();
+  }
+
+  /** After {@link #stop()}: waits until the watching thread has ended, or the deadline has passed. */
+  void awaitStopped(long deadlineNanos) {
+    AgentActor.awaitEnd(watch, deadlineNanos);
   }
 
   /** Stops watching (this JVM is exiting by itself). */
