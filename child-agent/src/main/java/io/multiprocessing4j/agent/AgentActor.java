@@ -11,7 +11,9 @@ import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -58,8 +60,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   private final Thread mainThread;
   private final ParentWatch parentWatch;
   private boolean targetStarted;
-  /** The thread reading the parent's frames; the main thread waits for it on the way out. */
-  private volatile Thread reader;
+  /** Opened when the thread reading the parent's frames has come out of its read for good. */
+  private final CountDownLatch readerOut = new CountDownLatch(1);
   /** Written by this actor, read by the main thread when the target ends. */
   private volatile boolean parentGone;
   private volatile boolean terminating;
@@ -114,9 +116,12 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     channel = connected.channel();
     // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
     Runtime.getRuntime().addShutdownHook(new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers"));
-    reader = channel.startReader("multiprocessing4j-agent-reader",
+    channel.startReader("multiprocessing4j-agent-reader",
         frame -> getContext().getSelf().tell(new FrameIn(frame)),
-        cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
+        cause -> {
+          readerOut.countDown();
+          getContext().getSelf().tell(new ChannelClosed(cause));
+        });
     if (bootstrap.getWarm()) {
       warmUp();
     }
@@ -227,6 +232,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       return;
     }
     int status = failure == null ? ChildMain.EXIT_OK : ChildMain.EXIT_FAILED;
+    // Woken now, the stdin watcher leaves its read while the report is being sent.
+    parentWatch.stop();
     if (failure != null) {
       // Python prints "Process <name>:" and the traceback on the child's stderr.
       System.err.println("Process " + ChildRuntime.current().map(ChildRuntime::name).orElse(bootstrap.getName()) + ":");
@@ -282,9 +289,9 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   /**
-   * Wakes the threads blocked in native reads and waits (briefly) until they are out: at exit the JVM
-   * polls, every 10 ms and for up to 300 ms, until no thread is in native code, so a reader still on
-   * its way out when the JVM looks costs a whole 10 ms.
+   * Wakes the threads blocked in native reads and waits (briefly) until they are out of them: at exit
+   * the JVM polls, every 10 ms and for up to 300 ms, until no thread is in native code, so a reader
+   * still on its way out when the JVM looks costs a whole 10 ms.
    */
   private void releaseBlockedReaders() {
     parentWatch.stop();
@@ -293,21 +300,17 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     }
     long deadline = System.nanoTime() + READERS_EXIT_LIMIT.toNanos();
     parentWatch.awaitStopped(deadline);
-    awaitEnd(reader, deadline);
+    if (channel != null) {
+      await(readerOut, deadline);
+    }
   }
 
-  /** Waits until {@code thread} has ended or the deadline ({@link System#nanoTime()}) has passed. */
-  static void awaitEnd(Thread thread, long deadline) {
-    if (thread == null || thread == Thread.currentThread()) {
-      return;
-    }
+  /** Waits until {@code out} is open or the deadline ({@link System#nanoTime()}) has passed. */
+  static void await(CountDownLatch out, long deadline) {
     // A terminate request interrupts the main thread; the wait is bounded, so it need not be interruptible.
     boolean interrupted = Thread.interrupted();
-    long left = deadline - System.nanoTime();
     try {
-      if (left > 0) {
-        thread.join(Math.max(1, left / 1_000_000));
-      }
+      out.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       interrupted = true;
     }
