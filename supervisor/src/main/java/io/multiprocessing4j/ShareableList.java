@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.StringJoiner;
+import java.util.stream.IntStream;
 
 /**
  * A fixed-length list of simple values in a {@link SharedMemory} block that any process can attach to
@@ -257,22 +258,7 @@ public final class ShareableList implements AutoCloseable, Serializable, Iterabl
   /** The values of the slots, read one by one as the iteration goes. */
   @Override
   public Iterator<Object> iterator() {
-    return new Iterator<>() {
-      private int next;
-
-      @Override
-      public boolean hasNext() {
-        return next < length;
-      }
-
-      @Override
-      public Object next() {
-        if (next >= length) {
-          throw new NoSuchElementException();
-        }
-        return get(next++);
-      }
-    };
+    return IntStream.range(0, length).mapToObj(this::get).iterator();
   }
 
   /** A copy of the values, read slot by slot. */
