@@ -11,9 +11,7 @@ import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -51,17 +49,12 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
 
   enum ParentGone implements Command { INSTANCE }
 
-  /** How long the exit waits for woken readers to leave native code (they take microseconds). */
-  private static final Duration READERS_EXIT_LIMIT = Duration.ofMillis(50);
-
   private final Bootstrap bootstrap;
   private final SynchronousQueue<Runnable> mainThreadWork;
   private FrameChannel<Frame> channel;
   private final Thread mainThread;
   private final ParentWatch parentWatch;
   private boolean targetStarted;
-  /** Opened when the thread reading the parent's frames has come out of its read for good. */
-  private final CountDownLatch readerOut = new CountDownLatch(1);
   /** Written by this actor, read by the main thread when the target ends. */
   private volatile boolean parentGone;
   private volatile boolean terminating;
@@ -118,10 +111,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     Runtime.getRuntime().addShutdownHook(new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers"));
     channel.startReader("multiprocessing4j-agent-reader",
         frame -> getContext().getSelf().tell(new FrameIn(frame)),
-        cause -> {
-          readerOut.countDown();
-          getContext().getSelf().tell(new ChannelClosed(cause));
-        });
+        cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
     if (bootstrap.getWarm()) {
       warmUp();
     }
@@ -232,8 +222,6 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       return;
     }
     int status = failure == null ? ChildMain.EXIT_OK : ChildMain.EXIT_FAILED;
-    // Woken now, the stdin watcher leaves its read while the report is being sent.
-    parentWatch.stop();
     if (failure != null) {
       // Python prints "Process <name>:" and the traceback on the child's stderr.
       System.err.println("Process " + ChildRuntime.current().map(ChildRuntime::name).orElse(bootstrap.getName()) + ":");
@@ -289,33 +277,14 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   /**
-   * Wakes the threads blocked in native reads and waits (briefly) until they are out of them: at exit
-   * the JVM polls, every 10 ms and for up to 300 ms, until no thread is in native code, so a reader
-   * still on its way out when the JVM looks costs a whole 10 ms.
+   * Threads blocked in native reads would hold the JVM's exit up: it polls, every 10 ms and for up to
+   * 300 ms, until no thread is in native code. Closing their channels wakes them, and returns once
+   * they are out of their reads (the JDK's close waits for that).
    */
   private void releaseBlockedReaders() {
     parentWatch.stop();
     if (channel != null) {
       channel.close();
-    }
-    long deadline = System.nanoTime() + READERS_EXIT_LIMIT.toNanos();
-    parentWatch.awaitStopped(deadline);
-    if (channel != null) {
-      await(readerOut, deadline);
-    }
-  }
-
-  /** Waits until {@code out} is open or the deadline ({@link System#nanoTime()}) has passed. */
-  static void await(CountDownLatch out, long deadline) {
-    // A terminate request interrupts the main thread; the wait is bounded, so it need not be interruptible.
-    boolean interrupted = Thread.interrupted();
-    try {
-      out.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      interrupted = true;
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
     }
   }
 

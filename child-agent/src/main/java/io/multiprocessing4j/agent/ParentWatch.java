@@ -5,7 +5,6 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Notices that the parent is gone, however it died (SIGKILL included): the parent holds the write end
@@ -18,9 +17,6 @@ import java.util.concurrent.CountDownLatch;
 final class ParentWatch {
   private final FileChannel stdin = new FileInputStream(FileDescriptor.in).getChannel();
   private volatile boolean stopped;
-  private volatile boolean started;
-  /** Opened when the watching thread has come out of its read for good. */
-  private final CountDownLatch out = new CountDownLatch(1);
 
   /** Starts a daemon thread that runs {@code onParentGone} once stdin reaches end-of-file. */
   void start(Runnable onParentGone) {
@@ -32,26 +28,13 @@ final class ParentWatch {
         }
       } catch (IOException e) {
         // A broken pipe means the same as end-of-file here; a close by stop() is no parent death.
-      } finally {
-        out.countDown();
       }
       if (!stopped) {
         onParentGone.run();
       }
     }, "multiprocessing4j-parent-watch");
     watch.setDaemon(true);
-    started = true;
     watch.start();
-  }
-
-  /**
-   * After {@link #stop()}: waits until the watching thread is out of its read, or the deadline
-   * ({@link System#nanoTime()}) has passed.
-   */
-  void awaitStopped(long deadlineNanos) {
-    if (started) {
-      AgentActor.await(out, deadlineNanos);
-    }
   }
 
   /** Stops watching (this JVM is exiting by itself). */
