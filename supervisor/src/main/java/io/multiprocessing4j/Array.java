@@ -28,11 +28,10 @@ import java.util.Objects;
  * <p><b>Lifetime:</b> the memory lives until the context that created the array closes. At most
  * about 2 GiB per array.
  */
-public abstract sealed class Array implements Serializable
+public abstract sealed class Array extends LockableBlock
     permits Array.OfInt, Array.OfLong, Array.OfDouble, Array.OfByte {
   private static final long serialVersionUID = 1L;
-  static final int LOCK_AT = SharedBlock.HEADER_BYTES;
-  static final int ELEMENTS_AT = SharedBlock.HEADER_BYTES + RobustMutex.BYTES;
+  static final int ELEMENTS_AT = PAYLOAD_AT;
 
   /** Element type {@code int}, Python's typecode {@code 'i'}. */
   public static final Type<OfInt> INT = new Type<>("i", Integer.BYTES, OfInt::new);
@@ -43,10 +42,7 @@ public abstract sealed class Array implements Serializable
   /** Element type {@code byte}, Python's typecode {@code 'b'} (and {@code 'c'} for bytes). */
   public static final Type<OfByte> BYTE = new Type<>("b", Byte.BYTES, OfByte::new);
 
-  private final BlockRef ref;
   private final int length;
-  private final boolean locked;
-  private transient SharedBlock block;
 
   /**
    * An element type: which {@link Array} subclass {@code mp.array(type, length)} returns.
@@ -80,9 +76,8 @@ public abstract sealed class Array implements Serializable
   }
 
   Array(BlockRef ref, int length, boolean locked) {
-    this.ref = ref;
+    super(ref, locked, "array");
     this.length = length;
-    this.locked = locked;
   }
 
   static <A extends Array> A create(BlockStore store, Type<A> type, int length, boolean locked) {
@@ -99,58 +94,8 @@ public abstract sealed class Array implements Serializable
     return length;
   }
 
-  /** Whether this array was created with a lock (Python's {@code lock=True}); false for a raw array. */
-  public final boolean hasLock() {
-    return locked;
-  }
-
-  /**
-   * The re-entrant lock of this array. Python's {@code get_lock()}.
-   *
-   * @throws IllegalStateException for a raw array, which has none
-   */
-  public final RLock getLock() {
-    if (!locked) {
-      throw new IllegalStateException("a raw array has no lock; create it with mp.array(...) to get one");
-    }
-    return new RLock(ref, LOCK_AT);
-  }
-
-  final SharedBlock block() {
-    SharedBlock mapped = block;
-    if (mapped == null) {
-      mapped = ref.map();
-      block = mapped;
-    }
-    return mapped;
-  }
-
   final int offset(int index, int elementBytes) {
     return ELEMENTS_AT + Objects.checkIndex(index, length) * elementBytes;
-  }
-
-  final SharedBlock lock() {
-    SharedBlock mapped = block();
-    if (locked) {
-      RobustMutex.acquireUninterruptibly(mapped, LOCK_AT, true);
-    }
-    return mapped;
-  }
-
-  final void unlock(SharedBlock mapped) {
-    if (locked) {
-      RobustMutex.release(mapped, LOCK_AT, false);
-    }
-  }
-
-  /** Runs {@code action} under this array's lock, if it has one (for bulk copies). */
-  final void underLock(Runnable action) {
-    SharedBlock mapped = lock();
-    try {
-      action.run();
-    } finally {
-      unlock(mapped);
-    }
   }
 
   /** The elements as raw bytes, native order, position 0; never locks. */
@@ -165,7 +110,7 @@ public abstract sealed class Array implements Serializable
   }
 
   final String describe(String typecode) {
-    return (locked ? "<SynchronizedArray wrapper for " : "<") + "Array('" + typecode + "', " + length + ")>";
+    return (hasLock() ? "<SynchronizedArray wrapper for " : "<") + "Array('" + typecode + "', " + length + ")>";
   }
 
   /** An array of {@code int}: Python's {@code Array('i', n)}. */

@@ -306,7 +306,7 @@ public final class Manager implements AutoCloseable {
   private static void deleteSocketDirectory(ManagerAddress address) {
     Path socket = Path.of(address.endpoint().socketPath());
     Path directory = socket.getParent();
-    if (directory == null || !directory.getFileName().toString().startsWith("mp4j-manager-")) {
+    if (directory == null || !ManagerServer.isSocketDirectory(directory)) {
       return;
     }
     try {

@@ -402,6 +402,30 @@ public final class Multiprocessing implements AutoCloseable {
   }
 
   /**
+   * A new list of {@code values} in a new named block with a fresh random name, owned by this context;
+   * each slot's type and capacity are fixed by its value (see {@link ShareableList}). Python's
+   * {@code ShareableList(values)}.
+   *
+   * @throws IllegalArgumentException if a value is not an Integer, Long, Double, Boolean, String,
+   *     byte[] or null
+   * @throws IllegalStateException if this context is closed
+   * @throws java.io.UncheckedIOException if the block cannot be created
+   */
+  public ShareableList shareableList(List<?> values) {
+    return ShareableList.create(openBlocks(), null, values);
+  }
+
+  /**
+   * A new list in the block named {@code name}. Python's {@code ShareableList(values, name=name)}.
+   *
+   * @throws java.io.UncheckedIOException with a {@link java.nio.file.FileAlreadyExistsException} cause if
+   *     the name is taken; otherwise throws as {@link #shareableList(List)}
+   */
+  public ShareableList shareableList(String name, List<?> values) {
+    return ShareableList.create(openBlocks(), name, values);
+  }
+
+  /**
    * A new process-shared, robust lock. Python's {@code Lock()}.
    *
    * @throws IllegalStateException if this context is closed

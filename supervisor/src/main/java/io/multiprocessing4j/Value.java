@@ -34,19 +34,13 @@ import java.io.Serializable;
  * <p><b>Lifetime:</b> the memory lives until the context that created the value closes; after that, a
  * handle to it throws {@link IllegalStateException} on use.
  */
-public abstract sealed class Value implements Serializable
+public abstract sealed class Value extends LockableBlock
     permits Value.OfInt, Value.OfLong, Value.OfDouble, Value.OfBoolean, Value.OfByte {
   private static final long serialVersionUID = 1L;
-  static final int LOCK_AT = SharedBlock.HEADER_BYTES;
-  static final int SLOT_AT = SharedBlock.HEADER_BYTES + RobustMutex.BYTES;
-
-  private final BlockRef ref;
-  private final boolean locked;
-  private transient SharedBlock block;
+  static final int SLOT_AT = PAYLOAD_AT;
 
   Value(BlockRef ref, boolean locked) {
-    this.ref = ref;
-    this.locked = locked;
+    super(ref, locked, "value");
   }
 
   private static BlockRef allocate(BlockStore store) {
@@ -84,49 +78,8 @@ public abstract sealed class Value implements Serializable
     return value;
   }
 
-  /** Whether this value was created with a lock (Python's {@code lock=True}); false for a raw value. */
-  public final boolean hasLock() {
-    return locked;
-  }
-
-  /**
-   * The re-entrant lock of this value. Python's {@code get_lock()}.
-   *
-   * @throws IllegalStateException for a raw value, which has none (Python: {@code AttributeError})
-   */
-  public final RLock getLock() {
-    if (!locked) {
-      throw new IllegalStateException("a raw value has no lock; create it with mp.value(...) to get one");
-    }
-    return new RLock(ref, LOCK_AT);
-  }
-
-  final SharedBlock block() {
-    SharedBlock mapped = block;
-    if (mapped == null) {
-      mapped = ref.map();
-      block = mapped;
-    }
-    return mapped;
-  }
-
-  /** Takes this value's lock for one access (re-entrant, so it nests in a caller's holding). */
-  final SharedBlock lock() {
-    SharedBlock mapped = block();
-    if (locked) {
-      RobustMutex.acquireUninterruptibly(mapped, LOCK_AT, true);
-    }
-    return mapped;
-  }
-
-  final void unlock(SharedBlock mapped) {
-    if (locked) {
-      RobustMutex.release(mapped, LOCK_AT, false);
-    }
-  }
-
   final String describe(String type, Object current) {
-    return locked ? "<Synchronized wrapper for " + type + "(" + current + ")>" : type + "(" + current + ")";
+    return hasLock() ? "<Synchronized wrapper for " + type + "(" + current + ")>" : type + "(" + current + ")";
   }
 
   /** A shared {@code int}: Python's {@code Value('i')}. */

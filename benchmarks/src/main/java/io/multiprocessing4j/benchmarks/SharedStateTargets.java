@@ -39,19 +39,30 @@ final class SharedStateTargets {
     };
   }
 
-  /** Meets the parent at the barrier, then {@code n} × {@code with v.getLock(): v += 1}. */
-  static SerializableRunnable increment(Value.OfInt value, int n, Barrier start) {
+  /**
+   * Meets the parent at the barrier, then {@code n} × {@code with v.getLock(): v += 1} (or
+   * {@code v.getAndAdd(1)} when not {@code locked}), then notes when it was done in {@code doneAt[slot]}.
+   */
+  static SerializableRunnable increment(Value.OfInt value, int n, Barrier start, boolean locked,
+      Array.OfLong doneAt, int slot) {
     return of(() -> {
       start.await();
-      RLock lock = value.getLock();
-      for (int i = 0; i < n; i++) {
-        lock.acquireUninterruptibly();
-        try {
-          value.set(value.get() + 1);
-        } finally {
-          lock.release();
+      if (locked) {
+        RLock lock = value.getLock();
+        for (int i = 0; i < n; i++) {
+          lock.acquireUninterruptibly();
+          try {
+            value.set(value.get() + 1);
+          } finally {
+            lock.release();
+          }
+        }
+      } else {
+        for (int i = 0; i < n; i++) {
+          value.getAndAdd(1);
         }
       }
+      doneAt.set(slot, System.nanoTime());
     });
   }
 

@@ -4,8 +4,6 @@ import io.multiprocessing4j.proto.Bootstrap;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.proto.RunTarget;
-import io.multiprocessing4j.proto.TargetFailed;
-import io.multiprocessing4j.proto.TargetFinished;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.Payloads;
@@ -22,7 +20,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * The agent inside a child JVM: the child's end of the supervision link. It connects to the parent's
  * channel, proves its identity, receives its target, hands it to the main thread and reports how the
- * target ended, then exits the JVM with Python's exit status.
+ * target ended, then exits the JVM with Python's exit status. The main thread reports the target's end
+ * and exits itself (see {@link AgentExit}); this actor handles the rest of the link: terminate
+ * requests, the parent's death, a connection that fails or closes.
  *
  * <p>Orphan rules (the parent died without asking): a daemon child halts at once (see
  * {@link ChildMain}); a non-daemon child that is running its target lets it finish, then exits; an
@@ -42,10 +42,9 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    * @param first the first frame, or null (a warm agent, which waits for its target, or a read failure,
    *     which the channel's reader then meets again)
    * @param target the first frame's target decoded, or null
-   * @param started when the target was handed to the main thread already: completes with how it ended
-   *     (its failure, or null); else null
+   * @param started whether the target was handed to the main thread already
    */
-  record Link(FrameChannel<Frame> channel, Frame first, DecodedTarget target, CompletableFuture<Throwable> started) {}
+  record Link(FrameChannel<Frame> channel, Frame first, DecodedTarget target, boolean started) {}
 
   /** A target as decoded from its RunTarget: the runnable, or why it could not be decoded. */
   record DecodedTarget(Runnable target, Throwable failure) {
@@ -74,30 +73,28 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   private final BlockingQueue<Runnable> mainThreadWork;
   private FrameChannel<Frame> channel;
   private final Thread mainThread;
-  private final ParentWatch parentWatch;
+  private final AgentExit exit;
   private boolean targetStarted;
   /** Whether {@link Connected} arrived: only then is it known whether the target started early. */
   private boolean connected;
-  private boolean parentGone;
-  private boolean terminating;
 
   /**
    * @param mainThread the thread that takes work from {@code mainThreadWork}: it runs the target and is
    *     the one interrupted on terminate
    */
   static Behavior<Command> create(Bootstrap bootstrap, CompletableFuture<Link> connection,
-      Thread mainThread, BlockingQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
+      Thread mainThread, BlockingQueue<Runnable> mainThreadWork, AgentExit exit) {
     return Behaviors.setup(context -> {
       context.pipeToSelf(connection,
           (link, error) -> error == null ? new Connected(link) : new ConnectFailed(error));
-      return new AgentActor(context, bootstrap, mainThread, mainThreadWork, parentWatch);
+      return new AgentActor(context, bootstrap, mainThread, mainThreadWork, exit);
     });
   }
 
   private AgentActor(ActorContext<Command> context, Bootstrap bootstrap, Thread mainThread,
-      BlockingQueue<Runnable> mainThreadWork, ParentWatch parentWatch) {
+      BlockingQueue<Runnable> mainThreadWork, AgentExit exit) {
     super(context);
-    this.parentWatch = parentWatch;
+    this.exit = exit;
     this.mainThread = mainThread;
     this.bootstrap = bootstrap;
     this.mainThreadWork = mainThreadWork;
@@ -121,7 +118,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    * first frame, decodes its target and queues it for the main thread (see {@link Link}); runs while
    * the actor system boots.
    */
-  static Link connect(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork) {
+  static Link connect(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork, AgentExit exit) {
     Endpoint parent = new Endpoint(bootstrap.getSocketPath(), bootstrap.getChildId(), bootstrap.getChildKey().toByteArray());
     FrameChannel<Frame> channel;
     try {
@@ -129,25 +126,25 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     } catch (IOException e) {
       throw new IllegalStateException("cannot reach the parent at " + bootstrap.getSocketPath() + ": " + e.getMessage(), e);
     }
+    exit.attach(channel);
     if (bootstrap.getWarm()) {
-      return new Link(channel, null, null, null);
+      return new Link(channel, null, null, false);
     }
     Frame first;
     try {
       first = channel.read();
     } catch (IOException e) {
-      return new Link(channel, null, null, null);
+      return new Link(channel, null, null, false);
     }
     if (!first.hasRunTarget()) {
-      return new Link(channel, first, null, null);
+      return new Link(channel, first, null, false);
     }
     DecodedTarget decoded = DecodedTarget.of(first.getRunTarget());
     if (decoded.failure() != null) {
-      return new Link(channel, first, decoded, null);
+      return new Link(channel, first, decoded, false);
     }
-    CompletableFuture<Throwable> ended = new CompletableFuture<>();
-    mainThreadWork.add(() -> ended.complete(run(decoded.target())));
-    return new Link(channel, first, decoded, ended);
+    mainThreadWork.add(() -> exit.targetEnded(run(decoded.target())));
+    return new Link(channel, first, decoded, true);
   }
 
   /** Runs a target on the calling (main) thread; returns what it threw, or null. */
@@ -165,21 +162,20 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     this.connected = true;
     channel = link.channel();
     // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
-    Runtime.getRuntime().addShutdownHook(new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers"));
+    Runtime.getRuntime().addShutdownHook(new Thread(exit::releaseBlockedReaders, "multiprocessing4j-release-readers"));
     channel.startReader("multiprocessing4j-agent-reader",
         frame -> getContext().getSelf().tell(new FrameIn(frame)),
         cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
     if (bootstrap.getWarm()) {
       warmUp();
     }
-    if (link.started() != null) {
-      // Running already: once it ends, the actor reports and exits as for any target.
+    if (link.started()) {
+      // Running already: the main thread reports its end.
       targetStarted = true;
-      getContext().pipeToSelf(link.started(), (failure, error) -> new TargetEnded(failure));
     } else if (link.first() != null) {
       onFrame(link.first(), link.target());
     }
-    if (parentGone) {
+    if (exit.parentGone) {
       return onParentGone();
     }
     return this;
@@ -212,7 +208,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
 
   private Behavior<Command> onConnectFailed(ConnectFailed failed) {
     System.err.println("multiprocessing4j child " + bootstrap.getName() + ": " + failed.cause().getMessage());
-    exit(ChildMain.EXIT_FAILED);
+    exit.exit(ChildMain.EXIT_FAILED);
     return Behaviors.stopped();
   }
 
@@ -231,7 +227,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private void startTarget(RunTarget run, DecodedTarget decoded) {
-    if (targetStarted || terminating) {
+    if (targetStarted || exit.terminating) {
       return;
     }
     targetStarted = true;
@@ -246,16 +242,16 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       return;
     }
     Runnable target = decodedTarget.target();
-    Runnable onMain = () -> getContext().getSelf().tell(new TargetEnded(run(target)));
+    Runnable onMain = () -> exit.targetEnded(run(target));
     // Queued, never awaited: the actor stays free for a terminate while a warm-up still runs.
     mainThreadWork.add(onMain);
   }
 
   private void terminate(Duration grace) {
-    if (terminating) {
+    if (exit.terminating) {
       return;
     }
-    terminating = true;
+    exit.terminating = true;
     if (!targetStarted) {
       exitTerminated();
       return;
@@ -265,74 +261,39 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     getContext().scheduleOnce(grace.dividedBy(2), getContext().getSelf(), TerminateDeadline.INSTANCE);
   }
 
+  /** A target that could not even be decoded ends here, on this actor's thread. */
   private Behavior<Command> onTargetEnded(TargetEnded ended) {
-    if (terminating) {
-      return exitTerminated();
-    }
-    Throwable failure = ended.failure();
-    int status = failure == null ? ChildMain.EXIT_OK : ChildMain.EXIT_FAILED;
-    if (failure != null) {
-      // Python prints "Process <name>:" and the traceback on the child's stderr.
-      System.err.println("Process " + ChildRuntime.current().map(ChildRuntime::name).orElse(bootstrap.getName()) + ":");
-      failure.printStackTrace(System.err);
-    }
-    if (!parentGone && channel != null) {
-      Frame report = failure == null
-          ? Frame.newBuilder().setTargetFinished(TargetFinished.newBuilder().setExitCode(status)).build()
-          : Frame.newBuilder().setTargetFailed(TargetFailed.newBuilder()
-              .setExitCode(status).setFailure(Payloads.failure(failure))).build();
-      try {
-        channel.send(report);
-      } catch (IOException e) {
-        // The parent is gone; the exit status still tells the story to whoever waits for us.
-      }
-    }
-    exit(status);
+    exit.targetEnded(ended.failure());
     return Behaviors.stopped();
   }
 
   private Behavior<Command> onChannelClosed(ChannelClosed closed) {
-    if (!targetStarted && !parentGone) {
+    if (!targetStarted && !exit.parentGone) {
       // The parent is alive (stdin is open) but dropped us before sending a target: not a success.
       System.err.println("multiprocessing4j child " + bootstrap.getName()
           + ": the parent closed the connection before sending a target");
-      exit(ChildMain.EXIT_FAILED);
+      exit.exit(ChildMain.EXIT_FAILED);
       return Behaviors.stopped();
     }
     return onParentGone();
   }
 
   private Behavior<Command> onParentGone() {
-    parentGone = true;
+    exit.parentGone = true;
     if (!connected) {
       // The connecting thread may have started the target already; decided when Connected arrives.
       return this;
     }
     if (!targetStarted) {
-      exit(ChildMain.EXIT_OK);
+      exit.exit(ChildMain.EXIT_OK);
       return Behaviors.stopped();
     }
-    // A running non-daemon target finishes first (onTargetEnded exits then).
+    // A running non-daemon target finishes first (the main thread exits then).
     return this;
   }
 
   private Behavior<Command> exitTerminated() {
-    releaseBlockedReaders();
-    ChildMain.halt(ChildMain.EXIT_TERMINATED);
+    exit.terminated();
     return Behaviors.stopped();
   }
-
-  private void exit(int status) {
-    releaseBlockedReaders();
-    ChildMain.exit(status);
-  }
-
-  /** Threads blocked in native reads would hold the JVM's exit up for 300 ms. */
-  private void releaseBlockedReaders() {
-    parentWatch.stop();
-    if (channel != null) {
-      channel.close();
-    }
-  }
-
 }

@@ -72,17 +72,18 @@ public final class ChildMain {
     BlockingQueue<Runnable> mainThreadWork = new LinkedBlockingQueue<>();
     Thread mainThread = Thread.currentThread();
     CompletableFuture<AgentActor.Link> connection = new CompletableFuture<>();
+    ParentWatch parentWatch = new ParentWatch();
+    AgentExit exit = new AgentExit(bootstrap.getName(), parentWatch);
     startDaemon("multiprocessing4j-agent-connect", () -> {
       try {
-        connection.complete(AgentActor.connect(bootstrap, mainThreadWork));
+        connection.complete(AgentActor.connect(bootstrap, mainThreadWork, exit));
       } catch (RuntimeException e) {
         connection.completeExceptionally(e);
       }
     });
     startDaemon("multiprocessing4j-agent-boot", () -> {
-      ParentWatch parentWatch = new ParentWatch();
       ActorSystem<AgentActor.Command> system = ActorSystem.create(
-          AgentActor.create(bootstrap, connection, mainThread, mainThreadWork, parentWatch),
+          AgentActor.create(bootstrap, connection, mainThread, mainThreadWork, exit),
           "agent", config.join());
       if (watchParent) {
         parentWatch.start(() -> {

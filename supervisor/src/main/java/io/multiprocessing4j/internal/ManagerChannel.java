@@ -27,6 +27,10 @@ import java.nio.channels.SocketChannel;
  * cores a call then costs no scheduler wake-up at either end; on a busy one spinning fades out, and
  * is probed again every {@value #PROBE_EVERY} frames.
  *
+ * <p>Frames go through direct buffers kept per connection, and a frame is usually taken in with one
+ * read (length and body together): a call costs one write and one read at each end, with no copy
+ * through the JDK's temporary direct buffers.
+ *
  * <p>Used by one thread at a time (a proxy connection belongs to its thread; a manager connection is
  * served by its own thread).
  */
@@ -41,9 +45,14 @@ final class ManagerChannel implements AutoCloseable {
   private static final int MIN_SPIN_NANOS = 1_000;
   private static final int PROBE_NANOS = 100_000;
   private static final int PROBE_EVERY = 64;
+  /** The kept size of each buffer; a larger frame gets a buffer of its own, dropped once it is through. */
+  private static final int BUFFER_BYTES = 16 * 1024;
 
   private final SocketChannel socket;
   private final ByteBuffer header = ByteBuffer.allocate(4);
+  /** Bytes received and not yet taken, from index 0 to the position. */
+  private ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES);
+  private ByteBuffer out = ByteBuffer.allocateDirect(BUFFER_BYTES);
   private boolean blocking = true;
   private int spinNanos = MAX_SPIN_NANOS;
   private int received;
@@ -72,25 +81,25 @@ final class ManagerChannel implements AutoCloseable {
    */
   <M> M readExactly(Parser<M> parser, int limit) throws IOException {
     header.clear();
-    readFully(header, System.nanoTime());
+    readAtLeast(header, 4, System.nanoTime());
     int size = header.getInt(0);
     if (size < 0 || size > limit) {
       throw new IOException("refused a handshake message announcing " + size + " bytes");
     }
     ByteBuffer body = ByteBuffer.allocate(size);
-    readFully(body, System.nanoTime());
+    readAtLeast(body, size, System.nanoTime());
     return parser.parseFrom(body.flip());
   }
 
   /** Writes one frame (or handshake message) whole. */
   void send(MessageLite frame) throws IOException {
     int size = frame.getSerializedSize();
-    byte[] array = new byte[4 + size];
-    ByteBuffer.wrap(array).putInt(size);
-    CodedOutputStream out = CodedOutputStream.newInstance(array, 4, size);
-    frame.writeTo(out);
-    out.checkNoSpaceLeft();
-    ByteBuffer bytes = ByteBuffer.wrap(array);
+    ByteBuffer bytes = 4 + size <= out.capacity() ? out.clear() : ByteBuffer.allocateDirect(4 + size);
+    bytes.putInt(size);
+    CodedOutputStream coded = CodedOutputStream.newInstance(bytes.slice(4, size));
+    frame.writeTo(coded);
+    coded.checkNoSpaceLeft();
+    bytes.limit(4 + size).position(0);
     while (bytes.hasRemaining()) {
       if (socket.write(bytes) == 0) {
         Thread.onSpinWait();
@@ -111,28 +120,43 @@ final class ManagerChannel implements AutoCloseable {
       socket.configureBlocking(false);
       blocking = false;
     }
-    header.clear();
-    boolean arrivedWhileSpinning = readFully(header, spinUntil);
-    int size = header.getInt(0);
+    boolean arrivedWhileSpinning = readAtLeast(in, 4, spinUntil);
+    int size = in.getInt(0);
     if (size < 0 || size > MAX_FRAME_BYTES) {
       throw new IOException("refused a frame announcing " + size + " bytes");
     }
-    ByteBuffer body = ByteBuffer.allocate(size);
-    readFully(body, System.nanoTime() + MAX_SPIN_NANOS);
+    if (4 + size > in.capacity()) {
+      in = ByteBuffer.allocateDirect(4 + size).put(in.flip());
+    }
+    readAtLeast(in, 4 + size, System.nanoTime() + MAX_SPIN_NANOS);
     if (spin) {
       int next = arrivedWhileSpinning ? Math.max(PROBE_NANOS, spinNanos * 2) : spinNanos - spinNanos / 8;
       spinNanos = next < MIN_SPIN_NANOS ? 0 : Math.min(MAX_SPIN_NANOS, next);
     }
-    return Frame.parseFrom(body.flip());
+    Frame frame = Frame.parseFrom(in.duplicate().limit(4 + size).position(4));
+    takeFirst(4 + size);
+    return frame;
+  }
+
+  /** Drops the first {@code count} bytes of {@link #in}, keeping what follows them. */
+  private void takeFirst(int count) {
+    int held = in.position();
+    if (in.capacity() > BUFFER_BYTES && held == count) {
+      in = ByteBuffer.allocateDirect(BUFFER_BYTES);
+      return;
+    }
+    in.limit(held).position(count);
+    in.compact();
   }
 
   /**
-   * Fills {@code buffer}; non-blocking reads are retried until {@code spinUntil}, then the socket
-   * blocks. Returns whether it never had to block.
+   * Reads into {@code buffer} until its position is at least {@code needed} (it may read more, up to
+   * its limit); non-blocking reads are retried until {@code spinUntil}, then the socket blocks.
+   * Returns whether it never had to block.
    */
-  private boolean readFully(ByteBuffer buffer, long spinUntil) throws IOException {
+  private boolean readAtLeast(ByteBuffer buffer, int needed, long spinUntil) throws IOException {
     boolean spinning = true;
-    while (buffer.hasRemaining()) {
+    while (buffer.position() < needed) {
       int read = socket.read(buffer);
       if (read < 0) {
         throw new EOFException("connection closed by peer");

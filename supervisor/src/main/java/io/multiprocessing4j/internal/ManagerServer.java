@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The main function of a manager process (Python's {@code BaseManager} server), run as the target of a
  * daemon child. It listens on its own Unix socket, {@code manager.sock} in a private directory
- * ({@code mp4j-manager-*}, mode 0700, under {@code java.io.tmpdir}), admitting a connection only after
+ * ({@code mp4j-<manager pid>-manager*}, mode 0700, under {@code java.io.tmpdir}: named after its
+ * owner as a context's channel directory is, so that the sweep of dead owners' directories also
+ * removes the directory of a manager killed together with its parent), admitting a connection only after
  * it proves the key of the manager's endpoint with the channel server's handshake (a fresh secret per
  * manager; a silent peer is dropped after {@value #HANDSHAKE_SECONDS} s). It tells its parent where it
  * listens over the registration endpoint, then serves calls until the parent asks it to shut down,
@@ -71,7 +73,7 @@ public final class ManagerServer {
     Path directory = null;
     ServerSocketChannel server = null;
     try {
-      directory = Files.createTempDirectory("mp4j-manager-",
+      directory = Files.createTempDirectory(directoryPrefix(ProcessIdentity.PID),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Path socket = directory.resolve("manager.sock");
       server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -209,6 +211,21 @@ public final class ManagerServer {
     } catch (IOException ignored) {
       // Nothing left to release.
     }
+  }
+
+  /**
+   * The beginning of the name of the socket directory of the manager process {@code pid}: the
+   * {@code mp4j-<pid>-} of {@link ChannelServer}'s directories, whose sweep deletes it once that
+   * process is dead.
+   */
+  static String directoryPrefix(long pid) {
+    return "mp4j-" + pid + "-manager";
+  }
+
+  /** Whether {@code directory} is a manager's socket directory (of any process). */
+  public static boolean isSocketDirectory(Path directory) {
+    Path name = directory.getFileName();
+    return name != null && name.toString().matches("mp4j-[0-9]+-manager[0-9]+");
   }
 
   private static void deleteQuietly(Path directory) {

@@ -45,6 +45,25 @@ class ChannelServerCleanupTest {
     }
   }
 
+  @Test
+  void theSocketDirectoryOfADeadManagerIsRemovedByTheNextServer() throws Exception {
+    java.lang.Process gone = new ProcessBuilder("true").start();
+    gone.onExit().get(10, TimeUnit.SECONDS);
+    Path stale = Files.createTempDirectory(TMP, ManagerServer.directoryPrefix(gone.pid()));
+    Path living = Files.createTempDirectory(TMP, ManagerServer.directoryPrefix(ProcessHandle.current().pid()));
+    assertTrue(ManagerServer.isSocketDirectory(stale), stale.toString());
+    Files.writeString(stale.resolve("manager.sock"), "left behind");
+    try {
+      ChannelServer.open(Duration.ofSeconds(1), FrameChannel.DEFAULT_MAX_FRAME_BYTES).close();
+      assertFalse(Files.exists(stale), "the dead manager's directory is swept");
+      assertTrue(Files.exists(living), "a living manager's directory is left alone");
+    } finally {
+      deleteQuietly(stale.resolve("manager.sock"));
+      deleteQuietly(stale);
+      deleteQuietly(living);
+    }
+  }
+
   private static void deleteQuietly(Path path) throws IOException {
     Files.deleteIfExists(path);
   }

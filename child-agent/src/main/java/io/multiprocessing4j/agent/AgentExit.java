@@ -1,0 +1,103 @@
+package io.multiprocessing4j.agent;
+
+import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.TargetFailed;
+import io.multiprocessing4j.proto.TargetFinished;
+import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.Payloads;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * How an agent's JVM ends, from whichever thread decides it: the main thread when the target returns
+ * (it reports and exits itself: waiting for the agent actor to be scheduled, or for its actor system to
+ * finish booting, would keep the parent's {@code join()} waiting for nothing), or the agent actor for a
+ * terminate, an orphaned idle agent or a failed connection. Exactly one exit wins.
+ */
+final class AgentExit {
+  /** Built in advance, so that reporting success costs one write. */
+  private static final Frame FINISHED = Frame.newBuilder()
+      .setTargetFinished(TargetFinished.newBuilder().setExitCode(ChildMain.EXIT_OK)).build();
+
+  private final String name;
+  private final ParentWatch parentWatch;
+  private final AtomicBoolean claimed = new AtomicBoolean();
+  private volatile FrameChannel<Frame> channel;
+  /** Set by the agent actor, read by the main thread when the target ends. */
+  volatile boolean parentGone;
+  volatile boolean terminating;
+
+  AgentExit(String name, ParentWatch parentWatch) {
+    this.name = name;
+    this.parentWatch = parentWatch;
+  }
+
+  /** The link to the parent, once connected: where the target's end is reported. */
+  void attach(FrameChannel<Frame> channel) {
+    this.channel = channel;
+  }
+
+  /**
+   * Reports how the target ended and exits with Python's status (or, if a terminate came first, with
+   * the terminated status).
+   *
+   * @param failure what the target threw, or null
+   */
+  void targetEnded(Throwable failure) {
+    if (terminating) {
+      terminated();
+      return;
+    }
+    if (!claimed.compareAndSet(false, true)) {
+      return;
+    }
+    int status = failure == null ? ChildMain.EXIT_OK : ChildMain.EXIT_FAILED;
+    if (failure != null) {
+      // Python prints "Process <name>:" and the traceback on the child's stderr.
+      System.err.println("Process " + ChildRuntime.current().map(ChildRuntime::name).orElse(name) + ":");
+      failure.printStackTrace(System.err);
+    }
+    FrameChannel<Frame> link = channel;
+    if (!parentGone && link != null) {
+      Frame report = failure == null ? FINISHED
+          : Frame.newBuilder().setTargetFailed(TargetFailed.newBuilder()
+              .setExitCode(status).setFailure(Payloads.failure(failure))).build();
+      try {
+        link.send(report);
+      } catch (IOException e) {
+        // The parent is gone; the exit status still tells the story to whoever waits for us.
+      }
+    }
+    releaseBlockedReaders();
+    ChildMain.exit(status);
+  }
+
+  /** Exits with {@code status} unless another exit already won. */
+  void exit(int status) {
+    if (claimed.compareAndSet(false, true)) {
+      releaseBlockedReaders();
+      ChildMain.exit(status);
+    }
+  }
+
+  /** Halts with the terminated status unless another exit already won. */
+  void terminated() {
+    if (claimed.compareAndSet(false, true)) {
+      releaseBlockedReaders();
+      ChildMain.halt(ChildMain.EXIT_TERMINATED);
+    }
+  }
+
+  /**
+   * Threads blocked in native reads would hold the JVM's exit up: it polls, every 10 ms and for up to
+   * 300 ms, until no thread is in native code. Closing their channels wakes them, and returns once they
+   * are out of their reads (the JDK's close waits for that).
+   */
+  void releaseBlockedReaders() {
+    parentWatch.stop();
+    FrameChannel<Frame> link = channel;
+    if (link != null) {
+      link.close();
+    }
+  }
+}
