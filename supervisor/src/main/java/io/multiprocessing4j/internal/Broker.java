@@ -6,10 +6,13 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -24,6 +27,11 @@ import java.util.function.Function;
  * an actor would add a hand-off (a mailbox and a dispatcher wake-up) to each of them. Answers are
  * decided under the lock and delivered after it is released ({@link Answers}), so no socket write and no
  * wake-up ever happens while the lock is held. Timeouts run on the context's Pekko scheduler.
+ *
+ * <p>A client on this host posts (unbounded puts, pipe sends) through a shared-memory {@link PostRing}
+ * instead of its connection, once the broker has accepted the ring ({@link RingIntake} takes them in,
+ * in order with the connection's frames); a client elsewhere, or one whose ring could not be mapped,
+ * keeps posting on the connection.
  */
 abstract class Broker implements AutoCloseable {
   /** Runs a task after a delay; returns what cancels it (the context's Pekko scheduler). */
@@ -38,6 +46,8 @@ abstract class Broker implements AutoCloseable {
   private final String name;
   final int maxMessageBytes;
   private final Set<BrokerClient.Remote> remotes = new HashSet<>();
+  /** The rings of the connected clients that post through one. */
+  private final List<RingIntake> rings = new CopyOnWriteArrayList<>();
   /** Guarded by {@link #lock}. */
   boolean closed;
 
@@ -60,6 +70,44 @@ abstract class Broker implements AutoCloseable {
   abstract Outcome put(BrokerClient client, long requestId, Payload item, long timeoutMillis, boolean returned);
 
   abstract Outcome get(BrokerClient client, long requestId, long timeoutMillis, boolean peek);
+
+  /** How long a get by the parent's own handle takes from the rings itself before it waits to be woken. */
+  private static final long LOCAL_SPIN_NANOS = 50_000;
+
+  /**
+   * A get by the parent's own handle. While clients post through rings it first spins briefly, taking
+   * what they post on its own thread, so an item that arrives within microseconds costs no wake-up of
+   * this thread or the ring's drainer; then it waits as {@link #get} does (its timeout counted from
+   * there: at most {@value #LOCAL_SPIN_NANOS} ns later).
+   */
+  final Outcome getLocal(BrokerClient client, long requestId, long timeoutMillis, boolean peek) {
+    if (rings.isEmpty()) {
+      return get(client, requestId, timeoutMillis, peek);
+    }
+    drainRings();
+    Outcome now = get(client, requestId, 0, peek);
+    if (now != Outcome.Status.EMPTY || timeoutMillis == 0) {
+      return now;
+    }
+    long deadline = System.nanoTime() + LOCAL_SPIN_NANOS;
+    while (System.nanoTime() - deadline < 0 && !Thread.currentThread().isInterrupted()) {
+      Thread.onSpinWait();
+      drainRings();
+      now = get(client, requestId, 0, peek);
+      if (now != Outcome.Status.EMPTY) {
+        return now;
+      }
+    }
+    return get(client, requestId, timeoutMillis, peek);
+  }
+
+  private void drainRings() {
+    for (RingIntake ring : rings) {
+      if (ring.hasData()) {
+        ring.drain();
+      }
+    }
+  }
 
   /** Withdraws a waiting call; its answer (EMPTY, FULL, DONE, or the item it already had) is delivered. */
   abstract void cancel(BrokerClient client, long requestId);
@@ -114,12 +162,44 @@ abstract class Broker implements AutoCloseable {
     }
     channel.startReader("multiprocessing4j-" + name + "-reader",
         frame -> onFrame(client, frame),
-        cause -> locked(answers -> {
-          if (remotes.remove(client)) {
-            disconnected(client, answers);
+        cause -> {
+          RingIntake ring = client.ring;
+          if (ring != null) {
+            // What the process posted before its connection ended is delivered before its end is handled.
+            ring.stop();
+            ring.drain();
+            rings.remove(ring);
           }
-          return null;
-        }));
+          locked(answers -> {
+            if (remotes.remove(client)) {
+              disconnected(client, answers);
+            }
+            return null;
+          });
+        });
+  }
+
+  /** A client on this host asks to post through the ring it created at {@code path}. */
+  private Outcome attachRing(BrokerClient.Remote client, String path) {
+    Path file = Path.of(path);
+    if (client.ring != null) {
+      return new Outcome.Refused("this connection posts through a ring already");
+    }
+    if (!file.getFileName().toString().startsWith(BlockStore.FILE_PREFIX)
+        || !BlockStore.defaultDirectory().equals(file.getParent())) {
+      return new Outcome.Refused(path + " is not a ring of this host's block directory");
+    }
+    PostRing ring;
+    try {
+      ring = PostRing.open(file);
+    } catch (IOException | RuntimeException e) {
+      return new Outcome.Refused("cannot map the ring " + path + ": " + e.getMessage());
+    }
+    RingIntake intake = new RingIntake(this, client, ring);
+    client.ring = intake;
+    rings.add(intake);
+    intake.start("multiprocessing4j-" + name + "-ring");
+    return Outcome.Status.DONE;
   }
 
   /** Puts back, at the head, an item whose delivery to {@code client} failed (its connection broke). */
@@ -129,6 +209,11 @@ abstract class Broker implements AutoCloseable {
     if (!frame.hasChannelRequest()) {
       client.answer(0, new Outcome.Refused("unexpected frame " + frame.getBodyCase()));
       return;
+    }
+    RingIntake ring = client.ring;
+    if (ring != null) {
+      // Posts the client made before this frame are handled before it.
+      ring.drain();
     }
     ChannelRequest request = frame.getChannelRequest();
     long requestId = request.getRequestId();
@@ -153,6 +238,9 @@ abstract class Broker implements AutoCloseable {
         break;
       case ATTACH:
         now = attach(client, request.getAttach().getEnd(), request.getAttach().getClaimedCopy());
+        break;
+      case RING:
+        now = attachRing(client, request.getRing().getPath());
         break;
       case COPY:
         now = copy(request.getCopy().getEnd(), request.getCopy().getCopyId(), request.getCopy().getReleased());
@@ -185,5 +273,9 @@ abstract class Broker implements AutoCloseable {
     for (BrokerClient.Remote client : connected) {
       client.channel.close();
     }
+    for (RingIntake ring : rings) {
+      ring.stop();
+    }
+    rings.clear();
   }
 }

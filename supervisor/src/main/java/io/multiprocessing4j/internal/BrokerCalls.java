@@ -40,6 +40,14 @@ public abstract class BrokerCalls {
   /** JoinableQueue: items this process took and has not marked done yet. */
   final AtomicLong taken = new AtomicLong();
 
+  /** How long a caller in another process polls for its answer before it parks (saves a wake-up). */
+  private static final long ANSWER_SPIN_NANOS = 50_000;
+
+  /** A new id for a call that waits for its answer. */
+  final long nextRequestId() {
+    return lastRequestId.incrementAndGet();
+  }
+
   /** Whether the broker is in this JVM (then a payload it is given is kept, not copied onto a socket). */
   boolean isLocal() {
     return this instanceof Local;
@@ -78,6 +86,12 @@ public abstract class BrokerCalls {
       return now;
     }
     CompletableFuture<Outcome> answer = answerOf(requestId);
+    if (!isLocal()) {
+      long deadline = System.nanoTime() + ANSWER_SPIN_NANOS;
+      while (!answer.isDone() && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+      }
+    }
     try {
       return answer.get();
     } catch (InterruptedException e) {
@@ -120,7 +134,7 @@ public abstract class BrokerCalls {
         case PUT:
           return broker.put(client, requestId, call.item(), call.timeoutMillis(), false);
         case GET:
-          return broker.get(client, requestId, call.timeoutMillis(), call.peek());
+          return broker.getLocal(client, requestId, call.timeoutMillis(), call.peek());
         default:
           return broker.call(client, requestId, call.call());
       }

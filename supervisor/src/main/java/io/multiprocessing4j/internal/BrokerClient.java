@@ -48,6 +48,8 @@ abstract class BrokerClient {
   static final class Remote extends BrokerClient {
     final FrameChannel<Frame> channel;
     private final BiConsumer<BrokerClient, Payload> undeliverable;
+    /** The ring this client posts through, once the broker accepted it. */
+    volatile RingIntake ring;
 
     /**
      * @param undeliverable takes back an item whose answer could not be written (the connection broke

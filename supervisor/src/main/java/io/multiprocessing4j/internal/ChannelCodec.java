@@ -10,6 +10,7 @@ import io.multiprocessing4j.proto.ChannelGet;
 import io.multiprocessing4j.proto.ChannelPut;
 import io.multiprocessing4j.proto.ChannelReply;
 import io.multiprocessing4j.proto.ChannelRequest;
+import io.multiprocessing4j.proto.ChannelRing;
 import io.multiprocessing4j.proto.ChannelStatus;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
@@ -104,6 +105,10 @@ final class ChannelCodec {
   static Frame copy(int end, long copyId, boolean released) {
     return request(ChannelRequest.newBuilder()
         .setCopy(ChannelCopy.newBuilder().setEnd(end).setCopyId(copyId).setReleased(released)));
+  }
+
+  static Frame ring(long requestId, String path) {
+    return request(ChannelRequest.newBuilder().setRequestId(requestId).setRing(ChannelRing.newBuilder().setPath(path)));
   }
 
   private static Frame request(ChannelRequest.Builder request) {

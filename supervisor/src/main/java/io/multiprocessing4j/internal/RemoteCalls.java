@@ -4,8 +4,14 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -13,9 +19,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * the parent): one authenticated connection per handle per process, made through the handle's
  * {@link Endpoint}. Any thread may call; frames are written whole (see {@link FrameChannel}), and one
  * reader thread completes the waiting calls with the broker's answers.
+ *
+ * <p>Posts (unbounded puts, pipe sends) go through a shared-memory {@link PostRing} once the broker,
+ * asked on the first post, has mapped it; the ring's file is deleted as soon as the broker answered
+ * (both processes keep their mappings), so no file outlives that round trip, whatever happens to
+ * either process later. If the broker cannot map it (it runs on another host) or
+ * {@code -Dmultiprocessing4j.channelRings=false} is set, posts stay frames on the connection.
  */
 final class RemoteCalls extends BrokerCalls {
   private static final AtomicLong CONNECTIONS = new AtomicLong();
+  private static final boolean RINGS = !"false".equals(System.getProperty("multiprocessing4j.channelRings"));
+  /** How long the first post waits for the broker to accept its ring before it posts on the connection. */
+  private static final long RING_ANSWER_SECONDS = 10;
 
   private final FrameChannel<Frame> channel;
   private final ConcurrentHashMap<Long, CompletableFuture<Outcome>> answers = new ConcurrentHashMap<>();
@@ -23,6 +38,8 @@ final class RemoteCalls extends BrokerCalls {
   /** A refusal (or CLOSED) the broker reported for a posted call; later posts get it too. */
   private volatile Outcome notice;
   private volatile boolean closed;
+  private volatile PostRing ring;
+  private volatile boolean ringless;
 
   private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost) {
     this.channel = channel;
@@ -66,12 +83,76 @@ final class RemoteCalls extends BrokerCalls {
     if (refused != null) {
       return refused;
     }
+    PostRing posts = call.kind() == Call.Kind.PUT ? ring() : null;
+    if (posts != null) {
+      return posts.write(call.item(), this::isClosed) ? Outcome.Status.DONE : whenLost;
+    }
     try {
       channel.post(frame(0, call));
       return Outcome.Status.DONE;
     } catch (IOException e) {
       channel.close();
       return whenLost;
+    }
+  }
+
+  /** This connection's ring, opened on first use; null when posts go on the connection. */
+  private PostRing ring() {
+    PostRing posts = ring;
+    if (posts != null || ringless) {
+      return posts;
+    }
+    synchronized (this) {
+      if (ring == null && !ringless) {
+        ring = RINGS ? openRing() : null;
+        ringless = ring == null;
+      }
+      return ring;
+    }
+  }
+
+  private PostRing openRing() {
+    Path path = BlockStore.defaultDirectory().resolve(BlockStore.FILE_PREFIX + ProcessIdentity.PID + "-ring-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    PostRing created;
+    try {
+      created = PostRing.create(path);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    try {
+      long requestId = nextRequestId();
+      CompletableFuture<Outcome> answer = answerOf(requestId);
+      if (!send(ChannelCodec.ring(requestId, path.toString()))) {
+        return null;
+      }
+      return awaitUninterruptibly(answer) == Outcome.Status.DONE ? created : null;
+    } finally {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        // Left for the sweep of blocks whose creator is dead.
+      }
+    }
+  }
+
+  private static Outcome awaitUninterruptibly(CompletableFuture<Outcome> answer) {
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RING_ANSWER_SECONDS);
+    try {
+      while (true) {
+        try {
+          return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException | TimeoutException e) {
+          return null;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -1,0 +1,298 @@
+package io.multiprocessing4j.internal;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.multiprocessing4j.proto.Payload;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A one-way stream of payloads from one process to another on the same host, through a ring of
+ * {@value #CAPACITY} bytes in a shared block ({@link SharedBlock}, kind {@code CHANNEL_RING}): the
+ * path of a handle's posts (unbounded puts, pipe sends) to its broker, which saves a socket write per
+ * message on the sending side and a socket read and a frame parse on the receiving side.
+ *
+ * <p>One writing process (its threads take turns, so a message is never interleaved with another) and
+ * one reading process (its threads take turns too). The writer publishes a record by advancing the
+ * {@code tail} word after the record is written, the reader frees the space by advancing {@code head}
+ * after it copied the record out; both words only grow, and a record is always contiguous (the space
+ * left before the end of the ring is filled with a padding record when the next one does not fit).
+ * A message larger than {@link #MAX_CHUNK} travels as several records (chunks) that the reader
+ * reassembles; the first one carries the message's length, serializer and manifest. So a message of
+ * any size goes through, as fast as the reader drains, and a reader sees a message whole or not at all:
+ * a writer that dies mid-message leaves only a partial message, which is dropped with its connection.
+ *
+ * <p>Waiting: a writer waits for space and a reader for data with the library's one wait strategy
+ * ({@link Backoff}: spin, yield, then sleep on this block's {@link Doorbell}); each side rings the
+ * doorbell after it changes its word, which costs one read when nobody sleeps.
+ *
+ * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
+ * line), records from 256. A record: content length (int), flags (int: first chunk, last chunk,
+ * padding), the message's data length (long, first chunk only), then the content, padded to 16 bytes.
+ * The first chunk's content starts with the serializer id (int) and the manifest (length int, UTF-8).
+ */
+final class PostRing {
+  static final int CAPACITY = 1 << 20;
+  private static final int RECORD_HEADER = 16;
+  /** The most content bytes in one record: a quarter of the ring, so the writer can fill while the reader drains. */
+  static final int MAX_CHUNK = CAPACITY / 4 - RECORD_HEADER;
+  private static final int TAIL_AT = SharedBlock.HEADER_BYTES;
+  private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
+  private static final int RECORDS_FROM = 256;
+  private static final int FIRST = 1;
+  private static final int LAST = 2;
+  private static final int PADDING = 4;
+
+  /** What a reader does with what it drains. */
+  interface Sink {
+    /** A whole message. */
+    void message(Payload item);
+
+    /** A message longer than the reader accepts, dropped unread. */
+    void tooLarge(long bytes);
+  }
+
+  private final SharedBlock block;
+  private final ByteBuffer records;
+
+  private final ReentrantLock writeLock = new ReentrantLock();
+  /** The writer's copy of tail, and its last look at head. Guarded by the write lock. */
+  private long tail;
+  private long headSeen;
+
+  private final ReentrantLock readLock = new ReentrantLock();
+  /** The message being reassembled from chunks. Guarded by the read lock. */
+  private byte[] assembling;
+  private int assembled;
+  private int serializerId;
+  private ByteString manifest = ByteString.EMPTY;
+  private boolean discarding;
+
+  private PostRing(SharedBlock block) {
+    this.block = block;
+    this.records = block.data().position(RECORDS_FROM).slice().order(ByteOrder.nativeOrder());
+    this.tail = block.getLongVolatile(TAIL_AT);
+  }
+
+  /** Creates a new, empty ring in the file {@code path} (failing if it exists), for the writer. */
+  static PostRing create(Path path) throws IOException {
+    return new PostRing(SharedBlock.create(path, SharedBlock.Kind.CHANNEL_RING, RECORDS_FROM + CAPACITY));
+  }
+
+  /** Maps the ring a writer created in {@code path}, for the reader. */
+  static PostRing open(Path path) throws IOException {
+    SharedBlock block = SharedBlock.open(path);
+    if (block.kind() != SharedBlock.Kind.CHANNEL_RING || block.dataSize() != RECORDS_FROM + CAPACITY) {
+      throw new IOException(path + " is not a channel ring");
+    }
+    return new PostRing(block);
+  }
+
+  /**
+   * Writes one message, in chunks if it is large, waiting for space as long as the reader drains.
+   * Returns false (having written a partial message at most) when {@code lost} says the reader is gone.
+   */
+  boolean write(Payload item, BooleanSupplier lost) {
+    ByteString data = item.getData();
+    ByteString name = item.getManifestBytes();
+    int total = data.size();
+    int firstHeader = 2 * Integer.BYTES + name.size();
+    if (firstHeader > MAX_CHUNK) {
+      throw new IllegalArgumentException("a manifest of " + name.size() + " bytes does not fit a ring record");
+    }
+    writeLock.lock();
+    try {
+      int offset = 0;
+      boolean first = true;
+      do {
+        int header = first ? firstHeader : 0;
+        int part = Math.min(MAX_CHUNK - header, total - offset);
+        int content = header + part;
+        int at = claim(content, lost);
+        if (at < 0) {
+          return false;
+        }
+        records.putInt(at, content);
+        records.putInt(at + 4, (first ? FIRST : 0) | (offset + part == total ? LAST : 0));
+        records.putLong(at + 8, total);
+        int into = at + RECORD_HEADER;
+        if (first) {
+          records.putInt(into, item.getSerializerId());
+          records.putInt(into + 4, name.size());
+          copy(name, 0, name.size(), into + 8);
+          into += firstHeader;
+        }
+        copy(data, offset, part, into);
+        tail += align(RECORD_HEADER + content);
+        block.setLongVolatile(TAIL_AT, tail);
+        Doorbell.ring(block);
+        offset += part;
+        first = false;
+      } while (offset < total);
+      return true;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Makes room for a record of {@code content} bytes at the tail (after a padding record if it would
+   * cross the end of the ring) and returns its index, or -1 if the reader is gone.
+   */
+  private int claim(int content, BooleanSupplier lost) {
+    int size = align(RECORD_HEADER + content);
+    int at = (int) (tail & (CAPACITY - 1));
+    int toEnd = CAPACITY - at;
+    int needed = size <= toEnd ? size : toEnd + size;
+    if (!awaitSpace(needed, lost)) {
+      return -1;
+    }
+    if (size > toEnd) {
+      // Published together with the record that follows it.
+      records.putInt(at, toEnd - RECORD_HEADER);
+      records.putInt(at + 4, PADDING);
+      tail += toEnd;
+      return 0;
+    }
+    return at;
+  }
+
+  private boolean awaitSpace(int needed, BooleanSupplier lost) {
+    if (CAPACITY - (tail - headSeen) >= needed) {
+      return true;
+    }
+    headSeen = block.getLongVolatile(HEAD_AT);
+    if (CAPACITY - (tail - headSeen) >= needed) {
+      return true;
+    }
+    Backoff wait = Backoff.uninterruptibly(block);
+    try {
+      while (CAPACITY - (tail - (headSeen = block.getLongVolatile(HEAD_AT))) < needed) {
+        if (wait.checkDue() && lost.getAsBoolean()) {
+          return false;
+        }
+        wait.pause();
+      }
+      return true;
+    } catch (InterruptedException cannotHappen) {
+      throw new IllegalStateException(cannotHappen);
+    } finally {
+      wait.done();
+    }
+  }
+
+  private void copy(ByteString from, int offset, int length, int at) {
+    if (length > 0) {
+      from.substring(offset, offset + length).copyTo(records.duplicate().position(at));
+    }
+  }
+
+  /** Whether the writer has published something not drained yet. */
+  boolean hasData() {
+    return block.getLongVolatile(TAIL_AT) != block.getLongVolatile(HEAD_AT);
+  }
+
+  /**
+   * Takes every message published so far, in order, handing each whole one to {@code sink}; waits for
+   * a drain in progress on another thread to finish first, so that when this returns everything
+   * published before the call has been handed over. Returns how many records it took.
+   *
+   * @param maxBytes the longest message accepted; longer ones are skipped and reported
+   */
+  int drain(Sink sink, long maxBytes) {
+    readLock.lock();
+    try {
+      long head = block.getLong(HEAD_AT);
+      long end = block.getLongVolatile(TAIL_AT);
+      int taken = 0;
+      while (head != end) {
+        int at = (int) (head & (CAPACITY - 1));
+        int content = records.getInt(at);
+        int flags = records.getInt(at + 4);
+        if ((flags & PADDING) == 0) {
+          take(at, content, flags, sink, maxBytes);
+        }
+        head += align(RECORD_HEADER + content);
+        block.setLongVolatile(HEAD_AT, head);
+        Doorbell.ring(block);
+        taken++;
+        if (head == end) {
+          end = block.getLongVolatile(TAIL_AT);
+        }
+      }
+      return taken;
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  private void take(int at, int content, int flags, Sink sink, long maxBytes) {
+    int from = at + RECORD_HEADER;
+    int part = content;
+    if ((flags & FIRST) != 0) {
+      long total = records.getLong(at + 8);
+      serializerId = records.getInt(from);
+      int nameLength = records.getInt(from + 4);
+      manifest = nameLength == 0 ? ByteString.EMPTY : ByteString.copyFrom(records.slice(from + 8, nameLength));
+      from += 2 * Integer.BYTES + nameLength;
+      part -= 2 * Integer.BYTES + nameLength;
+      discarding = total > maxBytes;
+      if (discarding) {
+        sink.tooLarge(total);
+      } else {
+        assembling = new byte[(int) total];
+        assembled = 0;
+      }
+    }
+    if (!discarding && assembling != null) {
+      records.get(from, assembling, assembled, part);
+      assembled += part;
+    }
+    if ((flags & LAST) != 0) {
+      if (!discarding && assembling != null) {
+        sink.message(Payload.newBuilder().setSerializerId(serializerId).setManifestBytes(manifest)
+            .setData(UnsafeByteOperations.unsafeWrap(assembling)).build());
+      }
+      assembling = null;
+      discarding = false;
+    }
+  }
+
+  /**
+   * Waits until the writer has published something not drained yet, or {@code stop} holds; spins
+   * briefly, then sleeps on the doorbell the writer rings.
+   */
+  void awaitData(BooleanSupplier stop) {
+    if (hasData() || stop.getAsBoolean()) {
+      return;
+    }
+    Backoff wait = Backoff.uninterruptibly(block);
+    try {
+      while (!hasData() && !stop.getAsBoolean()) {
+        wait.pause();
+      }
+    } catch (InterruptedException cannotHappen) {
+      throw new IllegalStateException(cannotHappen);
+    } finally {
+      wait.done();
+    }
+  }
+
+  /** Wakes the threads of this process that wait on this ring, to look at their stop condition. */
+  void wake() {
+    Doorbell.ring(block);
+  }
+
+  /** The ring's file (deleted once both sides have mapped it; the mappings keep the memory). */
+  Path path() {
+    return block.path();
+  }
+
+  private static int align(int bytes) {
+    return (bytes + 15) & ~15;
+  }
+}
