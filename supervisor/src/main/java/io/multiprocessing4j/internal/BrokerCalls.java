@@ -40,9 +40,6 @@ public abstract class BrokerCalls {
   /** JoinableQueue: items this process took and has not marked done yet. */
   final AtomicLong taken = new AtomicLong();
 
-  /** How long a caller in another process polls for its answer before it parks (saves a wake-up). */
-  private static final long ANSWER_SPIN_NANOS = 50_000;
-
   /** A new id for a call that waits for its answer. */
   final long nextRequestId() {
     return lastRequestId.incrementAndGet();
@@ -86,12 +83,6 @@ public abstract class BrokerCalls {
       return now;
     }
     CompletableFuture<Outcome> answer = answerOf(requestId);
-    if (!isLocal()) {
-      long deadline = System.nanoTime() + ANSWER_SPIN_NANOS;
-      while (!answer.isDone() && System.nanoTime() - deadline < 0) {
-        Thread.onSpinWait();
-      }
-    }
     try {
       return answer.get();
     } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.multiprocessing4j.internal;
 
+import com.google.protobuf.ByteOutput;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.multiprocessing4j.MessageTooLargeException;
@@ -71,11 +72,68 @@ final class ChannelCodec {
 
   /** Decodes a payload made by {@link #encode}, resolving classes with the caller's context loader. */
   static Object decode(Payload payload) {
+    if (payload.getSerializerId() == Payloads.BYTES) {
+      return bytesOf(payload.getData());
+    }
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     try {
       return Payloads.decode(payload, loader != null ? loader : ChannelCodec.class.getClassLoader());
     } catch (IOException | ClassNotFoundException e) {
       throw new IllegalStateException("cannot decode a received " + payload.getManifest() + ": " + e, e);
+    }
+  }
+
+  /**
+   * The bytes of a received item. An item is taken by exactly one receiver, so when its data is a whole
+   * array of its own (as a ring or an in-JVM put made it) that array is handed over instead of a copy.
+   */
+  static byte[] bytesOf(ByteString data) {
+    WholeArray whole = new WholeArray();
+    try {
+      UnsafeByteOperations.unsafeWriteTo(data, whole);
+    } catch (IOException cannotHappen) {
+      throw new IllegalStateException(cannotHappen);
+    }
+    return whole.array != null && whole.array.length == data.size() ? whole.array : data.toByteArray();
+  }
+
+  /** Catches the backing array of a ByteString that is one whole array; refuses anything else. */
+  private static final class WholeArray extends ByteOutput {
+    byte[] array;
+    private boolean spoilt;
+
+    @Override
+    public void write(byte value) {
+      spoilt = true;
+      array = null;
+    }
+
+    @Override
+    public void write(byte[] value, int offset, int length) {
+      spoilt = true;
+      array = null;
+    }
+
+    @Override
+    public void writeLazy(byte[] value, int offset, int length) {
+      if (array != null || spoilt || offset != 0 || length != value.length) {
+        spoilt = true;
+        array = null;
+      } else {
+        array = value;
+      }
+    }
+
+    @Override
+    public void write(java.nio.ByteBuffer value) {
+      spoilt = true;
+      array = null;
+    }
+
+    @Override
+    public void writeLazy(java.nio.ByteBuffer value) {
+      spoilt = true;
+      array = null;
     }
   }
 
