@@ -73,6 +73,8 @@ abstract class Broker implements AutoCloseable {
 
   /** How long a get by the parent's own handle takes from the rings itself before it waits to be woken. */
   private static final long LOCAL_SPIN_NANOS = 50_000;
+  /** How long a client whose connection ended may take to exit before its unread replies are left to it. */
+  private static final long DYING_MILLIS = 200;
 
   /**
    * A get by the parent's own handle. While clients post through rings it first spins briefly, taking
@@ -169,6 +171,7 @@ abstract class Broker implements AutoCloseable {
             ring.stop();
             ring.drain();
             rings.remove(ring);
+            takeBackUnread(client);
           }
           locked(answers -> {
             if (remotes.remove(client)) {
@@ -179,27 +182,60 @@ abstract class Broker implements AutoCloseable {
         });
   }
 
-  /** A client on this host asks to post through the ring it created at {@code path}. */
-  private Outcome attachRing(BrokerClient.Remote client, String path) {
-    Path file = Path.of(path);
+  /**
+   * A client on this host asks to post through the ring it created at {@code path} and, if
+   * {@code repliesPath} is not empty, to be sent the items that answer its gets through that one.
+   */
+  private Outcome attachRing(BrokerClient.Remote client, String path, String repliesPath) {
     if (client.ring != null) {
       return new Outcome.Refused("this connection posts through a ring already");
     }
-    if (!file.getFileName().toString().startsWith(BlockStore.FILE_PREFIX)
-        || !BlockStore.defaultDirectory().equals(file.getParent())) {
-      return new Outcome.Refused(path + " is not a ring of this host's block directory");
-    }
     PostRing ring;
+    PostRing replies;
     try {
-      ring = PostRing.open(file);
+      ring = openRing(path);
+      replies = repliesPath.isEmpty() ? null : openRing(repliesPath);
     } catch (IOException | RuntimeException e) {
-      return new Outcome.Refused("cannot map the ring " + path + ": " + e.getMessage());
+      return new Outcome.Refused("cannot map the rings " + path + ", " + repliesPath + ": " + e.getMessage());
     }
     RingIntake intake = new RingIntake(this, client, ring);
+    client.replies = replies;
     client.ring = intake;
     rings.add(intake);
     intake.start("multiprocessing4j-" + name + "-ring");
     return Outcome.Status.DONE;
+  }
+
+  /**
+   * Items sent through the replies ring of a client that died before reading them go back to the head
+   * of the queue, as items whose answer frame could not be written do. Only once the process is dead:
+   * a live one that closed its handle reads its ring itself.
+   */
+  private void takeBackUnread(BrokerClient.Remote client) {
+    PostRing replies = client.replies;
+    if (replies == null || !replies.hasData() || !replies.creatorDied(DYING_MILLIS)) {
+      return;
+    }
+    replies.drain(new PostRing.Sink() {
+      @Override
+      public void message(Payload item, long tag) {
+        takeBack(client, item);
+      }
+
+      @Override
+      public void tooLarge(long bytes) {
+        // Never: everything is taken back.
+      }
+    }, Long.MAX_VALUE);
+  }
+
+  private static PostRing openRing(String path) throws IOException {
+    Path file = Path.of(path);
+    if (!file.getFileName().toString().startsWith(BlockStore.FILE_PREFIX)
+        || !BlockStore.defaultDirectory().equals(file.getParent())) {
+      throw new IOException(path + " is not a ring of this host's block directory");
+    }
+    return PostRing.open(file);
   }
 
   /** Puts back, at the head, an item whose delivery to {@code client} failed (its connection broke). */
@@ -240,7 +276,7 @@ abstract class Broker implements AutoCloseable {
         now = attach(client, request.getAttach().getEnd(), request.getAttach().getClaimedCopy());
         break;
       case RING:
-        now = attachRing(client, request.getRing().getPath());
+        now = attachRing(client, request.getRing().getPath(), request.getRing().getReplyPath());
         break;
       case COPY:
         now = copy(request.getCopy().getEnd(), request.getCopy().getCopyId(), request.getCopy().getReleased());

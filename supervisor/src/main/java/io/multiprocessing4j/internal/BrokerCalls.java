@@ -56,6 +56,11 @@ public abstract class BrokerCalls {
   /** The future answer of a started call that is waiting. */
   abstract CompletableFuture<Outcome> answerOf(long requestId);
 
+  /** Called before a caller parks waiting for {@code answer}: a chance to fetch it on this thread. */
+  void beforeWait(Call call, CompletableFuture<Outcome> answer) {
+    // By default the answer is delivered by whoever decides it.
+  }
+
   /** Withdraws a waiting call; the broker then answers it promptly. */
   abstract void withdraw(long requestId);
 
@@ -83,6 +88,7 @@ public abstract class BrokerCalls {
       return now;
     }
     CompletableFuture<Outcome> answer = answerOf(requestId);
+    beforeWait(call, answer);
     try {
       return answer.get();
     } catch (InterruptedException e) {

@@ -165,8 +165,9 @@ final class ChannelCodec {
         .setCopy(ChannelCopy.newBuilder().setEnd(end).setCopyId(copyId).setReleased(released)));
   }
 
-  static Frame ring(long requestId, String path) {
-    return request(ChannelRequest.newBuilder().setRequestId(requestId).setRing(ChannelRing.newBuilder().setPath(path)));
+  static Frame ring(long requestId, String postsPath, String repliesPath) {
+    return request(ChannelRequest.newBuilder().setRequestId(requestId)
+        .setRing(ChannelRing.newBuilder().setPath(postsPath).setReplyPath(repliesPath)));
   }
 
   private static Frame request(ChannelRequest.Builder request) {

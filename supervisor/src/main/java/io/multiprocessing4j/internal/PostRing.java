@@ -13,8 +13,9 @@ import java.util.function.BooleanSupplier;
 /**
  * A one-way stream of payloads from one process to another on the same host, through a ring of
  * {@value #CAPACITY} bytes in a shared block ({@link SharedBlock}, kind {@code CHANNEL_RING}): the
- * path of a handle's posts (unbounded puts, pipe sends) to its broker, which saves a socket write per
- * message on the sending side and a socket read and a frame parse on the receiving side.
+ * path of a handle's posts (unbounded puts, pipe sends) to its broker, and of the broker's items that
+ * answer the handle's gets (each tagged with its request id), which saves a socket write per message on
+ * the sending side and a wake-up, a socket read and a frame parse on the receiving side.
  *
  * <p>One writing process (its threads take turns, so a message is never interleaved with another) and
  * one reading process (its threads take turns too). The writer publishes a record by advancing the
@@ -33,7 +34,8 @@ import java.util.function.BooleanSupplier;
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
  * line), records from 256. A record: content length (int), flags (int: first chunk, last chunk,
  * padding), the message's data length (long, first chunk only), then the content, padded to 16 bytes.
- * The first chunk's content starts with the serializer id (int) and the manifest (length int, UTF-8).
+ * The first chunk's content starts with the serializer id (int), the manifest's length (int), the tag
+ * (long) and the manifest (UTF-8).
  */
 final class PostRing {
   static final int CAPACITY = 1 << 20;
@@ -46,11 +48,13 @@ final class PostRing {
   private static final int FIRST = 1;
   private static final int LAST = 2;
   private static final int PADDING = 4;
+  /** Serializer id, manifest length, tag. */
+  private static final int FIRST_HEADER = 16;
 
   /** What a reader does with what it drains. */
   interface Sink {
-    /** A whole message. */
-    void message(Payload item);
+    /** A whole message and the tag it was written with. */
+    void message(Payload item, long tag);
 
     /** A message longer than the reader accepts, dropped unread. */
     void tooLarge(long bytes);
@@ -69,6 +73,7 @@ final class PostRing {
   private byte[] assembling;
   private int assembled;
   private int serializerId;
+  private long tag;
   private ByteString manifest = ByteString.EMPTY;
   private boolean discarding;
 
@@ -95,12 +100,14 @@ final class PostRing {
   /**
    * Writes one message, in chunks if it is large, waiting for space as long as the reader drains.
    * Returns false (having written a partial message at most) when {@code lost} says the reader is gone.
+   *
+   * @param tag handed to the reader with the message (a request id; 0 for a post)
    */
-  boolean write(Payload item, BooleanSupplier lost) {
+  boolean write(Payload item, long tag, BooleanSupplier lost) {
     ByteString data = item.getData();
     ByteString name = item.getManifestBytes();
     int total = data.size();
-    int firstHeader = 2 * Integer.BYTES + name.size();
+    int firstHeader = FIRST_HEADER + name.size();
     if (firstHeader > MAX_CHUNK) {
       throw new IllegalArgumentException("a manifest of " + name.size() + " bytes does not fit a ring record");
     }
@@ -123,7 +130,8 @@ final class PostRing {
         if (first) {
           records.putInt(into, item.getSerializerId());
           records.putInt(into + 4, name.size());
-          copy(name, 0, name.size(), into + 8);
+          records.putLong(into + 8, tag);
+          copy(name, 0, name.size(), into + FIRST_HEADER);
           into += firstHeader;
         }
         copy(data, offset, part, into);
@@ -237,9 +245,11 @@ final class PostRing {
       long total = records.getLong(at + 8);
       serializerId = records.getInt(from);
       int nameLength = records.getInt(from + 4);
-      manifest = nameLength == 0 ? ByteString.EMPTY : ByteString.copyFrom(records.slice(from + 8, nameLength));
-      from += 2 * Integer.BYTES + nameLength;
-      part -= 2 * Integer.BYTES + nameLength;
+      tag = records.getLong(from + 8);
+      manifest = nameLength == 0 ? ByteString.EMPTY
+          : ByteString.copyFrom(records.slice(from + FIRST_HEADER, nameLength));
+      from += FIRST_HEADER + nameLength;
+      part -= FIRST_HEADER + nameLength;
       discarding = total > maxBytes;
       if (discarding) {
         sink.tooLarge(total);
@@ -255,7 +265,7 @@ final class PostRing {
     if ((flags & LAST) != 0) {
       if (!discarding && assembling != null) {
         sink.message(Payload.newBuilder().setSerializerId(serializerId).setManifestBytes(manifest)
-            .setData(UnsafeByteOperations.unsafeWrap(assembling)).build());
+            .setData(UnsafeByteOperations.unsafeWrap(assembling)).build(), tag);
       }
       assembling = null;
       discarding = false;
@@ -280,6 +290,23 @@ final class PostRing {
     } finally {
       wait.done();
     }
+  }
+
+  /**
+   * Whether the process that created this ring has died, waiting up to {@code millis} for it to: a
+   * process whose connection just ended may still be exiting.
+   */
+  boolean creatorDied(long millis) {
+    long pid = block.getLong(SharedBlock.CREATOR_PID_AT);
+    long start = block.getLong(SharedBlock.CREATOR_START_AT);
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    while (!ProcessIdentity.isDead(pid, start)) {
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+    return true;
   }
 
   /** Wakes the threads of this process that wait on this ring, to look at their stop condition. */

@@ -20,10 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Endpoint}. Any thread may call; frames are written whole (see {@link FrameChannel}), and one
  * reader thread completes the waiting calls with the broker's answers.
  *
- * <p>Posts (unbounded puts, pipe sends) go through a shared-memory {@link PostRing} once the broker,
- * asked on the first post, has mapped it; the ring's file is deleted as soon as the broker answered
- * (both processes keep their mappings), so no file outlives that round trip, whatever happens to
- * either process later. If the broker cannot map it (it runs on another host) or
+ * <p>Posts (unbounded puts, pipe sends), and the items that answer gets, go through two shared-memory
+ * rings ({@link ClientRings}) once the broker, asked on the first post or get, has mapped them; their
+ * files are deleted as soon as the broker answered (both processes keep their mappings), so no file
+ * outlives that round trip, whatever happens to either process later. If the broker cannot map it (it runs on another host) or
  * {@code -Dmultiprocessing4j.channelRings=false} is set, posts stay frames on the connection.
  */
 final class RemoteCalls extends BrokerCalls {
@@ -38,7 +38,7 @@ final class RemoteCalls extends BrokerCalls {
   /** A refusal (or CLOSED) the broker reported for a posted call; later posts get it too. */
   private volatile Outcome notice;
   private volatile boolean closed;
-  private volatile PostRing ring;
+  private volatile ClientRings rings;
   private volatile boolean ringless;
 
   private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost) {
@@ -74,6 +74,9 @@ final class RemoteCalls extends BrokerCalls {
 
   @Override
   Outcome start(long requestId, Call call) {
+    if (call.kind() == Call.Kind.GET) {
+      rings();
+    }
     return send(frame(requestId, call)) ? null : whenLost;
   }
 
@@ -83,9 +86,9 @@ final class RemoteCalls extends BrokerCalls {
     if (refused != null) {
       return refused;
     }
-    PostRing posts = call.kind() == Call.Kind.PUT ? ring() : null;
+    ClientRings posts = call.kind() == Call.Kind.PUT ? rings() : null;
     if (posts != null) {
-      return posts.write(call.item(), this::isClosed) ? Outcome.Status.DONE : whenLost;
+      return posts.posts.write(call.item(), 0, this::isClosed) ? Outcome.Status.DONE : whenLost;
     }
     try {
       channel.post(frame(0, call));
@@ -96,43 +99,60 @@ final class RemoteCalls extends BrokerCalls {
     }
   }
 
-  /** This connection's ring, opened on first use; null when posts go on the connection. */
-  private PostRing ring() {
-    PostRing posts = ring;
-    if (posts != null || ringless) {
-      return posts;
-    }
-    synchronized (this) {
-      if (ring == null && !ringless) {
-        ring = RINGS ? openRing() : null;
-        ringless = ring == null;
-      }
-      return ring;
+  @Override
+  void beforeWait(Call call, CompletableFuture<Outcome> answer) {
+    ClientRings replies = rings;
+    if (call.kind() == Call.Kind.GET && replies != null) {
+      replies.spinFor(answer);
     }
   }
 
-  private PostRing openRing() {
-    Path path = BlockStore.defaultDirectory().resolve(BlockStore.FILE_PREFIX + ProcessIdentity.PID + "-ring-"
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-    PostRing created;
-    try {
-      created = PostRing.create(path);
-    } catch (IOException | RuntimeException e) {
-      return null;
+  /** This connection's rings, opened on first use; null when everything goes on the connection. */
+  private ClientRings rings() {
+    ClientRings opened = rings;
+    if (opened != null || ringless) {
+      return opened;
     }
+    synchronized (this) {
+      if (rings == null && !ringless) {
+        rings = RINGS ? openRings() : null;
+        ringless = rings == null;
+      }
+      return rings;
+    }
+  }
+
+  private ClientRings openRings() {
+    Path postsPath = ringPath();
+    Path repliesPath = ringPath();
     try {
+      ClientRings created = new ClientRings(PostRing.create(postsPath), PostRing.create(repliesPath), this::answered);
       long requestId = nextRequestId();
       CompletableFuture<Outcome> answer = answerOf(requestId);
-      if (!send(ChannelCodec.ring(requestId, path.toString()))) {
+      if (!send(ChannelCodec.ring(requestId, postsPath.toString(), repliesPath.toString()))
+          || awaitUninterruptibly(answer) != Outcome.Status.DONE) {
         return null;
       }
-      return awaitUninterruptibly(answer) == Outcome.Status.DONE ? created : null;
+      created.start("multiprocessing4j-channel-" + CONNECTIONS.get() + "-replies");
+      return created;
+    } catch (IOException | RuntimeException e) {
+      return null;
     } finally {
-      try {
-        Files.deleteIfExists(path);
-      } catch (IOException e) {
-        // Left for the sweep of blocks whose creator is dead.
-      }
+      deleteQuietly(postsPath);
+      deleteQuietly(repliesPath);
+    }
+  }
+
+  private static Path ringPath() {
+    return BlockStore.defaultDirectory().resolve(BlockStore.FILE_PREFIX + ProcessIdentity.PID + "-ring-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      // Left for the sweep of blocks whose creator is dead.
     }
   }
 
@@ -223,11 +243,21 @@ final class RemoteCalls extends BrokerCalls {
     if (requestId == 0) {
       notice = outcome;
     } else {
-      answers.computeIfAbsent(requestId, id -> new CompletableFuture<>()).complete(outcome);
+      answered(requestId, outcome);
     }
   }
 
+  private void answered(long requestId, Outcome outcome) {
+    answers.computeIfAbsent(requestId, id -> new CompletableFuture<>()).complete(outcome);
+  }
+
   private void onLost() {
+    ClientRings opened = rings;
+    if (opened != null) {
+      // Items the broker sent before the connection ended still reach their callers.
+      opened.stop();
+      opened.drainReplies();
+    }
     answers.values().forEach(answer -> answer.complete(whenLost));
   }
 }

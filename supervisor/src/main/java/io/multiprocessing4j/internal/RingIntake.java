@@ -54,7 +54,7 @@ final class RingIntake implements PostRing.Sink {
   }
 
   @Override
-  public void message(Payload item) {
+  public void message(Payload item, long tag) {
     Outcome outcome = broker.put(client, 0, item, -1, false);
     if (outcome != null && outcome != Outcome.Status.DONE) {
       client.answer(0, outcome);

@@ -55,10 +55,12 @@ class PostRingTest {
   private static final class Collected implements PostRing.Sink {
     final List<Payload> messages = new ArrayList<>();
     final List<Long> refused = new ArrayList<>();
+    final List<Long> tags = new ArrayList<>();
 
     @Override
-    public void message(Payload item) {
+    public void message(Payload item, long tag) {
       messages.add(item);
+      tags.add(tag);
     }
 
     @Override
@@ -68,7 +70,7 @@ class PostRingTest {
   }
 
   @Test
-  void messagesOfEverySizeArriveWholeAndInOrderWhileTheRingWrapsAround() throws Exception {
+  void messagesOfEverySizeArriveWholeInOrderAndTaggedWhileTheRingWrapsAround() throws Exception {
     int[] sizes = {0, 1, 64, 1024, PostRing.MAX_CHUNK - 100, PostRing.MAX_CHUNK + 1, 65536, 3 * PostRing.CAPACITY + 7};
     List<Payload> sent = new ArrayList<>();
     for (int round = 0; round < 20; round++) {
@@ -77,8 +79,8 @@ class PostRingTest {
       }
     }
     CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() -> {
-      for (Payload payload : sent) {
-        if (!writer.write(payload, () -> false)) {
+      for (int i = 0; i < sent.size(); i++) {
+        if (!writer.write(sent.get(i), Long.MAX_VALUE - i, () -> false)) {
           return false;
         }
       }
@@ -93,6 +95,9 @@ class PostRingTest {
     }
     assertTrue(writing.get(30, TimeUnit.SECONDS));
     assertEquals(sent, collected.messages);
+    for (int i = 0; i < sent.size(); i++) {
+      assertEquals(Long.MAX_VALUE - i, collected.tags.get(i), "each message comes with its tag");
+    }
     assertEquals(List.of(), collected.refused);
     assertFalse(reader.hasData());
   }
@@ -102,7 +107,7 @@ class PostRingTest {
     Collected collected = new Collected();
     int large = 2 * PostRing.MAX_CHUNK;
     CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() ->
-        writer.write(message(large, 1, ""), () -> false) && writer.write(message(10, 2, ""), () -> false));
+        writer.write(message(large, 1, ""), 0, () -> false) && writer.write(message(10, 2, ""), 0, () -> false));
     while (collected.messages.isEmpty()) {
       reader.awaitData(writing::isDone);
       reader.drain(collected, 1000);
@@ -116,7 +121,7 @@ class PostRingTest {
     AtomicBoolean lost = new AtomicBoolean();
     CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() -> {
       for (int i = 0; i < 10; i++) {
-        if (!writer.write(message(PostRing.CAPACITY / 4, i, ""), lost::get)) {
+        if (!writer.write(message(PostRing.CAPACITY / 4, i, ""), 0, lost::get)) {
           return false;
         }
       }
