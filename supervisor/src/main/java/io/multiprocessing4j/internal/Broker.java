@@ -251,7 +251,11 @@ abstract class Broker implements AutoCloseable {
       // Posts the client made before this frame are handled before it.
       ring.drain();
     }
-    ChannelRequest request = frame.getChannelRequest();
+    handle(client, frame.getChannelRequest());
+  }
+
+  /** Handles one request of {@code client}, from its connection or its ring. */
+  final void handle(BrokerClient.Remote client, ChannelRequest request) {
     long requestId = request.getRequestId();
     Outcome now;
     switch (request.getOpCase()) {

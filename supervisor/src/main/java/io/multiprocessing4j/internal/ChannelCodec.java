@@ -142,6 +142,18 @@ final class ChannelCodec {
         .setItem(item).setTimeoutMillis(timeoutMillis).setReturned(returned)));
   }
 
+  /**
+   * The serializer id of a ring record that carries a serialized {@link ChannelRequest} rather than an
+   * item (a get sent through the ring). Negative: never a payload's.
+   */
+  static final int REQUEST_RECORD = -1;
+
+  /** A get as a ring record (see {@link #REQUEST_RECORD}). */
+  static Payload getRecord(long requestId, long timeoutMillis, boolean peek) {
+    return Payload.newBuilder().setSerializerId(REQUEST_RECORD)
+        .setData(get(requestId, timeoutMillis, peek).getChannelRequest().toByteString()).build();
+  }
+
   static Frame get(long requestId, long timeoutMillis, boolean peek) {
     return request(ChannelRequest.newBuilder().setRequestId(requestId)
         .setGet(ChannelGet.newBuilder().setTimeoutMillis(timeoutMillis).setPeek(peek)));

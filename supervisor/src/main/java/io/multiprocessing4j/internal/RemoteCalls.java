@@ -74,8 +74,11 @@ final class RemoteCalls extends BrokerCalls {
 
   @Override
   Outcome start(long requestId, Call call) {
-    if (call.kind() == Call.Kind.GET) {
-      rings();
+    ClientRings viaRing = call.kind() == Call.Kind.GET ? rings() : null;
+    if (viaRing != null) {
+      boolean written = viaRing.posts.write(ChannelCodec.getRecord(requestId, call.timeoutMillis(), call.peek()),
+          0, this::isClosed);
+      return written ? null : whenLost;
     }
     return send(frame(requestId, call)) ? null : whenLost;
   }
@@ -102,7 +105,8 @@ final class RemoteCalls extends BrokerCalls {
   @Override
   void beforeWait(Call call, CompletableFuture<Outcome> answer) {
     ClientRings replies = rings;
-    if (call.kind() == Call.Kind.GET && replies != null) {
+    if (call.kind() == Call.Kind.GET && !call.peek() && replies != null) {
+      // Only an item comes through the ring; spinning for an answer frame would keep the reader off the core.
       replies.spinFor(answer);
     }
   }

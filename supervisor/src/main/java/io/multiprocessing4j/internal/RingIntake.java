@@ -1,10 +1,15 @@
 package io.multiprocessing4j.internal;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.multiprocessing4j.proto.ChannelRequest;
 import io.multiprocessing4j.proto.Payload;
 
 /**
  * The broker's side of one client's {@link PostRing}: takes the messages the client posts through it
- * into the broker, as if each had come as a put frame on the client's connection.
+ * into the broker, as if each had come as a put frame on the client's connection, and handles the gets
+ * it sends through it ({@link ChannelCodec#REQUEST_RECORD}) as if they had come as frames. A get in the
+ * ring is what lets a parent thread that drains the ring while it waits for its own item (a ping-pong)
+ * serve the child's next get too, with no other thread of the parent involved.
  *
  * <p>Who drains: a daemon thread per ring, which sleeps on the ring's doorbell while it is empty; the
  * parent's own getters, on their thread, while they wait briefly for an item ({@link Broker#getLocal}),
@@ -55,6 +60,14 @@ final class RingIntake implements PostRing.Sink {
 
   @Override
   public void message(Payload item, long tag) {
+    if (item.getSerializerId() == ChannelCodec.REQUEST_RECORD) {
+      try {
+        broker.handle(client, ChannelRequest.parseFrom(item.getData()));
+      } catch (InvalidProtocolBufferException e) {
+        client.answer(0, new Outcome.Refused("malformed request in the ring: " + e.getMessage()));
+      }
+      return;
+    }
     Outcome outcome = broker.put(client, 0, item, -1, false);
     if (outcome != null && outcome != Outcome.Status.DONE) {
       client.answer(0, outcome);
