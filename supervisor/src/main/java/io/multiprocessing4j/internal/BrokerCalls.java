@@ -57,8 +57,13 @@ public abstract class BrokerCalls {
   abstract CompletableFuture<Outcome> answerOf(long requestId);
 
   /** Called before a caller parks waiting for {@code answer}: a chance to fetch it on this thread. */
-  void beforeWait(Call call, CompletableFuture<Outcome> answer) {
+  void beforeWait(Call call, CompletableFuture<Outcome> answer) throws InterruptedException {
     // By default the answer is delivered by whoever decides it.
+  }
+
+  /** Waits, without being interrupted, for the answer to a call that was withdrawn. */
+  Outcome awaitWithdrawn(Call call, CompletableFuture<Outcome> answer) {
+    return answer.join();
   }
 
   /** Withdraws a waiting call; the broker then answers it promptly. */
@@ -88,12 +93,12 @@ public abstract class BrokerCalls {
       return now;
     }
     CompletableFuture<Outcome> answer = answerOf(requestId);
-    beforeWait(call, answer);
     try {
+      beforeWait(call, answer);
       return answer.get();
     } catch (InterruptedException e) {
       withdraw(requestId);
-      Outcome late = answer.join();
+      Outcome late = awaitWithdrawn(call, answer);
       if (late == Outcome.Status.EMPTY || late == Outcome.Status.FULL || late instanceof Outcome.Refused) {
         throw e;
       }

@@ -2,64 +2,63 @@ package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.proto.Payload;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
 
 /**
  * A handle's two rings to its broker on the same host ({@link RemoteCalls}): {@link #posts}, which the
  * broker drains, and {@link #replies}, through which the broker sends the items that answer this
  * handle's gets, tagged with their request ids.
  *
- * <p>Replies are taken by the thread waiting for one while it spins briefly ({@link #spinFor}), so an
- * item the broker sends within microseconds reaches its caller with no wake-up at all; otherwise by a
- * daemon thread that sleeps on the ring's doorbell. Either way each is handed to {@code answered}.
+ * <p>Replies are taken by the threads waiting for them, not by a thread of their own: every item in the
+ * ring answers a get whose caller waits until it has its answer ({@link #await}). A waiting thread
+ * spins, yields, then sleeps on the ring's doorbell ({@link Backoff}), so the broker's write wakes the
+ * very thread that wants the item, in one scheduler wake-up, and an item sent within microseconds
+ * costs none. Whichever waiter drains hands every item to its caller's answer and wakes the others.
  */
 final class ClientRings implements PostRing.Sink {
-  /** How long a caller waiting for an item takes from the replies ring itself before it parks. */
-  private static final long SPIN_NANOS = 50_000;
-
   final PostRing posts;
   final PostRing replies;
-  private final BiConsumer<Long, Outcome> answered;
-  private volatile boolean stopped;
+  private final Answered answered;
+  private volatile boolean lost;
 
-  ClientRings(PostRing posts, PostRing replies, BiConsumer<Long, Outcome> answered) {
+  /** Completes the answer of a request. */
+  @FunctionalInterface
+  interface Answered {
+    void accept(long requestId, Outcome outcome);
+  }
+
+  ClientRings(PostRing posts, PostRing replies, Answered answered) {
     this.posts = posts;
     this.replies = replies;
     this.answered = answered;
   }
 
-  /** Starts the thread that takes replies nobody is spinning for. */
-  void start(String threadName) {
-    Thread drainer = new Thread(() -> {
-      while (!stopped) {
-        replies.awaitData(() -> stopped);
-        drainReplies();
+  /**
+   * Waits until {@code answer} is done, taking the replies that arrive meanwhile (whoever they are for).
+   *
+   * @throws InterruptedException if the thread is interrupted first
+   */
+  void await(CompletableFuture<Outcome> answer) throws InterruptedException {
+    Backoff wait = Backoff.forever(replies.block());
+    try {
+      while (!answer.isDone() && !lost) {
+        if (replies.hasData()) {
+          if (replies.drain(this, Long.MAX_VALUE) > 0 && !answer.isDone()) {
+            // Someone else's answer: its caller may be asleep on the ring.
+            replies.wake();
+          }
+        } else {
+          wait.pause();
+        }
       }
-    }, threadName);
-    drainer.setDaemon(true);
-    drainer.start();
-  }
-
-  /** Takes the replies that arrived until {@code answer} is done, for at most a few tens of microseconds. */
-  void spinFor(CompletableFuture<Outcome> answer) {
-    long deadline = System.nanoTime() + SPIN_NANOS;
-    while (!answer.isDone() && System.nanoTime() - deadline < 0) {
-      if (replies.hasData()) {
-        drainReplies();
-      } else {
-        Thread.onSpinWait();
-      }
+    } finally {
+      wait.done();
     }
   }
 
-  /** Hands over every reply that arrived. */
-  void drainReplies() {
+  /** The connection is lost: takes what the broker sent before, and releases every waiter. */
+  void lost() {
     replies.drain(this, Long.MAX_VALUE);
-  }
-
-  /** Stops the drainer thread; the caller takes what is left with {@link #drainReplies()}. */
-  void stop() {
-    stopped = true;
+    lost = true;
     replies.wake();
   }
 

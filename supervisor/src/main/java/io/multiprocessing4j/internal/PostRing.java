@@ -314,6 +314,11 @@ final class PostRing {
     Doorbell.ring(block);
   }
 
+  /** The block the ring lives in (what its waiters sleep on). */
+  SharedBlock block() {
+    return block;
+  }
+
   /** The ring's file (deleted once both sides have mapped it; the mappings keep the memory). */
   Path path() {
     return block.path();

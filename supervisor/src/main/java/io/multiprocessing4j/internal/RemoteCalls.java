@@ -103,12 +103,30 @@ final class RemoteCalls extends BrokerCalls {
   }
 
   @Override
-  void beforeWait(Call call, CompletableFuture<Outcome> answer) {
+  void beforeWait(Call call, CompletableFuture<Outcome> answer) throws InterruptedException {
     ClientRings replies = rings;
     if (call.kind() == Call.Kind.GET && !call.peek() && replies != null) {
-      // Only an item comes through the ring; spinning for an answer frame would keep the reader off the core.
-      replies.spinFor(answer);
+      // An item comes through the ring; any other answer (EMPTY, CLOSED, a refusal) as a frame, which
+      // completes the answer and rings this process's doorbell too (see onFrame).
+      replies.await(answer);
     }
+  }
+
+  @Override
+  Outcome awaitWithdrawn(Call call, CompletableFuture<Outcome> answer) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        beforeWait(call, answer);
+        break;
+      } catch (InterruptedException again) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return answer.join();
   }
 
   /** This connection's rings, opened on first use; null when everything goes on the connection. */
@@ -137,7 +155,6 @@ final class RemoteCalls extends BrokerCalls {
           || awaitUninterruptibly(answer) != Outcome.Status.DONE) {
         return null;
       }
-      created.start("multiprocessing4j-channel-" + CONNECTIONS.get() + "-replies");
       return created;
     } catch (IOException | RuntimeException e) {
       return null;
@@ -247,7 +264,7 @@ final class RemoteCalls extends BrokerCalls {
     if (requestId == 0) {
       notice = outcome;
     } else {
-      answered(requestId, outcome);
+      answeredByFrame(requestId, outcome);
     }
   }
 
@@ -255,12 +272,20 @@ final class RemoteCalls extends BrokerCalls {
     answers.computeIfAbsent(requestId, id -> new CompletableFuture<>()).complete(outcome);
   }
 
+  /** An answer frame: completed, and a caller asleep on the replies ring is woken to see it. */
+  private void answeredByFrame(long requestId, Outcome outcome) {
+    answered(requestId, outcome);
+    ClientRings opened = rings;
+    if (opened != null) {
+      opened.replies.wake();
+    }
+  }
+
   private void onLost() {
     ClientRings opened = rings;
     if (opened != null) {
       // Items the broker sent before the connection ended still reach their callers.
-      opened.stop();
-      opened.drainReplies();
+      opened.lost();
     }
     answers.values().forEach(answer -> answer.complete(whenLost));
   }
