@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -101,6 +102,18 @@ abstract class Broker implements AutoCloseable {
       }
     }
     return get(client, requestId, timeoutMillis, peek);
+  }
+
+  /**
+   * Waits for the answer of a parent getter that had to wait, draining a client's ring meanwhile (the
+   * other rings' drainers, or whoever else answers it, wake it). Returns at once when no client posts
+   * through a ring.
+   */
+  final void awaitLocal(CompletableFuture<Outcome> answer) throws InterruptedException {
+    for (RingIntake ring : rings) {
+      ring.await(answer);
+      return;
+    }
   }
 
   private void drainRings() {

@@ -154,6 +154,13 @@ public abstract class BrokerCalls {
     }
 
     @Override
+    void beforeWait(Call call, CompletableFuture<Outcome> answer) throws InterruptedException {
+      if (call.kind() == Call.Kind.GET) {
+        broker.awaitLocal(answer);
+      }
+    }
+
+    @Override
     void withdraw(long requestId) {
       broker.cancel(client, requestId);
     }

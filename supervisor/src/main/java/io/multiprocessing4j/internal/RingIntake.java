@@ -3,6 +3,9 @@ package io.multiprocessing4j.internal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.multiprocessing4j.proto.ChannelRequest;
 import io.multiprocessing4j.proto.Payload;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The broker's side of one client's {@link PostRing}: takes the messages the client posts through it
@@ -12,8 +15,10 @@ import io.multiprocessing4j.proto.Payload;
  * serve the child's next get too, with no other thread of the parent involved.
  *
  * <p>Who drains: a daemon thread per ring, which sleeps on the ring's doorbell while it is empty; the
- * parent's own getters, on their thread, while they wait briefly for an item ({@link Broker#getLocal}),
- * so a message is usually taken by the thread that wants it, with no wake-up; and the connection's
+ * parent's own getters, on their thread, while they wait for an item ({@link Broker#getLocal},
+ * {@link #await}), so a message is taken by the thread that wants it, with no wake-up when it comes
+ * within microseconds and one when it comes later (the drainer thread steps aside meanwhile, so that
+ * the ring's doorbell wakes the waiting getter itself); and the connection's
  * reader, before it handles each frame and before it handles the connection's end, which is what keeps
  * the ring's messages in order with the connection's other calls and loses nothing a process posted
  * before it exited. Drains take turns ({@link PostRing#drain}), so the order is the ring's.
@@ -23,6 +28,9 @@ final class RingIntake implements PostRing.Sink {
   private final BrokerClient.Remote client;
   private final PostRing ring;
   private volatile boolean stopped;
+  /** Getters of the parent waiting on this ring; while there are any, the drainer thread parks. */
+  private final AtomicInteger localWaiters = new AtomicInteger();
+  private volatile Thread drainer;
 
   RingIntake(Broker broker, BrokerClient.Remote client, PostRing ring) {
     this.broker = broker;
@@ -32,14 +40,46 @@ final class RingIntake implements PostRing.Sink {
 
   /** Starts the ring's drainer thread. */
   void start(String threadName) {
-    Thread drainer = new Thread(() -> {
+    Thread thread = new Thread(() -> {
       while (!stopped) {
-        ring.awaitData(() -> stopped);
+        if (localWaiters.get() > 0) {
+          LockSupport.parkNanos(this, 10_000_000);
+          continue;
+        }
+        ring.awaitData(() -> stopped || localWaiters.get() > 0);
         drain();
       }
     }, threadName);
-    drainer.setDaemon(true);
-    drainer.start();
+    thread.setDaemon(true);
+    drainer = thread;
+    thread.start();
+  }
+
+  /**
+   * Waits until {@code answer} (a parent getter's) is done, draining this ring meanwhile: spins,
+   * yields, then sleeps on the ring's doorbell; whatever else answers it wakes this thread.
+   *
+   * @throws InterruptedException if the thread is interrupted first
+   */
+  void await(CompletableFuture<Outcome> answer) throws InterruptedException {
+    localWaiters.incrementAndGet();
+    ring.wake();
+    answer.whenComplete((outcome, error) -> ring.wake());
+    Backoff wait = Backoff.forever(ring.block());
+    try {
+      while (!answer.isDone() && !stopped) {
+        if (ring.hasData()) {
+          drain();
+        } else {
+          wait.pause();
+        }
+      }
+    } finally {
+      wait.done();
+      if (localWaiters.decrementAndGet() == 0) {
+        LockSupport.unpark(drainer);
+      }
+    }
   }
 
   /** Takes every message posted so far into the broker; returns how many records that was. */
