@@ -40,6 +40,11 @@ abstract class Broker implements AutoCloseable {
     Runnable after(long millis, Runnable task);
   }
 
+  /** How long a get by the parent's own handle takes from the rings itself before it waits to be woken. */
+  private static final long LOCAL_SPIN_NANOS = 50_000;
+  /** How long a client whose connection ended may take to exit before its unread replies are left to it. */
+  private static final long DYING_MILLIS = 200;
+
   final ReentrantLock lock = new ReentrantLock();
   private final ChannelServer server;
   private final Delays delays;
@@ -71,11 +76,6 @@ abstract class Broker implements AutoCloseable {
   abstract Outcome put(BrokerClient client, long requestId, Payload item, long timeoutMillis, boolean returned);
 
   abstract Outcome get(BrokerClient client, long requestId, long timeoutMillis, boolean peek);
-
-  /** How long a get by the parent's own handle takes from the rings itself before it waits to be woken. */
-  private static final long LOCAL_SPIN_NANOS = 50_000;
-  /** How long a client whose connection ended may take to exit before its unread replies are left to it. */
-  private static final long DYING_MILLIS = 200;
 
   /**
    * A get by the parent's own handle. While clients post through rings it first spins briefly, taking

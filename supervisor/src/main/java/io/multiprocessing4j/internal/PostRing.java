@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
@@ -18,7 +19,8 @@ import java.util.function.BooleanSupplier;
  * the sending side and a wake-up, a socket read and a frame parse on the receiving side.
  *
  * <p>One writing process (its threads take turns, so a message is never interleaved with another) and
- * one reading process (its threads take turns too). The writer publishes a record by advancing the
+ * one reading process (its threads take turns too; the writer's process reads only once the reader's
+ * has died, see {@link #creatorDied}). The writer publishes a record by advancing the
  * {@code tail} word after the record is written, the reader frees the space by advancing {@code head}
  * after it copied the record out; both words only grow, and a record is always contiguous (the space
  * left before the end of the ring is filled with a padding record when the next one does not fit).
@@ -304,7 +306,7 @@ final class PostRing {
       if (System.nanoTime() - deadline > 0) {
         return false;
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      LockSupport.parkNanos(1_000_000);
     }
     return true;
   }
@@ -317,11 +319,6 @@ final class PostRing {
   /** The block the ring lives in (what its waiters sleep on). */
   SharedBlock block() {
     return block;
-  }
-
-  /** The ring's file (deleted once both sides have mapped it; the mappings keep the memory). */
-  Path path() {
-    return block.path();
   }
 
   private static int align(int bytes) {
