@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiprocessing4j.internal.BlockStore;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +125,43 @@ class ChannelRingTest {
     assertEquals(List.of(), ringFilesOf(pid));
     q.put(-1);
     assertEquals(-1, q.get(PATIENCE));
+  }
+
+  /** The CPU time a blocked get on an empty queue may use in a second: far from a core's second. */
+  private static final long IDLE_CPU_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(150);
+
+  /** The CPU time the calling thread spends in a get that waits {@code millis} on an empty queue. */
+  static long cpuOfIdleGet(Queue<?> q, long millis) throws InterruptedException {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadCpuTime();
+    try {
+      q.get(Duration.ofMillis(millis));
+      throw new IllegalStateException("the queue was meant to stay empty");
+    } catch (QueueEmptyException expected) {
+      return threads.getCurrentThreadCpuTime() - before;
+    }
+  }
+
+  /** Child side: one put (its rings are open from then on), then its own idle get's CPU time. */
+  static void putThenIdle(Queue<Object> q, Queue<Object> idle, Queue<Long> cpu) throws InterruptedException {
+    q.put("first");
+    cpu.put(cpuOfIdleGet(idle, 1000));
+  }
+
+  @Test
+  void aGetWaitingOnIdleRingsDoesNotBurnACore() throws Exception {
+    Queue<Object> q = mp.queue();
+    Queue<Object> idle = mp.queue();
+    Queue<Long> cpu = mp.queue();
+    Process child = mp.process(ChildBody.target(() -> putThenIdle(q, idle, cpu)));
+    child.start();
+    assertEquals("first", q.get(PATIENCE));
+    long parentCpu = cpuOfIdleGet(q, 1000);
+    assertTrue(parentCpu < IDLE_CPU_LIMIT_NANOS, "the parent's idle get used " + parentCpu / 1_000_000 + " ms of CPU");
+    long childCpu = cpu.get(PATIENCE);
+    assertTrue(childCpu < IDLE_CPU_LIMIT_NANOS, "the child's idle get used " + childCpu / 1_000_000 + " ms of CPU");
+    assertTrue(child.join(PATIENCE));
+    assertEquals(OptionalInt.of(0), child.exitCode());
   }
 
   /** Child side: sends numbers and a large block, then waits for the parent's word. */

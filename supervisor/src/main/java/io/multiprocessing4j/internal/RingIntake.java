@@ -43,7 +43,7 @@ final class RingIntake implements PostRing.Sink {
     Thread thread = new Thread(() -> {
       while (!stopped) {
         if (localWaiters.get() > 0) {
-          LockSupport.parkNanos(this, 10_000_000);
+          LockSupport.parkNanos(this, 50_000_000);
           continue;
         }
         ring.awaitData(() -> stopped || localWaiters.get() > 0);
