@@ -12,8 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * A one-way stream of payloads from one process to another on the same host, through a ring of
- * {@value #CAPACITY} bytes in a shared block ({@link SharedBlock}, kind {@code CHANNEL_RING}): the
+ * A one-way stream of payloads from one process to another on the same host, through a ring of a
+ * power-of-two size ({@value #POSTS_CAPACITY} bytes for posts and gets, {@value #REPLIES_CAPACITY} for
+ * the items that answer gets; pages are allocated as the ring first passes over them) in a shared block ({@link SharedBlock}, kind {@code CHANNEL_RING}): the
  * path of a handle's posts (unbounded puts, pipe sends) to its broker, and of the broker's items that
  * answer the handle's gets (each tagged with its request id), which saves a socket write per message on
  * the sending side and a wake-up, a socket read and a frame parse on the receiving side.
@@ -24,7 +25,7 @@ import java.util.function.BooleanSupplier;
  * {@code tail} word after the record is written, the reader frees the space by advancing {@code head}
  * after it copied the record out; both words only grow, and a record is always contiguous (the space
  * left before the end of the ring is filled with a padding record when the next one does not fit).
- * A message larger than {@link #MAX_CHUNK} travels as several records (chunks) that the reader
+ * A message larger than {@link #maxChunk()} (a quarter of the ring) travels as several records (chunks) that the reader
  * reassembles; the first one carries the message's length, serializer and manifest. So a message of
  * any size goes through, as fast as the reader drains, and a reader sees a message whole or not at all:
  * a writer that dies mid-message leaves only a partial message, which is dropped with its connection.
@@ -40,10 +41,9 @@ import java.util.function.BooleanSupplier;
  * (long) and the manifest (UTF-8).
  */
 final class PostRing {
-  static final int CAPACITY = 1 << 20;
+  static final int POSTS_CAPACITY = 1 << 20;
+  static final int REPLIES_CAPACITY = 1 << 18;
   private static final int RECORD_HEADER = 16;
-  /** The most content bytes in one record: a quarter of the ring, so the writer can fill while the reader drains. */
-  static final int MAX_CHUNK = CAPACITY / 4 - RECORD_HEADER;
   private static final int TAIL_AT = SharedBlock.HEADER_BYTES;
   private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
   private static final int RECORDS_FROM = 256;
@@ -64,6 +64,9 @@ final class PostRing {
 
   private final SharedBlock block;
   private final ByteBuffer records;
+  private final int capacity;
+  /** The most content bytes in one record: a quarter of the ring, so the writer can fill while the reader drains. */
+  private final int maxChunk;
 
   private final ReentrantLock writeLock = new ReentrantLock();
   /** The writer's copy of tail, and its last look at head. Guarded by the write lock. */
@@ -82,18 +85,27 @@ final class PostRing {
   private PostRing(SharedBlock block) {
     this.block = block;
     this.records = block.data().position(RECORDS_FROM).slice().order(ByteOrder.nativeOrder());
+    this.capacity = records.capacity();
+    this.maxChunk = capacity / 4 - RECORD_HEADER;
     this.tail = block.getLongVolatile(TAIL_AT);
   }
 
-  /** Creates a new, empty ring in the file {@code path} (failing if it exists), for the writer. */
-  static PostRing create(Path path) throws IOException {
-    return new PostRing(SharedBlock.create(path, SharedBlock.Kind.CHANNEL_RING, RECORDS_FROM + CAPACITY));
+  /**
+   * Creates a new, empty ring of {@code capacity} bytes (a power of two, at least 4 KiB) in the file
+   * {@code path}, failing if it exists.
+   */
+  static PostRing create(Path path, int capacity) throws IOException {
+    if (capacity < 4096 || Integer.bitCount(capacity) != 1) {
+      throw new IllegalArgumentException("a ring's capacity is a power of two of at least 4096, not " + capacity);
+    }
+    return new PostRing(SharedBlock.create(path, SharedBlock.Kind.CHANNEL_RING, RECORDS_FROM + capacity));
   }
 
   /** Maps the ring a writer created in {@code path}, for the reader. */
   static PostRing open(Path path) throws IOException {
     SharedBlock block = SharedBlock.open(path);
-    if (block.kind() != SharedBlock.Kind.CHANNEL_RING || block.dataSize() != RECORDS_FROM + CAPACITY) {
+    long capacity = block.dataSize() - RECORDS_FROM;
+    if (block.kind() != SharedBlock.Kind.CHANNEL_RING || capacity < 4096 || Long.bitCount(capacity) != 1) {
       throw new IOException(path + " is not a channel ring");
     }
     return new PostRing(block);
@@ -110,7 +122,7 @@ final class PostRing {
     ByteString name = item.getManifestBytes();
     int total = data.size();
     int firstHeader = FIRST_HEADER + name.size();
-    if (firstHeader > MAX_CHUNK) {
+    if (firstHeader > maxChunk) {
       throw new IllegalArgumentException("a manifest of " + name.size() + " bytes does not fit a ring record");
     }
     writeLock.lock();
@@ -119,7 +131,7 @@ final class PostRing {
       boolean first = true;
       do {
         int header = first ? firstHeader : 0;
-        int part = Math.min(MAX_CHUNK - header, total - offset);
+        int part = Math.min(maxChunk - header, total - offset);
         int content = header + part;
         int at = claim(content, lost);
         if (at < 0) {
@@ -155,8 +167,8 @@ final class PostRing {
    */
   private int claim(int content, BooleanSupplier lost) {
     int size = align(RECORD_HEADER + content);
-    int at = (int) (tail & (CAPACITY - 1));
-    int toEnd = CAPACITY - at;
+    int at = (int) (tail & (capacity - 1));
+    int toEnd = capacity - at;
     int needed = size <= toEnd ? size : toEnd + size;
     if (!awaitSpace(needed, lost)) {
       return -1;
@@ -172,16 +184,16 @@ final class PostRing {
   }
 
   private boolean awaitSpace(int needed, BooleanSupplier lost) {
-    if (CAPACITY - (tail - headSeen) >= needed) {
+    if (capacity - (tail - headSeen) >= needed) {
       return true;
     }
     headSeen = block.getLongVolatile(HEAD_AT);
-    if (CAPACITY - (tail - headSeen) >= needed) {
+    if (capacity - (tail - headSeen) >= needed) {
       return true;
     }
     Backoff wait = Backoff.uninterruptibly(block);
     try {
-      while (CAPACITY - (tail - (headSeen = block.getLongVolatile(HEAD_AT))) < needed) {
+      while (capacity - (tail - (headSeen = block.getLongVolatile(HEAD_AT))) < needed) {
         if (wait.checkDue() && lost.getAsBoolean()) {
           return false;
         }
@@ -220,7 +232,7 @@ final class PostRing {
       long end = block.getLongVolatile(TAIL_AT);
       int taken = 0;
       while (head != end) {
-        int at = (int) (head & (CAPACITY - 1));
+        int at = (int) (head & (capacity - 1));
         int content = records.getInt(at);
         int flags = records.getInt(at + 4);
         if ((flags & PADDING) == 0) {
@@ -314,6 +326,16 @@ final class PostRing {
   /** Wakes the threads of this process that wait on this ring, to look at their stop condition. */
   void wake() {
     Doorbell.ring(block);
+  }
+
+  /** The most content bytes in one record (a larger message is chunked). */
+  int maxChunk() {
+    return maxChunk;
+  }
+
+  /** The ring's size in bytes. */
+  int capacity() {
+    return capacity;
   }
 
   /** The block the ring lives in (what its waiters sleep on). */

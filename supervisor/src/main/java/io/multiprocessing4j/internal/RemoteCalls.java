@@ -148,7 +148,8 @@ final class RemoteCalls extends BrokerCalls {
     Path postsPath = ringPath();
     Path repliesPath = ringPath();
     try {
-      ClientRings created = new ClientRings(PostRing.create(postsPath), PostRing.create(repliesPath), this::answered);
+      ClientRings created = new ClientRings(PostRing.create(postsPath, PostRing.POSTS_CAPACITY),
+          PostRing.create(repliesPath, PostRing.REPLIES_CAPACITY), this::answered);
       long requestId = nextRequestId();
       CompletableFuture<Outcome> answer = answerOf(requestId);
       if (!send(ChannelCodec.ring(requestId, postsPath.toString(), repliesPath.toString()))

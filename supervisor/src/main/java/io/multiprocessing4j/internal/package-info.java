@@ -38,7 +38,9 @@
  * takes from the ring itself (a parent's get drains the clients' rings, a child's get drains its
  * replies ring): spin, yield, then sleep on the ring's {@code Doorbell}, which the writer rings; so a
  * ping-pong or a stream costs no thread hand-off and, while both sides are running, no system call.
- * Across hosts, or with {@code -Dmultiprocessing4j.channelRings=false}, the connection carries all.
+ * The rings cost {@code /dev/shm} memory per handle per child process: 1 MiB for posts and gets, 256
+ * KiB for replies, as pages are first touched, released when the connection ends. Across hosts, or
+ * with {@code -Dmultiprocessing4j.channelRings=false}, the connection carries all.
  * Child-to-child traffic still goes through the parent's broker (one ring each way per child).
  *
  * <p>Shared state does not go through the parent at all: {@code Value}, {@code Array},

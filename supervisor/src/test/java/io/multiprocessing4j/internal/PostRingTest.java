@@ -32,7 +32,7 @@ class PostRingTest {
   @BeforeEach
   void createRing() throws Exception {
     path = BlockStore.defaultDirectory().resolve(BlockStore.FILE_PREFIX + "ringtest-" + System.nanoTime());
-    writer = PostRing.create(path);
+    writer = PostRing.create(path, PostRing.REPLIES_CAPACITY);
     reader = PostRing.open(path);
     Files.delete(path);
   }
@@ -71,7 +71,7 @@ class PostRingTest {
 
   @Test
   void messagesOfEverySizeArriveWholeInOrderAndTaggedWhileTheRingWrapsAround() throws Exception {
-    int[] sizes = {0, 1, 64, 1024, PostRing.MAX_CHUNK - 100, PostRing.MAX_CHUNK + 1, 65536, 3 * PostRing.CAPACITY + 7};
+    int[] sizes = {0, 1, 64, 1024, writer.maxChunk() - 100, writer.maxChunk() + 1, 65536, 3 * writer.capacity() + 7};
     List<Payload> sent = new ArrayList<>();
     for (int round = 0; round < 20; round++) {
       for (int size : sizes) {
@@ -105,7 +105,7 @@ class PostRingTest {
   @Test
   void aMessageAboveTheReadersLimitIsSkippedAndTheNextOneArrives() {
     Collected collected = new Collected();
-    int large = 2 * PostRing.MAX_CHUNK;
+    int large = 2 * writer.maxChunk();
     CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() ->
         writer.write(message(large, 1, ""), 0, () -> false) && writer.write(message(10, 2, ""), 0, () -> false));
     while (collected.messages.isEmpty()) {
@@ -121,7 +121,7 @@ class PostRingTest {
     AtomicBoolean lost = new AtomicBoolean();
     CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() -> {
       for (int i = 0; i < 10; i++) {
-        if (!writer.write(message(PostRing.CAPACITY / 4, i, ""), 0, lost::get)) {
+        if (!writer.write(message(writer.capacity() / 4, i, ""), 0, lost::get)) {
           return false;
         }
       }
