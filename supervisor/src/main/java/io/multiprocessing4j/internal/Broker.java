@@ -40,8 +40,6 @@ abstract class Broker implements AutoCloseable {
     Runnable after(long millis, Runnable task);
   }
 
-  /** How long a get by the parent's own handle takes from the rings itself before it waits to be woken. */
-  private static final long LOCAL_SPIN_NANOS = 50_000;
   /** How long a client whose connection ended may take to exit before its unread replies are left to it. */
   private static final long DYING_MILLIS = 200;
 
@@ -78,29 +76,12 @@ abstract class Broker implements AutoCloseable {
   abstract Outcome get(BrokerClient client, long requestId, long timeoutMillis, boolean peek);
 
   /**
-   * A get by the parent's own handle. While clients post through rings it first spins briefly, taking
-   * what they post on its own thread, so an item that arrives within microseconds costs no wake-up of
-   * this thread or the ring's drainer; then it waits as {@link #get} does (its timeout counted from
-   * there: at most {@value #LOCAL_SPIN_NANOS} ns later).
+   * A get by the parent's own handle: first takes what clients have posted through their rings, on
+   * this thread, so an item already there costs no wake-up; if it then has to wait, the caller waits
+   * in {@link #awaitLocal}.
    */
   final Outcome getLocal(BrokerClient client, long requestId, long timeoutMillis, boolean peek) {
-    if (rings.isEmpty()) {
-      return get(client, requestId, timeoutMillis, peek);
-    }
     drainRings();
-    Outcome now = get(client, requestId, 0, peek);
-    if (now != Outcome.Status.EMPTY || timeoutMillis == 0) {
-      return now;
-    }
-    long deadline = System.nanoTime() + LOCAL_SPIN_NANOS;
-    while (System.nanoTime() - deadline < 0 && !Thread.currentThread().isInterrupted()) {
-      Thread.onSpinWait();
-      drainRings();
-      now = get(client, requestId, 0, peek);
-      if (now != Outcome.Status.EMPTY) {
-        return now;
-      }
-    }
     return get(client, requestId, timeoutMillis, peek);
   }
 

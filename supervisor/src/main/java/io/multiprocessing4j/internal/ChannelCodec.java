@@ -17,6 +17,7 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * Builds and reads the frames of channels.proto (pipes and queues), and turns user values into
@@ -125,13 +126,13 @@ final class ChannelCodec {
     }
 
     @Override
-    public void write(java.nio.ByteBuffer value) {
+    public void write(ByteBuffer value) {
       spoilt = true;
       array = null;
     }
 
     @Override
-    public void writeLazy(java.nio.ByteBuffer value) {
+    public void writeLazy(ByteBuffer value) {
       spoilt = true;
       array = null;
     }

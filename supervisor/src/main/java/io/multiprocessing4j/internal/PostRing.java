@@ -12,12 +12,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * A one-way stream of payloads from one process to another on the same host, through a ring of a
- * power-of-two size ({@value #POSTS_CAPACITY} bytes for posts and gets, {@value #REPLIES_CAPACITY} for
- * the items that answer gets; pages are allocated as the ring first passes over them) in a shared block ({@link SharedBlock}, kind {@code CHANNEL_RING}): the
- * path of a handle's posts (unbounded puts, pipe sends) to its broker, and of the broker's items that
- * answer the handle's gets (each tagged with its request id), which saves a socket write per message on
- * the sending side and a wake-up, a socket read and a frame parse on the receiving side.
+ * A one-way stream of payloads from one process to another on the same host, through a ring in a
+ * shared block ({@link SharedBlock}, kind {@code CHANNEL_RING}): the path of a handle's posts
+ * (unbounded puts, pipe sends) and gets to its broker, and of the broker's items that answer the
+ * handle's gets (each tagged with its request id), which saves a socket write per message on the
+ * sending side and a wake-up, a socket read and a frame parse on the receiving side. The ring's size is
+ * a power of two chosen by its creator ({@value #POSTS_CAPACITY} bytes for posts and gets,
+ * {@value #REPLIES_CAPACITY} for replies); its pages are allocated as the ring first passes over them.
  *
  * <p>One writing process (its threads take turns, so a message is never interleaved with another) and
  * one reading process (its threads take turns too; the writer's process reads only once the reader's

@@ -8,10 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,17 +17,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Endpoint}. Any thread may call; frames are written whole (see {@link FrameChannel}), and one
  * reader thread completes the waiting calls with the broker's answers.
  *
- * <p>Posts (unbounded puts, pipe sends), and the items that answer gets, go through two shared-memory
- * rings ({@link ClientRings}) once the broker, asked on the first post or get, has mapped them; their
- * files are deleted as soon as the broker answered (both processes keep their mappings), so no file
- * outlives that round trip, whatever happens to either process later. If the broker cannot map it (it runs on another host) or
- * {@code -Dmultiprocessing4j.channelRings=false} is set, posts stay frames on the connection.
+ * <p>Posts (unbounded puts, pipe sends), gets and the items that answer them go through two
+ * shared-memory rings ({@link ClientRings}) once the broker, asked on the first post or get, has mapped
+ * them; their files are deleted as soon as the broker answered (both processes keep their mappings), so
+ * no file outlives that round trip, whatever happens to either process later. If the broker cannot map
+ * them (it runs on another host) or {@code -Dmultiprocessing4j.channelRings=false} is set, everything
+ * stays frames on the connection. The first post or get waits for the broker's answer, without a time
+ * limit: the broker answers in order, and a lost connection answers it too, so both sides always agree
+ * on whether the rings are in use.
  */
 final class RemoteCalls extends BrokerCalls {
   private static final AtomicLong CONNECTIONS = new AtomicLong();
   private static final boolean RINGS = !"false".equals(System.getProperty("multiprocessing4j.channelRings"));
-  /** How long the first post waits for the broker to accept its ring before it posts on the connection. */
-  private static final long RING_ANSWER_SECONDS = 10;
 
   private final FrameChannel<Frame> channel;
   private final ConcurrentHashMap<Long, CompletableFuture<Outcome>> answers = new ConcurrentHashMap<>();
@@ -153,7 +151,7 @@ final class RemoteCalls extends BrokerCalls {
       long requestId = nextRequestId();
       CompletableFuture<Outcome> answer = answerOf(requestId);
       if (!send(ChannelCodec.ring(requestId, postsPath.toString(), repliesPath.toString()))
-          || awaitUninterruptibly(answer) != Outcome.Status.DONE) {
+          || answer.join() != Outcome.Status.DONE) {
         return null;
       }
       return created;
@@ -175,26 +173,6 @@ final class RemoteCalls extends BrokerCalls {
       Files.deleteIfExists(path);
     } catch (IOException e) {
       // Left for the sweep of blocks whose creator is dead.
-    }
-  }
-
-  private static Outcome awaitUninterruptibly(CompletableFuture<Outcome> answer) {
-    boolean interrupted = false;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RING_ANSWER_SECONDS);
-    try {
-      while (true) {
-        try {
-          return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException | TimeoutException e) {
-          return null;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 
