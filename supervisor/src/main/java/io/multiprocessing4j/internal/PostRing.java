@@ -31,9 +31,10 @@ import java.util.function.BooleanSupplier;
  * any size goes through, as fast as the reader drains, and a reader sees a message whole or not at all:
  * a writer that dies mid-message leaves only a partial message, which is dropped with its connection.
  *
- * <p>Waiting: a writer waits for space and a reader for data with the library's one wait strategy
- * ({@link Backoff}: spin, yield, then sleep on this block's {@link Doorbell}); each side rings the
- * doorbell after it changes its word, which costs one read when nobody sleeps.
+ * <p>Waiting: a writer waits for space, and a thread that wants an item for data, with the library's
+ * one wait strategy ({@link Backoff}: spin, yield, then sleep on this block's {@link Doorbell}); a
+ * background drainer sleeps on the doorbell at once ({@link #awaitData}). Each side rings the doorbell
+ * after it changes its word, which costs one read when nobody sleeps.
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
  * line), records from 256. A record: content length (int), flags (int: first chunk, last chunk,
@@ -288,22 +289,32 @@ final class PostRing {
   }
 
   /**
-   * Waits until the writer has published something not drained yet, or {@code stop} holds; spins
-   * briefly, then sleeps on the doorbell the writer rings.
+   * Waits until the writer has published something not drained yet, or {@code stop} holds, asleep on
+   * the ring's doorbell from the start: for a background drainer, which should neither take a core
+   * from the threads that do the work nor teach this process's waiters (whose spin is learned per
+   * block, see {@link Backoff}) that spinning on this ring does not pay. Sleeps are bounded (1 ms
+   * doubling to 50 ms), so a lost ring costs latency, never progress.
    */
   void awaitData(BooleanSupplier stop) {
     if (hasData() || stop.getAsBoolean()) {
       return;
     }
-    Backoff wait = Backoff.uninterruptibly(block);
+    int slot = Doorbell.asleep(block);
     try {
+      long nanos = slot >= 0 ? 1_000_000 : 50_000;
+      long most = slot >= 0 ? 50_000_000 : 1_000_000;
       while (!hasData() && !stop.getAsBoolean()) {
-        wait.pause();
+        if (slot >= 0) {
+          Doorbell.sleep(nanos);
+        } else {
+          LockSupport.parkNanos(nanos);
+        }
+        nanos = Math.min(2 * nanos, most);
       }
-    } catch (InterruptedException cannotHappen) {
-      throw new IllegalStateException(cannotHappen);
     } finally {
-      wait.done();
+      if (slot >= 0) {
+        Doorbell.awake(block, slot);
+      }
     }
   }
 
