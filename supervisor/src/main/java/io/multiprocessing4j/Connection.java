@@ -11,8 +11,10 @@ import java.time.Duration;
  *
  * <p>How it works: the messages in flight live in a broker in the parent process that created the pipe.
  * The parent's ends call it directly; an end used in any other process opens one authenticated
- * connection to it (over the context's private Unix socket), shared by the threads of that process.
- * Every message is one whole Protobuf frame, so messages arrive whole and in order, and two processes
+ * connection to it (over the context's private Unix socket), shared by the threads of that process; on
+ * the parent's host, sends and receives then travel through two shared-memory rings beside it. Every
+ * message is one whole frame or ring record (a large one a run of chunks that the writing process
+ * does not interleave with anything), so messages arrive whole and in order, and two processes
  * (or threads) sending on the same end at once never interleave, whatever the size — where Python warns
  * that they corrupt each other. Messages from a few bytes up to {@link PipeOptions#maxMessageBytes()}
  * (512 MiB by default) travel; a larger one is refused at {@link #send}.
@@ -41,8 +43,9 @@ public final class Connection<T> implements Serializable, AutoCloseable {
   /**
    * Sends a message: a {@code byte[]} travels as raw bytes, any other value with Java serialization
    * ({@code null} included). Does not wait for a receiver: returns once the message is in the pipe's
-   * broker or, from a child, on its way there (written to the socket, or, in a fast stream of sends,
-   * queued for a flusher thread that batches them and flushes before the JVM exits), so it is delivered
+   * broker or, from a child, on its way there (in the shared-memory ring the broker drains, also after
+   * this process exited; across hosts, written to the socket or queued for a flusher thread that batches
+   * a fast stream and flushes before the JVM exits), so it is delivered
    * even if this process exits right after. Equivalent of Python's {@code Connection.send}.
    *
    * @throws PicklingException if the message cannot be serialized (nothing is sent)

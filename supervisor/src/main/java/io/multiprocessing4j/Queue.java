@@ -12,14 +12,17 @@ import java.time.Duration;
  * <p>How it works: the items live in a broker in the parent process that created the queue, not in an
  * OS pipe. The parent's handles call it directly; in any other process the queue opens, on first use,
  * one authenticated connection to it (over the context's private Unix socket), shared by every copy of
- * the queue and every thread there. Consequences, each an improvement on Python:
+ * the queue and every thread there; on the parent's host, puts and gets then travel through two
+ * shared-memory rings beside that connection, with no system call while both sides are running.
+ * Consequences, each an improvement on Python:
  * <ul>
  *   <li>{@link #put} fails in the caller's thread when the item cannot be serialized
  *       ({@link PicklingException}) or is too large ({@link MessageTooLargeException}); Python's feeder
  *       thread drops it and prints a traceback.
- *   <li>When {@code put} returns, an item is in the broker or, from a child, on its way there: written
- *       to the socket, or, in a fast stream of puts, queued for the connection's flusher thread, which
- *       batches the stream into few socket writes and flushes before the JVM exits. So a producer that
+ *   <li>When {@code put} returns, an item is in the broker or, from a child, on its way there: in the
+ *       shared-memory ring the broker drains (also after the producer exited or died), or, across hosts,
+ *       written to the socket or queued for the connection's flusher thread, which batches a fast
+ *       stream into few socket writes and flushes before the JVM exits. So a producer that
  *       exits right after a put loses nothing, and joining a producer before draining its queue cannot
  *       deadlock (Python's documented deadlock needs a full OS pipe).
  *   <li>A bounded queue's back pressure holds across processes: a put into a full queue waits, in

@@ -1,9 +1,11 @@
 package io.multiprocessing4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +66,35 @@ class MessageSizeTest {
     assertEquals(BIG, viaQueue.length);
     assertEquals(expected, crc(viaQueue));
     child.join();
+    assertEquals(OptionalInt.of(0), child.exitCode());
+  }
+
+  /** Child side: receives a big message on the pipe, then one from the queue, and reports their checksums. */
+  static void receiveBig(Connection<Object> conn, Queue<byte[]> q, Queue<long[]> report) throws InterruptedException {
+    byte[] viaPipe = conn.recvBytes();
+    long pipeCrc = crc(viaPipe);
+    int pipeLength = viaPipe.length;
+    viaPipe = null;
+    byte[] viaQueue = q.get();
+    report.put(new long[] {pipeLength, pipeCrc, viaQueue.length, crc(viaQueue)});
+  }
+
+  @Test
+  void a256MiBMessageTravelsWholeToAChild() throws Exception {
+    Pipe<Object> pipe = mp.pipe();
+    Connection<Object> childEnd = pipe.conn2();
+    Queue<byte[]> q = mp.queue();
+    Queue<long[]> report = mp.queue();
+    Process child = mp.process(ChildBody.target(() -> receiveBig(childEnd, q, report)),
+        ProcessOptions.defaults().withJvmOptions(List.of("-Xmx1200m", "-XX:+UseSerialGC")));
+    child.start();
+    byte[] bytes = pattern(BIG);
+    long expected = crc(bytes);
+    pipe.conn1().sendBytes(bytes);
+    q.put(bytes);
+    bytes = null;
+    assertArrayEquals(new long[] {BIG, expected, BIG, expected}, report.get(Duration.ofSeconds(60)));
+    assertTrue(child.join(Duration.ofSeconds(60)));
     assertEquals(OptionalInt.of(0), child.exitCode());
   }
 

@@ -6,10 +6,14 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -24,12 +28,20 @@ import java.util.function.Function;
  * an actor would add a hand-off (a mailbox and a dispatcher wake-up) to each of them. Answers are
  * decided under the lock and delivered after it is released ({@link Answers}), so no socket write and no
  * wake-up ever happens while the lock is held. Timeouts run on the context's Pekko scheduler.
+ *
+ * <p>A client on this host posts (unbounded puts, pipe sends) through a shared-memory {@link PostRing}
+ * instead of its connection, once the broker has accepted the ring ({@link RingIntake} takes them in,
+ * in order with the connection's frames); a client elsewhere, or one whose ring could not be mapped,
+ * keeps posting on the connection.
  */
 abstract class Broker implements AutoCloseable {
   /** Runs a task after a delay; returns what cancels it (the context's Pekko scheduler). */
   interface Delays {
     Runnable after(long millis, Runnable task);
   }
+
+  /** How long a client whose connection ended may take to exit before its unread replies are left to it. */
+  private static final long DYING_MILLIS = 200;
 
   final ReentrantLock lock = new ReentrantLock();
   private final ChannelServer server;
@@ -38,6 +50,8 @@ abstract class Broker implements AutoCloseable {
   private final String name;
   final int maxMessageBytes;
   private final Set<BrokerClient.Remote> remotes = new HashSet<>();
+  /** The rings of the connected clients that post through one. */
+  private final List<RingIntake> rings = new CopyOnWriteArrayList<>();
   /** Guarded by {@link #lock}. */
   boolean closed;
 
@@ -60,6 +74,36 @@ abstract class Broker implements AutoCloseable {
   abstract Outcome put(BrokerClient client, long requestId, Payload item, long timeoutMillis, boolean returned);
 
   abstract Outcome get(BrokerClient client, long requestId, long timeoutMillis, boolean peek);
+
+  /**
+   * A get by the parent's own handle: first takes what clients have posted through their rings, on
+   * this thread, so an item already there costs no wake-up; if it then has to wait, the caller waits
+   * in {@link #awaitLocal}.
+   */
+  final Outcome getLocal(BrokerClient client, long requestId, long timeoutMillis, boolean peek) {
+    drainRings();
+    return get(client, requestId, timeoutMillis, peek);
+  }
+
+  /**
+   * Waits for the answer of a parent getter that had to wait, draining a client's ring meanwhile (the
+   * other rings' drainers, or whoever else answers it, wake it). Returns at once when no client posts
+   * through a ring.
+   */
+  final void awaitLocal(CompletableFuture<Outcome> answer) throws InterruptedException {
+    for (RingIntake ring : rings) {
+      ring.await(answer);
+      return;
+    }
+  }
+
+  private void drainRings() {
+    for (RingIntake ring : rings) {
+      if (ring.hasData()) {
+        ring.drain();
+      }
+    }
+  }
 
   /** Withdraws a waiting call; its answer (EMPTY, FULL, DONE, or the item it already had) is delivered. */
   abstract void cancel(BrokerClient client, long requestId);
@@ -114,12 +158,78 @@ abstract class Broker implements AutoCloseable {
     }
     channel.startReader("multiprocessing4j-" + name + "-reader",
         frame -> onFrame(client, frame),
-        cause -> locked(answers -> {
-          if (remotes.remove(client)) {
-            disconnected(client, answers);
+        cause -> {
+          RingIntake ring = client.ring;
+          if (ring != null) {
+            // What the process posted before its connection ended is delivered before its end is handled.
+            ring.stop();
+            ring.drain();
+            rings.remove(ring);
+            takeBackUnread(client);
           }
-          return null;
-        }));
+          locked(answers -> {
+            if (remotes.remove(client)) {
+              disconnected(client, answers);
+            }
+            return null;
+          });
+        });
+  }
+
+  /**
+   * A client on this host asks to post through the ring it created at {@code path} and, if
+   * {@code repliesPath} is not empty, to be sent the items that answer its gets through that one.
+   */
+  private Outcome attachRing(BrokerClient.Remote client, String path, String repliesPath) {
+    if (client.ring != null) {
+      return new Outcome.Refused("this connection posts through a ring already");
+    }
+    PostRing ring;
+    PostRing replies;
+    try {
+      ring = openRing(path);
+      replies = repliesPath.isEmpty() ? null : openRing(repliesPath);
+    } catch (IOException | RuntimeException e) {
+      return new Outcome.Refused("cannot map the rings " + path + ", " + repliesPath + ": " + e.getMessage());
+    }
+    RingIntake intake = new RingIntake(this, client, ring);
+    client.replies = replies;
+    client.ring = intake;
+    rings.add(intake);
+    intake.start("multiprocessing4j-" + name + "-ring");
+    return Outcome.Status.DONE;
+  }
+
+  /**
+   * Items sent through the replies ring of a client that died before reading them go back to the head
+   * of the queue, as items whose answer frame could not be written do. Only once the process is dead:
+   * a live one that closed its handle reads its ring itself.
+   */
+  private void takeBackUnread(BrokerClient.Remote client) {
+    PostRing replies = client.replies;
+    if (replies == null || !replies.hasData() || !replies.creatorDied(DYING_MILLIS)) {
+      return;
+    }
+    replies.drain(new PostRing.Sink() {
+      @Override
+      public void message(Payload item, long tag) {
+        takeBack(client, item);
+      }
+
+      @Override
+      public void tooLarge(long bytes) {
+        // Never: everything is taken back.
+      }
+    }, Long.MAX_VALUE);
+  }
+
+  private static PostRing openRing(String path) throws IOException {
+    Path file = Path.of(path);
+    if (!file.getFileName().toString().startsWith(BlockStore.FILE_PREFIX)
+        || !BlockStore.defaultDirectory().equals(file.getParent())) {
+      throw new IOException(path + " is not a ring of this host's block directory");
+    }
+    return PostRing.open(file);
   }
 
   /** Puts back, at the head, an item whose delivery to {@code client} failed (its connection broke). */
@@ -130,7 +240,16 @@ abstract class Broker implements AutoCloseable {
       client.answer(0, new Outcome.Refused("unexpected frame " + frame.getBodyCase()));
       return;
     }
-    ChannelRequest request = frame.getChannelRequest();
+    RingIntake ring = client.ring;
+    if (ring != null) {
+      // Posts the client made before this frame are handled before it.
+      ring.drain();
+    }
+    handle(client, frame.getChannelRequest());
+  }
+
+  /** Handles one request of {@code client}, from its connection or its ring. */
+  final void handle(BrokerClient.Remote client, ChannelRequest request) {
     long requestId = request.getRequestId();
     Outcome now;
     switch (request.getOpCase()) {
@@ -153,6 +272,9 @@ abstract class Broker implements AutoCloseable {
         break;
       case ATTACH:
         now = attach(client, request.getAttach().getEnd(), request.getAttach().getClaimedCopy());
+        break;
+      case RING:
+        now = attachRing(client, request.getRing().getPath(), request.getRing().getReplyPath());
         break;
       case COPY:
         now = copy(request.getCopy().getEnd(), request.getCopy().getCopyId(), request.getCopy().getReleased());
@@ -185,5 +307,9 @@ abstract class Broker implements AutoCloseable {
     for (BrokerClient.Remote client : connected) {
       client.channel.close();
     }
+    for (RingIntake ring : rings) {
+      ring.stop();
+    }
+    rings.clear();
   }
 }

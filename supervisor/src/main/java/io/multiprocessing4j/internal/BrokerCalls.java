@@ -40,6 +40,11 @@ public abstract class BrokerCalls {
   /** JoinableQueue: items this process took and has not marked done yet. */
   final AtomicLong taken = new AtomicLong();
 
+  /** A new id for a call that waits for its answer. */
+  final long nextRequestId() {
+    return lastRequestId.incrementAndGet();
+  }
+
   /** Whether the broker is in this JVM (then a payload it is given is kept, not copied onto a socket). */
   boolean isLocal() {
     return this instanceof Local;
@@ -50,6 +55,16 @@ public abstract class BrokerCalls {
 
   /** The future answer of a started call that is waiting. */
   abstract CompletableFuture<Outcome> answerOf(long requestId);
+
+  /** Called before a caller parks waiting for {@code answer}: a chance to fetch it on this thread. */
+  void beforeWait(Call call, CompletableFuture<Outcome> answer) throws InterruptedException {
+    // By default the answer is delivered by whoever decides it.
+  }
+
+  /** Waits, without being interrupted, for the answer to a call that was withdrawn. */
+  Outcome awaitWithdrawn(Call call, CompletableFuture<Outcome> answer) {
+    return answer.join();
+  }
 
   /** Withdraws a waiting call; the broker then answers it promptly. */
   abstract void withdraw(long requestId);
@@ -79,10 +94,11 @@ public abstract class BrokerCalls {
     }
     CompletableFuture<Outcome> answer = answerOf(requestId);
     try {
+      beforeWait(call, answer);
       return answer.get();
     } catch (InterruptedException e) {
       withdraw(requestId);
-      Outcome late = answer.join();
+      Outcome late = awaitWithdrawn(call, answer);
       if (late == Outcome.Status.EMPTY || late == Outcome.Status.FULL || late instanceof Outcome.Refused) {
         throw e;
       }
@@ -120,7 +136,7 @@ public abstract class BrokerCalls {
         case PUT:
           return broker.put(client, requestId, call.item(), call.timeoutMillis(), false);
         case GET:
-          return broker.get(client, requestId, call.timeoutMillis(), call.peek());
+          return broker.getLocal(client, requestId, call.timeoutMillis(), call.peek());
         default:
           return broker.call(client, requestId, call.call());
       }
@@ -135,6 +151,13 @@ public abstract class BrokerCalls {
     @Override
     CompletableFuture<Outcome> answerOf(long requestId) {
       return client.answerOf(requestId);
+    }
+
+    @Override
+    void beforeWait(Call call, CompletableFuture<Outcome> answer) throws InterruptedException {
+      if (call.kind() == Call.Kind.GET) {
+        broker.awaitLocal(answer);
+      }
     }
 
     @Override

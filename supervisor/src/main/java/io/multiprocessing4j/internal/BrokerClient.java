@@ -48,6 +48,10 @@ abstract class BrokerClient {
   static final class Remote extends BrokerClient {
     final FrameChannel<Frame> channel;
     private final BiConsumer<BrokerClient, Payload> undeliverable;
+    /** The ring this client posts through, once the broker accepted it. */
+    volatile RingIntake ring;
+    /** The ring through which items that answer this client's gets go, once the broker accepted it. */
+    volatile PostRing replies;
 
     /**
      * @param undeliverable takes back an item whose answer could not be written (the connection broke
@@ -62,6 +66,14 @@ abstract class BrokerClient {
     void answer(long requestId, Outcome outcome) {
       if (requestId == 0 && outcome == Outcome.Status.DONE) {
         // A call nobody waits for went through; only its failures are reported, as notices.
+        return;
+      }
+      PostRing ring = replies;
+      if (ring != null && requestId != 0 && outcome instanceof Outcome.Item item) {
+        if (!ring.write(item.payload(), requestId, channel::isClosed)) {
+          channel.close();
+          undeliverable.accept(this, item.payload());
+        }
         return;
       }
       try {

@@ -1,5 +1,6 @@
 package io.multiprocessing4j.internal;
 
+import com.google.protobuf.ByteOutput;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.multiprocessing4j.MessageTooLargeException;
@@ -10,11 +11,13 @@ import io.multiprocessing4j.proto.ChannelGet;
 import io.multiprocessing4j.proto.ChannelPut;
 import io.multiprocessing4j.proto.ChannelReply;
 import io.multiprocessing4j.proto.ChannelRequest;
+import io.multiprocessing4j.proto.ChannelRing;
 import io.multiprocessing4j.proto.ChannelStatus;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * Builds and reads the frames of channels.proto (pipes and queues), and turns user values into
@@ -70,6 +73,9 @@ final class ChannelCodec {
 
   /** Decodes a payload made by {@link #encode}, resolving classes with the caller's context loader. */
   static Object decode(Payload payload) {
+    if (payload.getSerializerId() == Payloads.BYTES) {
+      return bytesOf(payload.getData());
+    }
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     try {
       return Payloads.decode(payload, loader != null ? loader : ChannelCodec.class.getClassLoader());
@@ -78,9 +84,75 @@ final class ChannelCodec {
     }
   }
 
+  /**
+   * The bytes of a received item. An item is taken by exactly one receiver, so when its data is a whole
+   * array of its own (as a ring or an in-JVM put made it) that array is handed over instead of a copy.
+   */
+  static byte[] bytesOf(ByteString data) {
+    WholeArray whole = new WholeArray();
+    try {
+      UnsafeByteOperations.unsafeWriteTo(data, whole);
+    } catch (IOException cannotHappen) {
+      throw new IllegalStateException(cannotHappen);
+    }
+    return whole.array != null && whole.array.length == data.size() ? whole.array : data.toByteArray();
+  }
+
+  /** Catches the backing array of a ByteString that is one whole array; refuses anything else. */
+  private static final class WholeArray extends ByteOutput {
+    byte[] array;
+    private boolean spoilt;
+
+    @Override
+    public void write(byte value) {
+      spoilt = true;
+      array = null;
+    }
+
+    @Override
+    public void write(byte[] value, int offset, int length) {
+      spoilt = true;
+      array = null;
+    }
+
+    @Override
+    public void writeLazy(byte[] value, int offset, int length) {
+      if (array != null || spoilt || offset != 0 || length != value.length) {
+        spoilt = true;
+        array = null;
+      } else {
+        array = value;
+      }
+    }
+
+    @Override
+    public void write(ByteBuffer value) {
+      spoilt = true;
+      array = null;
+    }
+
+    @Override
+    public void writeLazy(ByteBuffer value) {
+      spoilt = true;
+      array = null;
+    }
+  }
+
   static Frame put(long requestId, Payload item, long timeoutMillis, boolean returned) {
     return request(ChannelRequest.newBuilder().setRequestId(requestId).setPut(ChannelPut.newBuilder()
         .setItem(item).setTimeoutMillis(timeoutMillis).setReturned(returned)));
+  }
+
+  /**
+   * The serializer id of a ring record that carries a serialized {@link ChannelRequest} rather than an
+   * item (a get sent through the ring). Negative: never a payload's.
+   */
+  static final int REQUEST_RECORD = -1;
+
+  /** A get as a ring record (see {@link #REQUEST_RECORD}). */
+  static Payload getRecord(long requestId, long timeoutMillis, boolean peek) {
+    return Payload.newBuilder().setSerializerId(REQUEST_RECORD)
+        .setData(get(requestId, timeoutMillis, peek).getChannelRequest().toByteString()).build();
   }
 
   static Frame get(long requestId, long timeoutMillis, boolean peek) {
@@ -104,6 +176,11 @@ final class ChannelCodec {
   static Frame copy(int end, long copyId, boolean released) {
     return request(ChannelRequest.newBuilder()
         .setCopy(ChannelCopy.newBuilder().setEnd(end).setCopyId(copyId).setReleased(released)));
+  }
+
+  static Frame ring(long requestId, String postsPath, String repliesPath) {
+    return request(ChannelRequest.newBuilder().setRequestId(requestId)
+        .setRing(ChannelRing.newBuilder().setPath(postsPath).setReplyPath(repliesPath)));
   }
 
   private static Frame request(ChannelRequest.Builder request) {

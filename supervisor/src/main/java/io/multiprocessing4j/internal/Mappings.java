@@ -55,6 +55,7 @@ final class Mappings {
       case ARRAY -> "array";
       case SYNC -> "synchronization primitive";
       case SHARED_MEMORY -> "memory block";
+      case CHANNEL_RING -> "channel ring";
     };
   }
 }

@@ -90,7 +90,7 @@ public final class PipeHandle implements Serializable {
 
   /** Receives the next message's bytes as sent (a serialized object's serialized form). */
   public byte[] recvBytes() throws InterruptedException {
-    return receive().getData().toByteArray();
+    return ChannelCodec.bytesOf(receive().getData());
   }
 
   private Payload receive() throws InterruptedException {

@@ -167,6 +167,16 @@ public final class QueueBroker extends Broker {
   @Override
   void takeBack(BrokerClient client, Payload item) {
     locked(answers -> {
+      // The take is undone: the client no longer holds the item, so its end does not put it back again.
+      for (Iterator<Payload> it = client.unacknowledged.iterator(); it.hasNext(); ) {
+        if (it.next() == item) {
+          it.remove();
+          if (client.unacknowledged.isEmpty()) {
+            holding.remove(client);
+          }
+          break;
+        }
+      }
       queue.putBack(item, answers);
       return null;
     });

@@ -4,8 +4,11 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -13,9 +16,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * the parent): one authenticated connection per handle per process, made through the handle's
  * {@link Endpoint}. Any thread may call; frames are written whole (see {@link FrameChannel}), and one
  * reader thread completes the waiting calls with the broker's answers.
+ *
+ * <p>Posts (unbounded puts, pipe sends), gets and the items that answer them go through two
+ * shared-memory rings ({@link ClientRings}) once the broker, asked on the first post or get, has mapped
+ * them; their files are deleted as soon as the broker answered (both processes keep their mappings), so
+ * no file outlives that round trip, whatever happens to either process later. If the broker cannot map
+ * them (it runs on another host) or {@code -Dmultiprocessing4j.channelRings=false} is set, everything
+ * stays frames on the connection. The first post or get waits for the broker's answer, without a time
+ * limit: the broker answers in order, and a lost connection answers it too, so both sides always agree
+ * on whether the rings are in use.
  */
 final class RemoteCalls extends BrokerCalls {
   private static final AtomicLong CONNECTIONS = new AtomicLong();
+  private static final boolean RINGS = !"false".equals(System.getProperty("multiprocessing4j.channelRings"));
 
   private final FrameChannel<Frame> channel;
   private final ConcurrentHashMap<Long, CompletableFuture<Outcome>> answers = new ConcurrentHashMap<>();
@@ -23,6 +36,8 @@ final class RemoteCalls extends BrokerCalls {
   /** A refusal (or CLOSED) the broker reported for a posted call; later posts get it too. */
   private volatile Outcome notice;
   private volatile boolean closed;
+  private volatile ClientRings rings;
+  private volatile boolean ringless;
 
   private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost) {
     this.channel = channel;
@@ -57,6 +72,12 @@ final class RemoteCalls extends BrokerCalls {
 
   @Override
   Outcome start(long requestId, Call call) {
+    ClientRings viaRing = call.kind() == Call.Kind.GET ? rings() : null;
+    if (viaRing != null) {
+      boolean written = viaRing.posts.write(ChannelCodec.getRecord(requestId, call.timeoutMillis(), call.peek()),
+          0, this::isClosed);
+      return written ? null : whenLost;
+    }
     return send(frame(requestId, call)) ? null : whenLost;
   }
 
@@ -66,12 +87,92 @@ final class RemoteCalls extends BrokerCalls {
     if (refused != null) {
       return refused;
     }
+    ClientRings posts = call.kind() == Call.Kind.PUT ? rings() : null;
+    if (posts != null) {
+      return posts.posts.write(call.item(), 0, this::isClosed) ? Outcome.Status.DONE : whenLost;
+    }
     try {
       channel.post(frame(0, call));
       return Outcome.Status.DONE;
     } catch (IOException e) {
       channel.close();
       return whenLost;
+    }
+  }
+
+  @Override
+  void beforeWait(Call call, CompletableFuture<Outcome> answer) throws InterruptedException {
+    ClientRings replies = rings;
+    if (call.kind() == Call.Kind.GET && !call.peek() && replies != null) {
+      // An item comes through the ring; any other answer (EMPTY, CLOSED, a refusal) as a frame, which
+      // completes the answer and rings this process's doorbell too (see onFrame).
+      replies.await(answer);
+    }
+  }
+
+  @Override
+  Outcome awaitWithdrawn(Call call, CompletableFuture<Outcome> answer) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        beforeWait(call, answer);
+        break;
+      } catch (InterruptedException again) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return answer.join();
+  }
+
+  /** This connection's rings, opened on first use; null when everything goes on the connection. */
+  private ClientRings rings() {
+    ClientRings opened = rings;
+    if (opened != null || ringless) {
+      return opened;
+    }
+    synchronized (this) {
+      if (rings == null && !ringless) {
+        rings = RINGS ? openRings() : null;
+        ringless = rings == null;
+      }
+      return rings;
+    }
+  }
+
+  private ClientRings openRings() {
+    Path postsPath = ringPath();
+    Path repliesPath = ringPath();
+    try {
+      ClientRings created = new ClientRings(PostRing.create(postsPath, PostRing.POSTS_CAPACITY),
+          PostRing.create(repliesPath, PostRing.REPLIES_CAPACITY), this::answered);
+      long requestId = nextRequestId();
+      CompletableFuture<Outcome> answer = answerOf(requestId);
+      if (!send(ChannelCodec.ring(requestId, postsPath.toString(), repliesPath.toString()))
+          || answer.join() != Outcome.Status.DONE) {
+        return null;
+      }
+      return created;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    } finally {
+      deleteQuietly(postsPath);
+      deleteQuietly(repliesPath);
+    }
+  }
+
+  private static Path ringPath() {
+    return BlockStore.defaultDirectory().resolve(BlockStore.FILE_PREFIX + ProcessIdentity.PID + "-ring-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      // Left for the sweep of blocks whose creator is dead.
     }
   }
 
@@ -142,11 +243,29 @@ final class RemoteCalls extends BrokerCalls {
     if (requestId == 0) {
       notice = outcome;
     } else {
-      answers.computeIfAbsent(requestId, id -> new CompletableFuture<>()).complete(outcome);
+      answeredByFrame(requestId, outcome);
+    }
+  }
+
+  private void answered(long requestId, Outcome outcome) {
+    answers.computeIfAbsent(requestId, id -> new CompletableFuture<>()).complete(outcome);
+  }
+
+  /** An answer frame: completed, and a caller asleep on the replies ring is woken to see it. */
+  private void answeredByFrame(long requestId, Outcome outcome) {
+    answered(requestId, outcome);
+    ClientRings opened = rings;
+    if (opened != null) {
+      opened.replies.wake();
     }
   }
 
   private void onLost() {
+    ClientRings opened = rings;
+    if (opened != null) {
+      // Items the broker sent before the connection ended still reach their callers.
+      opened.lost();
+    }
     answers.values().forEach(answer -> answer.complete(whenLost));
   }
 }

@@ -50,8 +50,8 @@ public final class SharedBlock {
   public static final int CLOSING = 1;
   public static final int UNLINKED = 2;
 
-  /** What a block holds. */
-  public enum Kind { SHARED_MEMORY, VALUE, ARRAY, SYNC }
+  /** What a block holds ({@code CHANNEL_RING}: a pipe's or queue's {@link PostRing}). */
+  public enum Kind { SHARED_MEMORY, VALUE, ARRAY, SYNC, CHANNEL_RING }
 
   private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
   private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());

@@ -25,9 +25,23 @@
  * <pre>
  *   parent JVM: QueueBroker ◀── direct calls ── Queue handle in the parent
  *                  ▲ ▲
- *                  │ └── FrameChannel ── Queue handle in child A (put: frames batched by a flusher)
- *                  └──── FrameChannel ── Queue handle in child B (get: request, answer)
+ *                  │ └── FrameChannel + PostRing pair ── Queue handle in child A
+ *                  └──── FrameChannel + PostRing pair ── Queue handle in child B
  * </pre>
+ * The data path, on one host: a handle in a child opens two shared-memory rings ({@code PostRing},
+ * files in {@code /dev/shm} deleted as soon as the broker mapped them) on its first put or get. Its
+ * puts, pipe sends and gets travel through the first ring, and the items that answer its gets come
+ * back through the second; everything else (bounded puts, polls, joins, sizes, cancels, attach and
+ * copy of pipe ends, the answers that are not items) stays frames on the connection, which also tells
+ * either side that the other has gone. The broker keeps the two in order by draining a client's ring
+ * before it handles any frame of that client and before its end ({@code RingIntake}). Whoever waits
+ * takes from the ring itself (a parent's get drains the clients' rings, a child's get drains its
+ * replies ring): spin, yield, then sleep on the ring's {@code Doorbell}, which the writer rings; so a
+ * ping-pong or a stream costs no thread hand-off and, while both sides are running, no system call.
+ * The rings cost {@code /dev/shm} memory per handle per child process: 1 MiB for posts and gets, 256
+ * KiB for replies, as pages are first touched, released when the connection ends. Across hosts, or
+ * with {@code -Dmultiprocessing4j.channelRings=false}, the connection carries all.
+ * Child-to-child traffic still goes through the parent's broker (one ring each way per child).
  *
  * <p>Shared state does not go through the parent at all: {@code Value}, {@code Array},
  * {@code SharedMemory} and the synchronization primitives are blocks in {@code /dev/shm}

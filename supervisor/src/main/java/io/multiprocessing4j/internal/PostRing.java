@@ -1,0 +1,361 @@
+package io.multiprocessing4j.internal;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.multiprocessing4j.proto.Payload;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A one-way stream of payloads from one process to another on the same host, through a ring in a
+ * shared block ({@link SharedBlock}, kind {@code CHANNEL_RING}): the path of a handle's posts
+ * (unbounded puts, pipe sends) and gets to its broker, and of the broker's items that answer the
+ * handle's gets (each tagged with its request id), which saves a socket write per message on the
+ * sending side and a wake-up, a socket read and a frame parse on the receiving side. The ring's size is
+ * a power of two chosen by its creator ({@value #POSTS_CAPACITY} bytes for posts and gets,
+ * {@value #REPLIES_CAPACITY} for replies); its pages are allocated as the ring first passes over them.
+ *
+ * <p>One writing process (its threads take turns, so a message is never interleaved with another) and
+ * one reading process (its threads take turns too; the writer's process reads only once the reader's
+ * has died, see {@link #creatorDied}). The writer publishes a record by advancing the
+ * {@code tail} word after the record is written, the reader frees the space by advancing {@code head}
+ * after it copied the record out; both words only grow, and a record is always contiguous (the space
+ * left before the end of the ring is filled with a padding record when the next one does not fit).
+ * A message larger than {@link #maxChunk()} (a quarter of the ring) travels as several records (chunks) that the reader
+ * reassembles; the first one carries the message's length, serializer and manifest. So a message of
+ * any size goes through, as fast as the reader drains, and a reader sees a message whole or not at all:
+ * a writer that dies mid-message leaves only a partial message, which is dropped with its connection.
+ *
+ * <p>Waiting: a writer waits for space, and a thread that wants an item for data, with the library's
+ * one wait strategy ({@link Backoff}: spin, yield, then sleep on this block's {@link Doorbell}); a
+ * background drainer sleeps on the doorbell at once ({@link #awaitData}). Each side rings the doorbell
+ * after it changes its word, which costs one read when nobody sleeps.
+ *
+ * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
+ * line), records from 256. A record: content length (int), flags (int: first chunk, last chunk,
+ * padding), the message's data length (long, first chunk only), then the content, padded to 16 bytes.
+ * The first chunk's content starts with the serializer id (int), the manifest's length (int), the tag
+ * (long) and the manifest (UTF-8).
+ */
+final class PostRing {
+  static final int POSTS_CAPACITY = 1 << 20;
+  static final int REPLIES_CAPACITY = 1 << 18;
+  private static final int RECORD_HEADER = 16;
+  private static final int TAIL_AT = SharedBlock.HEADER_BYTES;
+  private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
+  private static final int RECORDS_FROM = 256;
+  private static final int FIRST = 1;
+  private static final int LAST = 2;
+  private static final int PADDING = 4;
+  /** Serializer id, manifest length, tag. */
+  private static final int FIRST_HEADER = 16;
+
+  /** What a reader does with what it drains. */
+  interface Sink {
+    /** A whole message and the tag it was written with. */
+    void message(Payload item, long tag);
+
+    /** A message longer than the reader accepts, dropped unread. */
+    void tooLarge(long bytes);
+  }
+
+  private final SharedBlock block;
+  private final ByteBuffer records;
+  private final int capacity;
+  /** The most content bytes in one record: a quarter of the ring, so the writer can fill while the reader drains. */
+  private final int maxChunk;
+
+  private final ReentrantLock writeLock = new ReentrantLock();
+  /** The writer's copy of tail, and its last look at head. Guarded by the write lock. */
+  private long tail;
+  private long headSeen;
+
+  private final ReentrantLock readLock = new ReentrantLock();
+  /** The message being reassembled from chunks. Guarded by the read lock. */
+  private byte[] assembling;
+  private int assembled;
+  private int serializerId;
+  private long tag;
+  private ByteString manifest = ByteString.EMPTY;
+  private boolean discarding;
+
+  private PostRing(SharedBlock block) {
+    this.block = block;
+    this.records = block.data().position(RECORDS_FROM).slice().order(ByteOrder.nativeOrder());
+    this.capacity = records.capacity();
+    this.maxChunk = capacity / 4 - RECORD_HEADER;
+    this.tail = block.getLongVolatile(TAIL_AT);
+  }
+
+  /**
+   * Creates a new, empty ring of {@code capacity} bytes (a power of two, at least 4 KiB) in the file
+   * {@code path}, failing if it exists.
+   */
+  static PostRing create(Path path, int capacity) throws IOException {
+    if (capacity < 4096 || Integer.bitCount(capacity) != 1) {
+      throw new IllegalArgumentException("a ring's capacity is a power of two of at least 4096, not " + capacity);
+    }
+    return new PostRing(SharedBlock.create(path, SharedBlock.Kind.CHANNEL_RING, RECORDS_FROM + capacity));
+  }
+
+  /** Maps the ring a writer created in {@code path}, for the reader. */
+  static PostRing open(Path path) throws IOException {
+    SharedBlock block = SharedBlock.open(path);
+    long capacity = block.dataSize() - RECORDS_FROM;
+    if (block.kind() != SharedBlock.Kind.CHANNEL_RING || capacity < 4096 || Long.bitCount(capacity) != 1) {
+      throw new IOException(path + " is not a channel ring");
+    }
+    return new PostRing(block);
+  }
+
+  /**
+   * Writes one message, in chunks if it is large, waiting for space as long as the reader drains.
+   * Returns false (having written a partial message at most) when {@code lost} says the reader is gone.
+   *
+   * @param tag handed to the reader with the message (a request id; 0 for a post)
+   */
+  boolean write(Payload item, long tag, BooleanSupplier lost) {
+    ByteString data = item.getData();
+    ByteString name = item.getManifestBytes();
+    int total = data.size();
+    int firstHeader = FIRST_HEADER + name.size();
+    if (firstHeader > maxChunk) {
+      throw new IllegalArgumentException("a manifest of " + name.size() + " bytes does not fit a ring record");
+    }
+    writeLock.lock();
+    try {
+      int offset = 0;
+      boolean first = true;
+      do {
+        int header = first ? firstHeader : 0;
+        int part = Math.min(maxChunk - header, total - offset);
+        int content = header + part;
+        int at = claim(content, lost);
+        if (at < 0) {
+          return false;
+        }
+        records.putInt(at, content);
+        records.putInt(at + 4, (first ? FIRST : 0) | (offset + part == total ? LAST : 0));
+        records.putLong(at + 8, total);
+        int into = at + RECORD_HEADER;
+        if (first) {
+          records.putInt(into, item.getSerializerId());
+          records.putInt(into + 4, name.size());
+          records.putLong(into + 8, tag);
+          copy(name, 0, name.size(), into + FIRST_HEADER);
+          into += firstHeader;
+        }
+        copy(data, offset, part, into);
+        tail += align(RECORD_HEADER + content);
+        block.setLongVolatile(TAIL_AT, tail);
+        Doorbell.ring(block);
+        offset += part;
+        first = false;
+      } while (offset < total);
+      return true;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Makes room for a record of {@code content} bytes at the tail (after a padding record if it would
+   * cross the end of the ring) and returns its index, or -1 if the reader is gone.
+   */
+  private int claim(int content, BooleanSupplier lost) {
+    int size = align(RECORD_HEADER + content);
+    int at = (int) (tail & (capacity - 1));
+    int toEnd = capacity - at;
+    int needed = size <= toEnd ? size : toEnd + size;
+    if (!awaitSpace(needed, lost)) {
+      return -1;
+    }
+    if (size > toEnd) {
+      // Published together with the record that follows it.
+      records.putInt(at, toEnd - RECORD_HEADER);
+      records.putInt(at + 4, PADDING);
+      tail += toEnd;
+      return 0;
+    }
+    return at;
+  }
+
+  private boolean awaitSpace(int needed, BooleanSupplier lost) {
+    if (capacity - (tail - headSeen) >= needed) {
+      return true;
+    }
+    headSeen = block.getLongVolatile(HEAD_AT);
+    if (capacity - (tail - headSeen) >= needed) {
+      return true;
+    }
+    Backoff wait = Backoff.uninterruptibly(block);
+    try {
+      while (capacity - (tail - (headSeen = block.getLongVolatile(HEAD_AT))) < needed) {
+        if (wait.checkDue() && lost.getAsBoolean()) {
+          return false;
+        }
+        wait.pause();
+      }
+      return true;
+    } catch (InterruptedException cannotHappen) {
+      throw new IllegalStateException(cannotHappen);
+    } finally {
+      wait.done();
+    }
+  }
+
+  private void copy(ByteString from, int offset, int length, int at) {
+    if (length > 0) {
+      from.substring(offset, offset + length).copyTo(records.duplicate().position(at));
+    }
+  }
+
+  /** Whether the writer has published something not drained yet. */
+  boolean hasData() {
+    return block.getLongVolatile(TAIL_AT) != block.getLongVolatile(HEAD_AT);
+  }
+
+  /**
+   * Takes every message published so far, in order, handing each whole one to {@code sink}; waits for
+   * a drain in progress on another thread to finish first, so that when this returns everything
+   * published before the call has been handed over. Returns how many records it took.
+   *
+   * @param maxBytes the longest message accepted; longer ones are skipped and reported
+   */
+  int drain(Sink sink, long maxBytes) {
+    readLock.lock();
+    try {
+      long head = block.getLong(HEAD_AT);
+      long end = block.getLongVolatile(TAIL_AT);
+      int taken = 0;
+      while (head != end) {
+        int at = (int) (head & (capacity - 1));
+        int content = records.getInt(at);
+        int flags = records.getInt(at + 4);
+        if ((flags & PADDING) == 0) {
+          take(at, content, flags, sink, maxBytes);
+        }
+        head += align(RECORD_HEADER + content);
+        block.setLongVolatile(HEAD_AT, head);
+        Doorbell.ring(block);
+        taken++;
+        if (head == end) {
+          end = block.getLongVolatile(TAIL_AT);
+        }
+      }
+      return taken;
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  private void take(int at, int content, int flags, Sink sink, long maxBytes) {
+    int from = at + RECORD_HEADER;
+    int part = content;
+    if ((flags & FIRST) != 0) {
+      long total = records.getLong(at + 8);
+      serializerId = records.getInt(from);
+      int nameLength = records.getInt(from + 4);
+      tag = records.getLong(from + 8);
+      manifest = nameLength == 0 ? ByteString.EMPTY
+          : ByteString.copyFrom(records.slice(from + FIRST_HEADER, nameLength));
+      from += FIRST_HEADER + nameLength;
+      part -= FIRST_HEADER + nameLength;
+      discarding = total > maxBytes;
+      if (discarding) {
+        sink.tooLarge(total);
+      } else {
+        assembling = new byte[(int) total];
+        assembled = 0;
+      }
+    }
+    if (!discarding && assembling != null) {
+      records.get(from, assembling, assembled, part);
+      assembled += part;
+    }
+    if ((flags & LAST) != 0) {
+      if (!discarding && assembling != null) {
+        sink.message(Payload.newBuilder().setSerializerId(serializerId).setManifestBytes(manifest)
+            .setData(UnsafeByteOperations.unsafeWrap(assembling)).build(), tag);
+      }
+      assembling = null;
+      discarding = false;
+    }
+  }
+
+  /**
+   * Waits until the writer has published something not drained yet, or {@code stop} holds, asleep on
+   * the ring's doorbell from the start: for a background drainer, which should neither take a core
+   * from the threads that do the work nor teach this process's waiters (whose spin is learned per
+   * block, see {@link Backoff}) that spinning on this ring does not pay. Sleeps are bounded (1 ms
+   * doubling to 50 ms), so a lost ring costs latency, never progress.
+   */
+  void awaitData(BooleanSupplier stop) {
+    if (hasData() || stop.getAsBoolean()) {
+      return;
+    }
+    int slot = Doorbell.asleep(block);
+    try {
+      long nanos = slot >= 0 ? 1_000_000 : 50_000;
+      long most = slot >= 0 ? 50_000_000 : 1_000_000;
+      while (!hasData() && !stop.getAsBoolean()) {
+        if (slot >= 0) {
+          Doorbell.sleep(nanos);
+        } else {
+          LockSupport.parkNanos(nanos);
+        }
+        nanos = Math.min(2 * nanos, most);
+      }
+    } finally {
+      if (slot >= 0) {
+        Doorbell.awake(block, slot);
+      }
+    }
+  }
+
+  /**
+   * Whether the process that created this ring has died, waiting up to {@code millis} for it to: a
+   * process whose connection just ended may still be exiting.
+   */
+  boolean creatorDied(long millis) {
+    long pid = block.getLong(SharedBlock.CREATOR_PID_AT);
+    long start = block.getLong(SharedBlock.CREATOR_START_AT);
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    while (!ProcessIdentity.isDead(pid, start)) {
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      LockSupport.parkNanos(1_000_000);
+    }
+    return true;
+  }
+
+  /** Wakes the threads of this process that wait on this ring, to look at their stop condition. */
+  void wake() {
+    Doorbell.ring(block);
+  }
+
+  /** The most content bytes in one record (a larger message is chunked). */
+  int maxChunk() {
+    return maxChunk;
+  }
+
+  /** The ring's size in bytes. */
+  int capacity() {
+    return capacity;
+  }
+
+  /** The block the ring lives in (what its waiters sleep on). */
+  SharedBlock block() {
+    return block;
+  }
+
+  private static int align(int bytes) {
+    return (bytes + 15) & ~15;
+  }
+}

@@ -1,0 +1,122 @@
+package io.multiprocessing4j.internal;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.multiprocessing4j.proto.ChannelRequest;
+import io.multiprocessing4j.proto.Payload;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The broker's side of one client's {@link PostRing}: takes the messages the client posts through it
+ * into the broker, as if each had come as a put frame on the client's connection, and handles the gets
+ * it sends through it ({@link ChannelCodec#REQUEST_RECORD}) as if they had come as frames. A get in the
+ * ring is what lets a parent thread that drains the ring while it waits for its own item (a ping-pong)
+ * serve the child's next get too, with no other thread of the parent involved.
+ *
+ * <p>Who drains: a daemon thread per ring, which sleeps on the ring's doorbell while it is empty; the
+ * parent's own getters, on their thread, while they wait for an item ({@link Broker#getLocal},
+ * {@link #await}), so a message is taken by the thread that wants it, with no wake-up when it comes
+ * within microseconds and one when it comes later (the drainer thread steps aside meanwhile, so that
+ * the ring's doorbell wakes the waiting getter itself); and the connection's
+ * reader, before it handles each frame and before it handles the connection's end, which is what keeps
+ * the ring's messages in order with the connection's other calls and loses nothing a process posted
+ * before it exited. Drains take turns ({@link PostRing#drain}), so the order is the ring's.
+ */
+final class RingIntake implements PostRing.Sink {
+  private final Broker broker;
+  private final BrokerClient.Remote client;
+  private final PostRing ring;
+  private volatile boolean stopped;
+  /** Getters of the parent waiting on this ring; while there are any, the drainer thread parks. */
+  private final AtomicInteger localWaiters = new AtomicInteger();
+  private volatile Thread drainer;
+
+  RingIntake(Broker broker, BrokerClient.Remote client, PostRing ring) {
+    this.broker = broker;
+    this.client = client;
+    this.ring = ring;
+  }
+
+  /** Starts the ring's drainer thread. */
+  void start(String threadName) {
+    Thread thread = new Thread(() -> {
+      while (!stopped) {
+        if (localWaiters.get() > 0) {
+          LockSupport.parkNanos(this, 50_000_000);
+          continue;
+        }
+        ring.awaitData(() -> stopped || localWaiters.get() > 0);
+        drain();
+      }
+    }, threadName);
+    thread.setDaemon(true);
+    drainer = thread;
+    thread.start();
+  }
+
+  /**
+   * Waits until {@code answer} (a parent getter's) is done, draining this ring meanwhile: spins,
+   * yields, then sleeps on the ring's doorbell; whatever else answers it wakes this thread.
+   *
+   * @throws InterruptedException if the thread is interrupted first
+   */
+  void await(CompletableFuture<Outcome> answer) throws InterruptedException {
+    localWaiters.incrementAndGet();
+    ring.wake();
+    answer.whenComplete((outcome, error) -> ring.wake());
+    Backoff wait = Backoff.forever(ring.block());
+    try {
+      while (!answer.isDone() && !stopped) {
+        if (ring.hasData()) {
+          drain();
+        } else {
+          wait.pause();
+        }
+      }
+    } finally {
+      wait.done();
+      if (localWaiters.decrementAndGet() == 0) {
+        LockSupport.unpark(drainer);
+      }
+    }
+  }
+
+  /** Takes every message posted so far into the broker; returns how many records that was. */
+  int drain() {
+    return ring.drain(this, broker.maxMessageBytes);
+  }
+
+  /** Whether the ring holds something not taken yet. */
+  boolean hasData() {
+    return ring.hasData();
+  }
+
+  /** Stops the drainer thread (after a last {@link #drain()} by the caller, if it wants one). */
+  void stop() {
+    stopped = true;
+    ring.wake();
+  }
+
+  @Override
+  public void message(Payload item, long tag) {
+    if (item.getSerializerId() == ChannelCodec.REQUEST_RECORD) {
+      try {
+        broker.handle(client, ChannelRequest.parseFrom(item.getData()));
+      } catch (InvalidProtocolBufferException e) {
+        client.answer(0, new Outcome.Refused("malformed request in the ring: " + e.getMessage()));
+      }
+      return;
+    }
+    Outcome outcome = broker.put(client, 0, item, -1, false);
+    if (outcome != null && outcome != Outcome.Status.DONE) {
+      client.answer(0, outcome);
+    }
+  }
+
+  @Override
+  public void tooLarge(long bytes) {
+    client.answer(0, new Outcome.Refused("an item of " + bytes + " bytes exceeds the maximum of "
+        + broker.maxMessageBytes + " bytes"));
+  }
+}

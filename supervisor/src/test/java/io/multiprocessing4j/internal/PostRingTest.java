@@ -1,0 +1,146 @@
+package io.multiprocessing4j.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.multiprocessing4j.proto.Payload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The shared-memory ring of posts: order, chunking, wrap-around, refusal of large messages, a lost reader. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PostRingTest {
+  private Path path;
+  private PostRing writer;
+  private PostRing reader;
+
+  @BeforeEach
+  void createRing() throws Exception {
+    path = BlockStore.defaultDirectory().resolve(BlockStore.FILE_PREFIX + "ringtest-" + System.nanoTime());
+    writer = PostRing.create(path, PostRing.REPLIES_CAPACITY);
+    reader = PostRing.open(path);
+    Files.delete(path);
+  }
+
+  @AfterEach
+  void noFileLeft() {
+    assertFalse(Files.exists(path));
+  }
+
+  private static Payload message(int size, int seed, String manifest) {
+    byte[] data = new byte[size];
+    for (int i = 0; i < size; i++) {
+      data[i] = (byte) (seed * 31 + i);
+    }
+    return Payload.newBuilder().setSerializerId(seed).setManifest(manifest)
+        .setData(UnsafeByteOperations.unsafeWrap(data)).build();
+  }
+
+  /** Collects what a drain hands over. */
+  private static final class Collected implements PostRing.Sink {
+    final List<Payload> messages = new ArrayList<>();
+    final List<Long> refused = new ArrayList<>();
+    final List<Long> tags = new ArrayList<>();
+
+    @Override
+    public void message(Payload item, long tag) {
+      messages.add(item);
+      tags.add(tag);
+    }
+
+    @Override
+    public void tooLarge(long bytes) {
+      refused.add(bytes);
+    }
+  }
+
+  @Test
+  void messagesOfEverySizeArriveWholeInOrderAndTaggedWhileTheRingWrapsAround() throws Exception {
+    int[] sizes = {0, 1, 64, 1024, writer.maxChunk() - 100, writer.maxChunk() + 1, 65536, 3 * writer.capacity() + 7};
+    List<Payload> sent = new ArrayList<>();
+    for (int round = 0; round < 20; round++) {
+      for (int size : sizes) {
+        sent.add(message(size, sent.size() % 100, round % 2 == 0 ? "" : "some.Class"));
+      }
+    }
+    CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() -> {
+      for (int i = 0; i < sent.size(); i++) {
+        if (!writer.write(sent.get(i), Long.MAX_VALUE - i, () -> false)) {
+          return false;
+        }
+      }
+      return true;
+    });
+    Collected collected = new Collected();
+    while (collected.messages.size() < sent.size()) {
+      reader.awaitData(writing::isDone);
+      reader.drain(collected, Long.MAX_VALUE);
+      assertFalse(writing.isDone() && !reader.hasData() && collected.messages.size() < sent.size(),
+          "the writer finished but messages are missing");
+    }
+    assertTrue(writing.get(30, TimeUnit.SECONDS));
+    assertEquals(sent, collected.messages);
+    for (int i = 0; i < sent.size(); i++) {
+      assertEquals(Long.MAX_VALUE - i, collected.tags.get(i), "each message comes with its tag");
+    }
+    assertEquals(List.of(), collected.refused);
+    assertFalse(reader.hasData());
+  }
+
+  @Test
+  void aMessageAboveTheReadersLimitIsSkippedAndTheNextOneArrives() {
+    Collected collected = new Collected();
+    int large = 2 * writer.maxChunk();
+    CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() ->
+        writer.write(message(large, 1, ""), 0, () -> false) && writer.write(message(10, 2, ""), 0, () -> false));
+    while (collected.messages.isEmpty()) {
+      reader.awaitData(writing::isDone);
+      reader.drain(collected, 1000);
+    }
+    assertEquals(List.of((long) large), collected.refused);
+    assertEquals(List.of(message(10, 2, "")), collected.messages);
+  }
+
+  @Test
+  void aWriterWaitingForSpaceGivesUpWhenTheReaderIsLost() throws Exception {
+    AtomicBoolean lost = new AtomicBoolean();
+    CompletableFuture<Boolean> writing = CompletableFuture.supplyAsync(() -> {
+      for (int i = 0; i < 10; i++) {
+        if (!writer.write(message(writer.capacity() / 4, i, ""), 0, lost::get)) {
+          return false;
+        }
+      }
+      return true;
+    });
+    assertFalse(writing.isDone(), "the ring holds fewer than 10 such messages");
+    lost.set(true);
+    assertFalse(writing.get(10, TimeUnit.SECONDS), "write() reports the loss instead of waiting for ever");
+  }
+
+  @Test
+  void bytesOfHandsOverAWholeArrayAndCopiesAnythingElse() {
+    byte[] whole = {1, 2, 3, 4};
+    assertSame(whole, ChannelCodec.bytesOf(UnsafeByteOperations.unsafeWrap(whole)));
+    byte[] part = ChannelCodec.bytesOf(UnsafeByteOperations.unsafeWrap(whole, 1, 2));
+    assertTrue(Arrays.equals(new byte[] {2, 3}, part));
+    ByteString joined = ByteString.copyFrom(whole).concat(ByteString.copyFrom(whole));
+    byte[] copied = ChannelCodec.bytesOf(joined);
+    assertNotSame(whole, copied);
+    assertEquals(8, copied.length);
+  }
+}
