@@ -10,7 +10,6 @@ import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -31,7 +30,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   sealed interface Command {}
 
-  private record Connected(Link link) implements Command {}
+  record Connected(Link link) implements Command {}
 
   /**
    * The connection to the parent as the connecting thread hands it over. A spawned child's parent sends
@@ -57,7 +56,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     }
   }
 
-  private record ConnectFailed(Throwable cause) implements Command {}
+  record ConnectFailed(Throwable cause) implements Command {}
 
   private record FrameIn(Frame frame) implements Command {}
 
@@ -71,7 +70,6 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
 
   private final Bootstrap bootstrap;
   private final BlockingQueue<Runnable> mainThreadWork;
-  private FrameChannel<Frame> channel;
   private final Thread mainThread;
   private final AgentExit exit;
   private boolean targetStarted;
@@ -82,13 +80,9 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    * @param mainThread the thread that takes work from {@code mainThreadWork}: it runs the target and is
    *     the one interrupted on terminate
    */
-  static Behavior<Command> create(Bootstrap bootstrap, CompletableFuture<Link> connection,
-      Thread mainThread, BlockingQueue<Runnable> mainThreadWork, AgentExit exit) {
-    return Behaviors.setup(context -> {
-      context.pipeToSelf(connection,
-          (link, error) -> error == null ? new Connected(link) : new ConnectFailed(error));
-      return new AgentActor(context, bootstrap, mainThread, mainThreadWork, exit);
-    });
+  static Behavior<Command> create(Bootstrap bootstrap, Thread mainThread, BlockingQueue<Runnable> mainThreadWork,
+      AgentExit exit) {
+    return Behaviors.setup(context -> new AgentActor(context, bootstrap, mainThread, mainThreadWork, exit));
   }
 
   private AgentActor(ActorContext<Command> context, Bootstrap bootstrap, Thread mainThread,
@@ -116,9 +110,25 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   /**
    * Connects to the parent, proves this child's identity and, unless this is a warm agent, reads the
    * first frame, decodes its target and queues it for the main thread (see {@link Link}); runs while
-   * the actor system boots.
+   * the actor system boots, or before it does. Then delivers {@link Connected} to {@code inbox} (asking
+   * for the actor unless the target is running) and starts the link's reader, which delivers every
+   * later frame there.
    */
-  static Link connect(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork, AgentExit exit) {
+  static void connect(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork, AgentExit exit, AgentInbox inbox) {
+    Link link = link(bootstrap, mainThreadWork, exit);
+    // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
+    Runtime.getRuntime().addShutdownHook(new Thread(exit::releaseBlockedReaders, "multiprocessing4j-release-readers"));
+    if (link.started()) {
+      inbox.deliver(new Connected(link));
+    } else {
+      inbox.urgent(new Connected(link));
+    }
+    link.channel().startReader("multiprocessing4j-agent-reader",
+        frame -> inbox.urgent(new FrameIn(frame)),
+        cause -> inbox.urgent(new ChannelClosed(cause)));
+  }
+
+  private static Link link(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork, AgentExit exit) {
     Endpoint parent = new Endpoint(bootstrap.getSocketPath(), bootstrap.getChildId(), bootstrap.getChildKey().toByteArray());
     FrameChannel<Frame> channel;
     try {
@@ -160,12 +170,6 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   private Behavior<Command> onConnected(Connected connected) {
     Link link = connected.link();
     this.connected = true;
-    channel = link.channel();
-    // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
-    Runtime.getRuntime().addShutdownHook(new Thread(exit::releaseBlockedReaders, "multiprocessing4j-release-readers"));
-    channel.startReader("multiprocessing4j-agent-reader",
-        frame -> getContext().getSelf().tell(new FrameIn(frame)),
-        cause -> getContext().getSelf().tell(new ChannelClosed(cause)));
     if (bootstrap.getWarm()) {
       warmUp();
     }

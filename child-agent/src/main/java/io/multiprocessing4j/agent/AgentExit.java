@@ -32,6 +32,11 @@ final class AgentExit {
     this.parentWatch = parentWatch;
   }
 
+  /** Whether an exit has begun. */
+  boolean claimed() {
+    return claimed.get();
+  }
+
   /** The link to the parent, once connected: where the target's end is reported. */
   void attach(FrameChannel<Frame> channel) {
     this.channel = channel;

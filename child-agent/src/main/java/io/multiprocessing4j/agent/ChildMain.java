@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.multiprocessing4j.proto.Bootstrap;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -24,6 +25,11 @@ public final class ChildMain {
   static final int EXIT_OK = 0;
   static final int EXIT_FAILED = 1;
   static final int EXIT_TERMINATED = 128 + 15;
+  /**
+   * How long a running target may go without the agent's actor system when nothing needs it: a short
+   * target ends before that and never shares the CPU with the boot.
+   */
+  static final Duration BOOT_DEFERRAL = Duration.ofSeconds(1);
 
   private ChildMain() {}
 
@@ -68,32 +74,34 @@ public final class ChildMain {
 
     // Three things happen at once: this thread waits for work (a spawned child's target can start as
     // soon as it is decoded), one thread connects, authenticates and decodes the target, and one boots
-    // the actor system, which only the target's end, a terminate or the parent's death need.
+    // the actor system once something needs it (see AgentInbox): at once for a warm agent, else when
+    // the parent sends a frame, the link closes, the parent dies or the target has run for a while.
     BlockingQueue<Runnable> mainThreadWork = new LinkedBlockingQueue<>();
     Thread mainThread = Thread.currentThread();
-    CompletableFuture<AgentActor.Link> connection = new CompletableFuture<>();
     ParentWatch parentWatch = new ParentWatch();
     AgentExit exit = new AgentExit(bootstrap.getName(), parentWatch);
+    AgentInbox inbox = new AgentInbox(exit);
+    if (watchParent) {
+      parentWatch.start(() -> {
+        if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(true)) {
+          // A daemon child never outlives its parent.
+          halt(EXIT_TERMINATED);
+        }
+        inbox.urgent(AgentActor.ParentGone.INSTANCE);
+      });
+    }
     startDaemon("multiprocessing4j-agent-connect", () -> {
       try {
-        connection.complete(AgentActor.connect(bootstrap, mainThreadWork, exit));
+        AgentActor.connect(bootstrap, mainThreadWork, exit, inbox);
       } catch (RuntimeException e) {
-        connection.completeExceptionally(e);
+        inbox.urgent(new AgentActor.ConnectFailed(e));
       }
     });
     startDaemon("multiprocessing4j-agent-boot", () -> {
-      ActorSystem<AgentActor.Command> system = ActorSystem.create(
-          AgentActor.create(bootstrap, connection, mainThread, mainThreadWork, exit),
-          "agent", config.join());
-      if (watchParent) {
-        parentWatch.start(() -> {
-          if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(true)) {
-            // A daemon child never outlives its parent.
-            halt(EXIT_TERMINATED);
-          }
-          system.tell(AgentActor.ParentGone.INSTANCE);
-        });
-      }
+      // A training run has no target worth waiting for: it is there to load the actor system's classes.
+      inbox.awaitNeed(watchParent ? BOOT_DEFERRAL : Duration.ZERO);
+      inbox.attach(ActorSystem.create(AgentActor.create(bootstrap, mainThread, mainThreadWork, exit),
+          "agent", config.join()));
     });
 
     while (true) {
