@@ -14,8 +14,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /**
  * Main class of every child JVM. Reads the bootstrap from stdin, boots the agent, then waits for the
  * target and runs it on this (the main) thread, so the target sees an ordinary Java main thread. A
- * spawned child's target starts as soon as it has arrived and been decoded, while the actor system may
- * still be booting (see {@code AgentActor.Link}).
+ * spawned child's target starts as soon as it has arrived and been decoded (see {@code AgentActor.Link});
+ * the agent's actor system boots when something needs it (see {@link AgentInbox}).
  *
  * <p>Exit status follows Python's rules: 0 when the target returns, 1 when it throws (the stack trace
  * is printed on stderr first, as Python prints its traceback), whatever {@code System.exit(n)} says if
