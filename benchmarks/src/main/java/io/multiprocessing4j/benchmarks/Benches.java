@@ -2,6 +2,7 @@ package io.multiprocessing4j.benchmarks;
 
 import io.multiprocessing4j.Connection;
 import io.multiprocessing4j.Multiprocessing;
+import io.multiprocessing4j.Pool;
 import io.multiprocessing4j.Pipe;
 import io.multiprocessing4j.Process;
 import io.multiprocessing4j.ProcessOptions;
@@ -12,6 +13,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The library's figures, one method per bench, each measuring what the same-named bench of
@@ -227,6 +229,36 @@ final class Benches {
           stop(several);
         }
       }
+    }
+    poolWorkerRss();
+  }
+
+  /**
+   * {@code child_rss} of pool workers as Python measures them: a 2-worker pool maps a 0.1 s task that
+   * returns the worker's pid over 4 items (chunksize 1, so both workers run some), then RSS 0.2 s later.
+   * Pools start their workers with spawn (see {@code PoolOptions}), so there is one line.
+   */
+  private void poolWorkerRss() throws Exception {
+    try (Multiprocessing mp = StartMethods.open(StartMethod.SPAWN); Pool pool = mp.pool(2)) {
+      List<Long> pids = new ArrayList<>(new TreeSet<>(
+          pool.map(PoolTargets.pidSlow(), List.of(0, 1, 2, 3), 1)));
+      Thread.sleep(200);
+      List<Double> rsses = new ArrayList<>();
+      List<Double> psses = new ArrayList<>();
+      Map<String, Double> first = null;
+      for (long pid : pids) {
+        Map<String, Double> rss = ProcMemory.rss(pid);
+        first = first == null ? rss : first;
+        rsses.add(rss.get("VmRSS"));
+        psses.add(ProcMemory.pss(pid).get("Pss"));
+      }
+      Map<String, Object> params = new LinkedHashMap<>(); // in Python's key order
+      params.put("process", "Pool worker (after trivial map)");
+      params.put("start_method", "spawn");
+      params.put("workers_sampled", rsses.size());
+      emit(BenchLine.of("child_rss", params, BenchLine.median(rsses), "MiB")
+          .with("breakdown", BenchLine.round2(first))
+          .with("pss_mib", BenchLine.median(psses)));
     }
   }
 

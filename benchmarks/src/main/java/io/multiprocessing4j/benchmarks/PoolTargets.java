@@ -25,6 +25,20 @@ final class PoolTargets {
     return PoolTargets::sumOfSquares;
   }
 
+  /** Waits 0.1 s, then returns this worker's pid: Python's {@code getpid_slow}. */
+  static SerializableFunction<Integer, Long> pidSlow() {
+    return PoolTargets::pidAfterPause;
+  }
+
+  private static Long pidAfterPause(Integer ignored) {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return ProcessHandle.current().pid();
+  }
+
   static long sumOfSquares(long n) {
     long s = 0;
     for (long i = 0; i < n; i++) {
