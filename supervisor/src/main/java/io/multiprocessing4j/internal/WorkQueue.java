@@ -15,6 +15,10 @@ import java.util.function.Supplier;
  * A pool's pending work, confined to its actor: the active jobs (each with the id under which workers
  * cache its function, shared by jobs whose functions serialize identically), the jobs that may still
  * produce chunks, in submission order, and the chunks to run again, which go before anything new.
+ *
+ * <p>A small function keeps its id for a while after its last job settled, so the next job of the same
+ * function (a program calling {@code map} in a loop) finds it still cached by the workers: it is not
+ * sent, decoded and timed again for every call, and each worker's learned queue depth stays valid.
  */
 final class WorkQueue {
   /** A function shared by the active jobs that use it. */
@@ -27,15 +31,24 @@ final class WorkQueue {
     }
   }
 
+  /** Functions without an active job whose ids are kept, at most this many... */
+  private static final int IDLE_FUNCTIONS_KEPT = 16;
+  /** ...and only if their encoding is this small: a lambda that captured a large object is not held. */
+  private static final int MAX_KEPT_FUNCTION_BYTES = 64 * 1024;
+
   private final Map<PoolJob, FunctionRef> active = new LinkedHashMap<>();
   private final Map<Payload, FunctionRef> functions = new HashMap<>();
+  /** Of {@link #functions}, those with no active job, least recently used first. */
+  private final LinkedHashMap<Payload, FunctionRef> idleFunctions = new LinkedHashMap<>();
   private final ArrayDeque<PoolJob> feeding = new ArrayDeque<>();
   private final ArrayDeque<Chunk> again = new ArrayDeque<>();
   private long lastFunctionId;
 
   void add(PoolJob job) {
     FunctionRef function = functions.computeIfAbsent(job.function, payload -> new FunctionRef(++lastFunctionId));
-    function.jobs++;
+    if (function.jobs++ == 0) {
+      idleFunctions.remove(job.function);
+    }
     active.put(job, function);
     feeding.add(job);
   }
@@ -47,7 +60,22 @@ final class WorkQueue {
   void remove(PoolJob job) {
     FunctionRef function = active.remove(job);
     if (function != null && --function.jobs == 0) {
-      functions.remove(job.function, function);
+      keepIdle(job.function, function);
+    }
+  }
+
+  /** A function's last job settled: its id is kept for the next job of it, or forgotten. */
+  private void keepIdle(Payload payload, FunctionRef function) {
+    if (payload.getSerializedSize() > MAX_KEPT_FUNCTION_BYTES) {
+      functions.remove(payload, function);
+      return;
+    }
+    idleFunctions.put(payload, function);
+    if (idleFunctions.size() > IDLE_FUNCTIONS_KEPT) {
+      Iterator<Map.Entry<Payload, FunctionRef>> eldest = idleFunctions.entrySet().iterator();
+      Map.Entry<Payload, FunctionRef> forgotten = eldest.next();
+      eldest.remove();
+      functions.remove(forgotten.getKey(), forgotten.getValue());
     }
   }
 
