@@ -58,7 +58,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
 
   record ConnectFailed(Throwable cause) implements Command {}
 
-  private record FrameIn(Frame frame) implements Command {}
+  /** @param arrivedNanos when the reader took it off the link ({@link System#nanoTime()}) */
+  private record FrameIn(Frame frame, long arrivedNanos) implements Command {}
 
   private record ChannelClosed(Throwable cause) implements Command {}
 
@@ -124,7 +125,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       inbox.urgent(new Connected(link));
     }
     link.channel().startReader("multiprocessing4j-agent-reader",
-        frame -> inbox.urgent(new FrameIn(frame)),
+        frame -> inbox.urgent(new FrameIn(frame, System.nanoTime())),
         cause -> inbox.urgent(new ChannelClosed(cause)));
   }
 
@@ -217,14 +218,18 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   }
 
   private Behavior<Command> onFrame(FrameIn in) {
-    return onFrame(in.frame(), null);
+    return onFrame(in.frame(), null, in.arrivedNanos());
   }
 
   /** @param decoded the frame's target if it is a RunTarget decoded already, else null */
   private Behavior<Command> onFrame(Frame frame, DecodedTarget decoded) {
+    return onFrame(frame, decoded, System.nanoTime());
+  }
+
+  private Behavior<Command> onFrame(Frame frame, DecodedTarget decoded, long arrivedNanos) {
     switch (frame.getBodyCase()) {
       case RUN_TARGET -> startTarget(frame.getRunTarget(), decoded);
-      case TERMINATE -> terminate(Duration.ofMillis(frame.getTerminate().getGraceMillis()));
+      case TERMINATE -> terminate(Duration.ofMillis(frame.getTerminate().getGraceMillis()), arrivedNanos);
       default -> getContext().getLog().warn("ignoring unexpected frame {}", frame.getBodyCase());
     }
     return this;
@@ -251,7 +256,11 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     mainThreadWork.add(onMain);
   }
 
-  private void terminate(Duration grace) {
+  /**
+   * @param arrivedNanos when the request reached this JVM: the deadline counts from then, not from when
+   *     this actor (perhaps booted by that very request) got to it
+   */
+  private void terminate(Duration grace, long arrivedNanos) {
     if (exit.terminating) {
       return;
     }
@@ -262,7 +271,9 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     }
     mainThread.interrupt();
     // The target gets half the parent's grace period to react to its interrupt.
-    getContext().scheduleOnce(grace.dividedBy(2), getContext().getSelf(), TerminateDeadline.INSTANCE);
+    Duration left = grace.dividedBy(2).minusNanos(System.nanoTime() - arrivedNanos);
+    getContext().scheduleOnce(left.isNegative() ? Duration.ZERO : left, getContext().getSelf(),
+        TerminateDeadline.INSTANCE);
   }
 
   /** A target that could not even be decoded ends here, on this actor's thread. */
