@@ -34,7 +34,10 @@ import java.util.function.BooleanSupplier;
  * <p>Waiting: a writer waits for space, and a thread that wants an item for data, with the library's
  * one wait strategy ({@link Backoff}: spin, yield, then sleep on this block's {@link Doorbell}); a
  * background drainer sleeps on the doorbell at once ({@link #awaitData}). Each side rings the doorbell
- * after it changes its word, which costs one read when nobody sleeps.
+ * after it changes its word, which costs one read when nobody sleeps; the writer only when the reader
+ * had taken everything before its record, since a reader sleeps only on an empty ring and the record
+ * that ended that emptiness has rung it (so a stream that the reader keeps up with costs one ring per
+ * batch, not one system call per record).
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
  * line), records from 256. A record: content length (int), flags (int: first chunk, last chunk,
@@ -135,6 +138,7 @@ final class PostRing {
         int header = first ? firstHeader : 0;
         int part = Math.min(maxChunk - header, total - offset);
         int content = header + part;
+        long before = tail;
         int at = claim(content, lost);
         if (at < 0) {
           return false;
@@ -153,7 +157,9 @@ final class PostRing {
         copy(data, offset, part, into);
         tail += align(RECORD_HEADER + content);
         block.setLongVolatile(TAIL_AT, tail);
-        Doorbell.ring(block);
+        if (block.getLongVolatile(HEAD_AT) == before) {
+          Doorbell.ring(block);
+        }
         offset += part;
         first = false;
       } while (offset < total);
@@ -223,7 +229,9 @@ final class PostRing {
   /**
    * Takes every message published so far, in order, handing each whole one to {@code sink}; waits for
    * a drain in progress on another thread to finish first, so that when this returns everything
-   * published before the call has been handed over. Returns how many records it took.
+   * published before the call has been handed over. It follows the writer past that only to finish a
+   * message it has begun: a drain that chased a writer as fast as itself would never return, and would
+   * pile the whole stream up in the reader's heap. Returns how many records it took.
    *
    * @param maxBytes the longest message accepted; longer ones are skipped and reported
    */
@@ -244,7 +252,7 @@ final class PostRing {
         block.setLongVolatile(HEAD_AT, head);
         Doorbell.ring(block);
         taken++;
-        if (head == end) {
+        if (head == end && (assembling != null || discarding)) {
           end = block.getLongVolatile(TAIL_AT);
         }
       }
