@@ -100,7 +100,11 @@ final class RingIntake implements PostRing.Sink {
     try {
       while (!answer.isDone() && !stopped) {
         if (ring.hasData()) {
-          drain();
+          if (drain() > 0) {
+            // Progress (e.g. a chunk of a large message): the next wait starts with a spin again.
+            wait.done();
+            wait = Backoff.forever(ring.block());
+          }
         } else {
           wait.pause();
         }
