@@ -91,14 +91,22 @@ abstract class Broker implements AutoCloseable {
    * through a ring.
    */
   final void awaitLocal(CompletableFuture<Outcome> answer) throws InterruptedException {
+    RingIntake waitedOn = null;
     for (RingIntake ring : rings) {
-      ring.await(answer);
-      return;
+      if (waitedOn == null) {
+        waitedOn = ring;
+      } else {
+        ring.handBack();
+      }
+    }
+    if (waitedOn != null) {
+      waitedOn.await(answer);
     }
   }
 
   private void drainRings() {
     for (RingIntake ring : rings) {
+      ring.localGet();
       if (ring.hasData()) {
         ring.drain();
       }

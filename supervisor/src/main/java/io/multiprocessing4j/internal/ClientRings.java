@@ -42,9 +42,14 @@ final class ClientRings implements PostRing.Sink {
     try {
       while (!answer.isDone() && !lost) {
         if (replies.hasData()) {
-          if (replies.drain(this, Long.MAX_VALUE) > 0 && !answer.isDone()) {
-            // Someone else's answer: its caller may be asleep on the ring.
-            replies.wake();
+          if (replies.drain(this, Long.MAX_VALUE) > 0) {
+            if (!answer.isDone()) {
+              // Someone else's answer: its caller may be asleep on the ring.
+              replies.wake();
+            }
+            // Progress (e.g. a chunk of a large item): the next wait starts with a spin again.
+            wait.done();
+            wait = Backoff.forever(replies.block());
           }
         } else {
           wait.pause();

@@ -34,7 +34,12 @@ import java.util.function.BooleanSupplier;
  * <p>Waiting: a writer waits for space, and a thread that wants an item for data, with the library's
  * one wait strategy ({@link Backoff}: spin, yield, then sleep on this block's {@link Doorbell}); a
  * background drainer sleeps on the doorbell at once ({@link #awaitData}). Each side rings the doorbell
- * after it changes its word, which costs one read when nobody sleeps.
+ * after it changes its word, which costs one read when nobody sleeps, but not after every record: the
+ * writer only when the reader had taken everything before its record, since a reader sleeps only on an
+ * empty ring and the record that ended that emptiness has rung it; the reader at the end of each drain
+ * and after every quarter of the ring it frees within one, since a writer waits for less than half the
+ * ring (a record is at most a quarter, plus the padding before it). So a stream costs a ring per
+ * batch, not a system call per record on whichever side is ahead.
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
  * line), records from 256. A record: content length (int), flags (int: first chunk, last chunk,
@@ -135,6 +140,7 @@ final class PostRing {
         int header = first ? firstHeader : 0;
         int part = Math.min(maxChunk - header, total - offset);
         int content = header + part;
+        long before = tail;
         int at = claim(content, lost);
         if (at < 0) {
           return false;
@@ -153,7 +159,9 @@ final class PostRing {
         copy(data, offset, part, into);
         tail += align(RECORD_HEADER + content);
         block.setLongVolatile(TAIL_AT, tail);
-        Doorbell.ring(block);
+        if (block.getLongVolatile(HEAD_AT) == before) {
+          Doorbell.ring(block);
+        }
         offset += part;
         first = false;
       } while (offset < total);
@@ -223,7 +231,9 @@ final class PostRing {
   /**
    * Takes every message published so far, in order, handing each whole one to {@code sink}; waits for
    * a drain in progress on another thread to finish first, so that when this returns everything
-   * published before the call has been handed over. Returns how many records it took.
+   * published before the call has been handed over. It follows the writer past that only to finish a
+   * message it has begun: a drain that chased a writer as fast as itself would never return, and would
+   * pile the whole stream up in the reader's heap. Returns how many records it took.
    *
    * @param maxBytes the longest message accepted; longer ones are skipped and reported
    */
@@ -232,6 +242,7 @@ final class PostRing {
     try {
       long head = block.getLong(HEAD_AT);
       long end = block.getLongVolatile(TAIL_AT);
+      long rungAt = head;
       int taken = 0;
       while (head != end) {
         int at = (int) (head & (capacity - 1));
@@ -242,11 +253,17 @@ final class PostRing {
         }
         head += align(RECORD_HEADER + content);
         block.setLongVolatile(HEAD_AT, head);
-        Doorbell.ring(block);
+        if (head - rungAt >= capacity / 4) {
+          Doorbell.ring(block);
+          rungAt = head;
+        }
         taken++;
-        if (head == end) {
+        if (head == end && (assembling != null || discarding)) {
           end = block.getLongVolatile(TAIL_AT);
         }
+      }
+      if (head != rungAt) {
+        Doorbell.ring(block);
       }
       return taken;
     } finally {

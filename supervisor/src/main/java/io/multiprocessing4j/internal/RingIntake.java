@@ -15,15 +15,17 @@ import java.util.concurrent.locks.LockSupport;
  * serve the child's next get too, with no other thread of the parent involved.
  *
  * <p>Who drains: a daemon thread per ring, which sleeps on the ring's doorbell while it is empty; the
- * parent's own getters, on their thread, while they wait for an item ({@link Broker#getLocal},
- * {@link #await}), so a message is taken by the thread that wants it, with no wake-up when it comes
- * within microseconds and one when it comes later (the drainer thread steps aside meanwhile, so that
- * the ring's doorbell wakes the waiting getter itself); and the connection's
- * reader, before it handles each frame and before it handles the connection's end, which is what keeps
- * the ring's messages in order with the connection's other calls and loses nothing a process posted
- * before it exited. Drains take turns ({@link PostRing#drain}), so the order is the ring's.
+ * parent's own getters, on their thread, before they take an item and while they wait for one
+ * ({@link Broker#getLocal}, {@link #await}), so a message is taken by the thread that wants it, with no
+ * wake-up when it comes within microseconds and one when it comes later (the drainer thread steps
+ * aside while a getter waits and for a while after one took, see {@link #stepAsideNanos}, so that the
+ * ring's doorbell wakes the waiting getter itself and a stream costs no thread hand-off); and the
+ * connection's reader, before it handles each frame and before it handles the connection's end, which
+ * is what keeps the ring's messages in order with the connection's other calls and loses nothing a
+ * process posted before it exited. Drains take turns ({@link PostRing#drain}), so the order is the ring's.
  */
 final class RingIntake implements PostRing.Sink {
+  static final long STEP_ASIDE_MILLIS = 10;
   private final Broker broker;
   private final BrokerClient.Remote client;
   private final PostRing ring;
@@ -31,6 +33,8 @@ final class RingIntake implements PostRing.Sink {
   /** Getters of the parent waiting on this ring; while there are any, the drainer thread parks. */
   private final AtomicInteger localWaiters = new AtomicInteger();
   private volatile Thread drainer;
+  /** When a getter of the parent last took from this ring ({@link System#nanoTime()}). */
+  private volatile long lastLocalGet = System.nanoTime() - STEP_ASIDE_MILLIS * 1_000_000;
 
   RingIntake(Broker broker, BrokerClient.Remote client, PostRing ring) {
     this.broker = broker;
@@ -42,17 +46,44 @@ final class RingIntake implements PostRing.Sink {
   void start(String threadName) {
     Thread thread = new Thread(() -> {
       while (!stopped) {
-        if (localWaiters.get() > 0) {
-          LockSupport.parkNanos(this, 50_000_000);
-          continue;
+        long aside = stepAsideNanos();
+        if (aside > 0) {
+          LockSupport.parkNanos(this, aside);
+        } else if (ring.hasData()) {
+          drain();
+        } else {
+          ring.awaitData(() -> stopped || stepAsideNanos() > 0);
         }
-        ring.awaitData(() -> stopped || localWaiters.get() > 0);
-        drain();
       }
     }, threadName);
     thread.setDaemon(true);
     drainer = thread;
     thread.start();
+  }
+
+  /**
+   * How long the drainer thread should leave the ring to the parent's getters: while one waits on it
+   * (until it is unparked), and for {@value #STEP_ASIDE_MILLIS} ms after one last took from it. A
+   * getter that keeps taking drains the ring itself ({@link Broker#getLocal}); a drainer beside it would
+   * only contend for the ring and make the writer ring its doorbell (a system call and a wake-up) for
+   * every record that finds the ring empty.
+   */
+  private long stepAsideNanos() {
+    if (localWaiters.get() > 0) {
+      return 50_000_000;
+    }
+    return STEP_ASIDE_MILLIS * 1_000_000 - (System.nanoTime() - lastLocalGet);
+  }
+
+  /** A getter of the parent is about to take from the ring (see {@link #stepAsideNanos}). */
+  void localGet() {
+    lastLocalGet = System.nanoTime();
+  }
+
+  /** The parent's getter waits on another ring: this one's drainer takes over at once. */
+  void handBack() {
+    lastLocalGet = System.nanoTime() - STEP_ASIDE_MILLIS * 1_000_000;
+    LockSupport.unpark(drainer);
   }
 
   /**
@@ -69,13 +100,18 @@ final class RingIntake implements PostRing.Sink {
     try {
       while (!answer.isDone() && !stopped) {
         if (ring.hasData()) {
-          drain();
+          if (drain() > 0) {
+            // Progress (e.g. a chunk of a large message): the next wait starts with a spin again.
+            wait.done();
+            wait = Backoff.forever(ring.block());
+          }
         } else {
           wait.pause();
         }
       }
     } finally {
       wait.done();
+      localGet();
       if (localWaiters.decrementAndGet() == 0) {
         LockSupport.unpark(drainer);
       }
@@ -96,6 +132,7 @@ final class RingIntake implements PostRing.Sink {
   void stop() {
     stopped = true;
     ring.wake();
+    LockSupport.unpark(drainer);
   }
 
   @Override
