@@ -13,12 +13,42 @@ import java.nio.channels.SocketChannel;
  * can {@link #connect()} to the parent's channel server and is admitted as that service's client; the
  * key only ever travels inside payloads on already authenticated channels, never on a command line.
  *
- * @param socketPath the parent's channel socket
- * @param id the service's id, disjoint from child ids
- * @param key the HMAC key that proves the right to connect
+ * <p>A plain class rather than a record: Java deserializes a record through its canonical
+ * constructor, which spins method handles the first time (tens of milliseconds in a fresh JVM), and an
+ * Endpoint is decoded on the start-up path of every pool worker and of every child handed a pipe or
+ * queue. Endpoints are never compared: equality is identity.
  */
-public record Endpoint(String socketPath, long id, byte[] key) implements Serializable {
+public final class Endpoint implements Serializable {
   private static final long serialVersionUID = 1L;
+  private final String socketPath;
+  private final long id;
+  private final byte[] key;
+
+  /**
+   * @param socketPath the parent's channel socket
+   * @param id the service's id, disjoint from child ids
+   * @param key the HMAC key that proves the right to connect
+   */
+  public Endpoint(String socketPath, long id, byte[] key) {
+    this.socketPath = socketPath;
+    this.id = id;
+    this.key = key;
+  }
+
+  /** The parent's channel socket. */
+  public String socketPath() {
+    return socketPath;
+  }
+
+  /** The service's id, disjoint from child ids. */
+  public long id() {
+    return id;
+  }
+
+  /** The HMAC key that proves the right to connect. */
+  public byte[] key() {
+    return key;
+  }
 
   /** Connects and authenticates; blocks for the duration of the handshake. */
   public FrameChannel<Frame> connect() throws IOException {
