@@ -117,8 +117,6 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    */
   static void connect(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork, AgentExit exit, AgentInbox inbox) {
     Link link = link(bootstrap, mainThreadWork, exit);
-    // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
-    Runtime.getRuntime().addShutdownHook(new Thread(exit::releaseBlockedReaders, "multiprocessing4j-release-readers"));
     if (link.started()) {
       inbox.deliver(new Connected(link));
     } else {
@@ -138,6 +136,9 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       throw new IllegalStateException("cannot reach the parent at " + bootstrap.getSocketPath() + ": " + e.getMessage(), e);
     }
     exit.attach(channel);
+    // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
+    // Registered before the target can start: once the JVM is shutting down, no hook can be added.
+    Runtime.getRuntime().addShutdownHook(new Thread(exit::releaseBlockedReaders, "multiprocessing4j-release-readers"));
     if (bootstrap.getWarm()) {
       return new Link(channel, null, null, false);
     }
