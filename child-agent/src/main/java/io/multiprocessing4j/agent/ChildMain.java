@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -34,7 +35,6 @@ public final class ChildMain {
   private ChildMain() {}
 
   public static void main(String[] args) throws Exception {
-    CompletableFuture<Config> config = loadConfigInBackground();
     // The bootstrap is read unbuffered so nothing after it is consumed from the pipe by accident.
     Bootstrap bootstrap = Bootstrap.parseDelimitedFrom(new FileInputStream(FileDescriptor.in));
     if (bootstrap == null) {
@@ -42,7 +42,8 @@ public final class ChildMain {
       System.exit(2);
       return;
     }
-    runAgent(bootstrap, true, config);
+    // The configuration is parsed when the actor system boots: a short target never pays for it.
+    runAgent(bootstrap, true, ChildMain::agentConfig);
   }
 
   /**
@@ -67,7 +68,7 @@ public final class ChildMain {
    * @param watchParent whether stdin's end-of-file means the parent died (false for a training run,
    *     which has no parent on its stdin)
    */
-  static void runAgent(Bootstrap bootstrap, boolean watchParent, CompletableFuture<Config> config) {
+  static void runAgent(Bootstrap bootstrap, boolean watchParent, Supplier<Config> config) {
     long pid = ProcessHandle.current().pid();
     ChildRuntime.install(new ChildRuntime(bootstrap.getName(), pid, bootstrap.getDaemon(),
         bootstrap.getParentPid(), bootstrap.getParentName()));
@@ -101,7 +102,7 @@ public final class ChildMain {
       // A training run has no target worth waiting for: it is there to load the actor system's classes.
       inbox.awaitNeed(watchParent ? BOOT_DEFERRAL : Duration.ZERO);
       inbox.attach(ActorSystem.create(AgentActor.create(bootstrap, mainThread, mainThreadWork, exit),
-          "agent", config.join()));
+          "agent", config.get()));
     });
 
     while (true) {

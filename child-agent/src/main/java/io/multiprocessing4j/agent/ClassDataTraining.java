@@ -61,7 +61,7 @@ public final class ClassDataTraining {
 
   /** Runs the genuine agent on this thread until it exits the JVM; stdin is not watched (no parent). */
   public static void runTrainingAgent(Bootstrap bootstrap) {
-    ChildMain.runAgent(bootstrap, false, ChildMain.loadConfigInBackground());
+    ChildMain.runAgent(bootstrap, false, ChildMain.loadConfigInBackground()::join);
   }
 
   private static void actAsParent(ServerSocketChannel server, byte[] key, Path directory) {
