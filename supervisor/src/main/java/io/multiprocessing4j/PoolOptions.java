@@ -38,7 +38,8 @@ public final class PoolOptions {
    * the compute-heavy part of a program, so they keep the optimizing compiler (a short-lived process
    * starts faster without it), and they start with a 64 MiB heap ({@code -Xms64m}) instead of a
    * minimal one that is kept small: every chunk allocates its items and results, and in a 4 MiB heap
-   * that meant a young collection every chunk or two and full collections of tens of milliseconds.
+   * that meant a young collection every chunk or two and full collections of tens of milliseconds;
+   * for the same reason they keep the JVM's default young generation (a third of the heap).
    */
   public static final List<String> DEFAULT_WORKER_JVM_OPTIONS = workerJvmOptions();
 
@@ -55,7 +56,7 @@ public final class PoolOptions {
     for (String option : ProcessOptions.DEFAULT_JVM_OPTIONS) {
       if (!option.startsWith("-XX:TieredStopAtLevel=") && !option.startsWith("-XX:CICompilerCount=")
           && !option.startsWith("-Xms") && !option.startsWith("-XX:MinHeapFreeRatio=")
-          && !option.startsWith("-XX:MaxHeapFreeRatio=")) {
+          && !option.startsWith("-XX:MaxHeapFreeRatio=") && !option.startsWith("-XX:NewRatio=")) {
         options.add(option);
       }
     }

@@ -117,9 +117,24 @@ public final class ChildMain {
   }
 
   /**
-   * A local actor system for one agent: no remoting, two threads at most, quiet unless wrong. Pekko's
-   * own warnings go to stderr through its plain logger, so booting an agent does not initialize the
-   * SLF4J backend (tens of milliseconds); a target that logs through SLF4J initializes it when it does.
+   * A local actor system for one agent: no remoting, two threads (a dispatcher and the scheduler), quiet
+   * unless wrong. Pekko's own warnings go to stderr through its plain logger, so booting an agent does
+   * not initialize the SLF4J backend (tens of milliseconds); a target that logs through SLF4J
+   * initializes it when it does.
+   *
+   * <p>Every class, object and thread the boot creates stays resident in every child (a class loaded
+   * from the class-data archive still dirties its metadata pages), so the agent starts only what it uses:
+   * <ul>
+   *   <li>no library extensions at boot: Pekko would load its serialization extension (every serializer
+   *       and binding), and the typed layer its receptionist (one more actor); the agent never serializes
+   *       a message through Pekko nor registers a service, and an extension still loads on first use;
+   *   <li>one dispatcher thread, which is also the internal dispatcher: the agent's few messages need no
+   *       parallelism, and every Java thread keeps ~100 KiB of its stack resident;
+   *   <li>no deployments for Pekko IO's DNS resolver (it is never started here), so the deployer does
+   *       not instantiate its router configurations;
+   *   <li>a scheduler wheel of 64 buckets instead of 512: the agent schedules one timer at most (a
+   *       terminate's deadline).
+   * </ul>
    */
   public static Config agentConfig() {
     return ConfigFactory.parseString(String.join("\n",
@@ -131,10 +146,16 @@ public final class ChildMain {
         "pekko.log-dead-letters-during-shutdown = off",
         "pekko.jvm-shutdown-hooks = off",
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+        "pekko.library-extensions = []",
         "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = 1",
-        "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = 2",
-        "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-min = 1",
-        "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-max = 1"))
+        "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = 1",
+        "pekko.actor.internal-dispatcher = pekko.actor.default-dispatcher",
+        "pekko.actor.deployment {",
+        "  \"/IO-DNS/inet-address\" = null",
+        "  \"/IO-DNS/inet-address/*\" = null",
+        "  \"/IO-DNS/async-dns\" = null",
+        "}",
+        "pekko.scheduler.ticks-per-wheel = 64"))
         .withFallback(ConfigFactory.load());
   }
 
