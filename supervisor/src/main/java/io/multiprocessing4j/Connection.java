@@ -184,6 +184,14 @@ public final class Connection<T> implements Serializable, AutoCloseable {
     return handle.isClosed();
   }
 
+  /**
+   * How many messages of this end's pipe passed through its broker, asked in the process that created
+   * the pipe (-1 elsewhere); messages a child reads straight from another child are not counted.
+   */
+  long relayedByBroker() {
+    return handle.relayedByBroker();
+  }
+
   @Override
   public String toString() {
     return "Connection[" + handle.name() + (handle.readable() ? ", readable" : "")
