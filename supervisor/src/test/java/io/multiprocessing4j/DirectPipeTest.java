@@ -93,18 +93,6 @@ class DirectPipeTest {
     }
   }
 
-  /** Starts a reader child and waits until it reads its end directly; the parent's copies are closed. */
-  private Process startDirectReader(Pipe<Object> pipe, ChildBody afterwards, Event go) throws Exception {
-    Event reading = mp.event();
-    Connection<Object> end = pipe.conn1();
-    Process reader = mp.process(ChildBody.target(() -> {
-      becomeReader(end, go, reading);
-      afterwards.run();
-    }));
-    reader.start();
-    return reader;
-  }
-
   @Test
   void messagesBetweenChildrenArriveInOrderAndWholeWithoutTheBroker() throws Exception {
     Pipe<Object> pipe = mp.pipe(false);
@@ -164,6 +152,38 @@ class DirectPipeTest {
     assertEquals("ok 600", results.get(WAIT));
     assertEquals(0, sending.relayedByBroker());
     writer.join();
+    reader.join();
+    assertEquals(OptionalInt.of(0), reader.exitCode());
+  }
+
+  @Test
+  void aWriterThatExitsRightAfterSendingLosesNothing() throws Exception {
+    Pipe<Object> pipe = mp.pipe(false);
+    Connection<Object> receiving = pipe.conn1();
+    Connection<Object> sending = pipe.conn2();
+    Queue<String> results = mp.queue();
+    Event goReader = mp.event();
+    Event reading = mp.event();
+    Event goWriter = mp.event();
+    Event writerGone = mp.event();
+    Process reader = mp.process(ChildBody.target(() -> {
+      becomeReader(receiving, goReader, reading);
+      assertTrue(writerGone.await(WAIT));
+      results.put(readMixed(receiving, 300));
+    }));
+    Process writer = mp.process(ChildBody.target(() -> sendMixed(sending, goWriter, 0, 300)));
+    reader.start();
+    writer.start();
+    receiving.close();
+    sending.close();
+    goReader.set();
+    assertTrue(reading.await(WAIT));
+    goWriter.set();
+    writer.join();
+    assertEquals(OptionalInt.of(0), writer.exitCode());
+    writerGone.set();
+    assertEquals("ok 300", results.get(WAIT));
+    assertEquals(0, sending.relayedByBroker());
     reader.join();
     assertEquals(OptionalInt.of(0), reader.exitCode());
   }

@@ -1,7 +1,12 @@
 package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.proto.Payload;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
@@ -22,6 +27,8 @@ final class DirectPush {
   final BrokerClient.Remote reader;
   /** The processes writing to {@link #reader} through a ring of their own. Guarded by the broker's lock. */
   final Set<BrokerClient.Remote> writers = new HashSet<>();
+  /** The files of the writers' rings, which the reader deletes once it mapped them. Guarded by the broker's lock. */
+  private final List<Path> ringFiles = new ArrayList<>();
   private final ConcurrentLinkedQueue<Payload> outbox = new ConcurrentLinkedQueue<>();
   private final ReentrantLock writing = new ReentrantLock();
 
@@ -33,6 +40,30 @@ final class DirectPush {
   void push(Payload record, Answers answers) {
     outbox.add(record);
     answers.afterwards(this::flush);
+  }
+
+  /** A writer's ring at {@code path} joins; the reader learns of it in order. Called with the broker's lock held. */
+  void ringOffered(BrokerClient.Remote writer, String path, Answers answers) {
+    writers.add(writer);
+    ringFiles.add(Path.of(path));
+    push(ChannelCodec.directRecord(ChannelCodec.DIRECT_START, path), answers);
+  }
+
+  /**
+   * The reader is gone (or the context closed): deletes the files of the rings it may not have mapped
+   * yet, once the broker's lock is released. Called with the lock held.
+   */
+  void readerGone(Answers answers) {
+    List<Path> files = new ArrayList<>(ringFiles);
+    answers.afterwards(() -> files.forEach(DirectPush::deleteQuietly));
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // Left for the sweep of blocks whose creator is dead.
+    }
   }
 
   private void flush() {

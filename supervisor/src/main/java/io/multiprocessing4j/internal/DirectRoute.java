@@ -16,8 +16,9 @@ import java.util.function.BooleanSupplier;
  * drains itself ({@link DirectInbox}). The reader closes the ring's gate when it hands its end on; a
  * send that finds it closed goes back to the broker, after everything the ring carried.
  *
- * <p>The ring's file is deleted by the reader once mapped, or here if the offer is refused or this
- * process closes the end first.
+ * <p>The ring's file is deleted by the reader once mapped (or by the broker if the reader is gone
+ * before it did), or here if the offer is refused: not when this process exits, since the reader may
+ * not have mapped it yet and what was written there must still arrive.
  */
 final class DirectRoute {
   /** Sends an offer to the broker and waits for its answer. */
@@ -28,7 +29,6 @@ final class DirectRoute {
 
   private volatile boolean offered;
   private volatile PostRing ring;
-  private Path path;
 
   /** The broker said the other end is read directly: the next send offers a ring. */
   void routeAvailable() {
@@ -84,20 +84,12 @@ final class DirectRoute {
       PostRing created = PostRing.create(file, PostRing.POSTS_CAPACITY);
       if (offer.send(file.toString()) == Outcome.Status.DONE) {
         ring = created;
-        path = file;
         return;
       }
     } catch (IOException | RuntimeException e) {
       // The broker's path stays in use.
     }
     deleteQuietly(file);
-  }
-
-  /** This process no longer holds the end: the ring's file goes if the reader has not mapped it yet. */
-  synchronized void close() {
-    if (path != null) {
-      deleteQuietly(path);
-    }
   }
 
   private static void deleteQuietly(Path file) {

@@ -170,8 +170,7 @@ public final class PipeBroker extends Broker {
       if (reader == null || client.ring == null || !canSend(duplex, end) || endClosed[end]) {
         return new Outcome.Refused("the other end of " + name() + " is not read directly");
       }
-      reader.writers.add(client);
-      reader.push(ChannelCodec.directRecord(ChannelCodec.DIRECT_START, path), answers);
+      reader.ringOffered(client, path, answers);
       return Outcome.Status.DONE;
     });
   }
@@ -277,6 +276,7 @@ public final class PipeBroker extends Broker {
     DirectPush reader = direct[end];
     if (reader != null) {
       direct[end] = null;
+      reader.readerGone(answers);
       // Its writers write to no one now: their next send is refused, as a brokered one would be.
       for (BrokerClient.Remote writer : reader.writers) {
         answers.add(writer, 0, Outcome.Status.CLOSED);
@@ -312,7 +312,10 @@ public final class PipeBroker extends Broker {
     for (int end = 0; end < 2; end++) {
       inbox[end].end(answers);
       endClosed[end] = true;
-      direct[end] = null;
+      if (direct[end] != null) {
+        direct[end].readerGone(answers);
+        direct[end] = null;
+      }
     }
   }
 }

@@ -252,7 +252,6 @@ final class RemoteCalls extends BrokerCalls {
   @Override
   void close() {
     closed = true;
-    route.close();
     DirectInbox reading = inbox;
     if (reading != null) {
       reading.close();
