@@ -37,8 +37,6 @@ import java.util.function.Supplier;
  * wait meanwhile, then receive through the broker.
  */
 final class DirectInbox {
-  private static final long SPIN_NANOS = 20_000;
-  private static final long YIELD_NANOS = 40_000;
   private static final long STEP_ASIDE_NANOS = 10_000_000;
 
   private final PostRing replies;
@@ -58,6 +56,8 @@ final class DirectInbox {
     }
   };
   private final AtomicInteger waiters = new AtomicInteger();
+  /** How long a receiver spins before it yields, learned as {@link Backoff} learns it. */
+  private volatile int spinNanos = Backoff.INITIAL_SPIN_NANOS;
   private volatile boolean active;
   private volatile boolean handingOn;
   private volatile boolean endOfFile;
@@ -139,6 +139,8 @@ final class DirectInbox {
     long start = System.nanoTime();
     long deadline = start + Math.max(0, timeoutMillis) * 1_000_000;
     long sleepNanos = 1_000_000;
+    int spin = spinNanos;
+    boolean slept = false;
     waiters.incrementAndGet();
     try {
       while (true) {
@@ -167,17 +169,21 @@ final class DirectInbox {
           throw new InterruptedException();
         }
         long waited = now - start;
-        if (waited < SPIN_NANOS) {
+        if (waited < spin) {
           Thread.onSpinWait();
-        } else if (waited < YIELD_NANOS) {
+        } else if (waited < spin + Backoff.YIELD_NANOS) {
           Thread.yield();
         } else {
+          slept = true;
           long nanos = timeoutMillis >= 0 ? Math.min(sleepNanos, Math.max(1, deadline - now)) : sleepNanos;
           sleepOnRings(nanos);
           sleepNanos = Math.min(2 * sleepNanos, 50_000_000);
         }
       }
     } finally {
+      // As Backoff: spinning fades out where the writer is rarely running while this one spins.
+      spinNanos = slept ? Math.max(Backoff.MIN_SPIN_NANOS, spin - spin / 8)
+          : Math.min(Backoff.MAX_SPIN_NANOS, spin * 2);
       lastTake = System.nanoTime();
       if (waiters.decrementAndGet() == 0) {
         LockSupport.unpark(drainer);
@@ -226,7 +232,7 @@ final class DirectInbox {
         }
       }
       for (PostRing ring : rings) {
-        ring.closeGate(ringSink, maxMessageBytes);
+        RingGate.close(ring, ringSink, maxMessageBytes);
       }
       drainAll();
       List<Payload> left = new ArrayList<>();

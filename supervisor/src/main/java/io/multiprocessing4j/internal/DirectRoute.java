@@ -48,8 +48,12 @@ final class DirectRoute {
     if (direct == null) {
       return null;
     }
-    switch (direct.writeGated(item, lost)) {
-      case WRITTEN:
+    RingGate.Written written;
+    synchronized (direct) {
+      written = RingGate.write(direct, item, lost);
+    }
+    switch (written) {
+      case YES:
         return Outcome.Status.DONE;
       case READER_LOST:
         return whenLost;

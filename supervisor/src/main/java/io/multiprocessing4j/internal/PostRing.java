@@ -42,7 +42,7 @@ import java.util.function.BooleanSupplier;
  * batch, not a system call per record on whichever side is ahead.
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
- * line), records from 256. A record: content length (int), flags (int: first chunk, last chunk,
+ * line), a direct ring's gate (long, {@link RingGate}) at 192, records from 256. A record: content length (int), flags (int: first chunk, last chunk,
  * padding), the message's data length (long, first chunk only), then the content, padded to 16 bytes.
  * The first chunk's content starts with the serializer id (int), the manifest's length (int), the tag
  * (long) and the manifest (UTF-8).
@@ -53,9 +53,8 @@ final class PostRing {
   private static final int RECORD_HEADER = 16;
   private static final int TAIL_AT = SharedBlock.HEADER_BYTES;
   private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
-  /** A direct ring's gate: 0 open, the writer's pid while it writes, -1 closed by the reader. */
-  private static final int GATE_AT = SharedBlock.HEADER_BYTES + 192;
-  private static final long GATE_CLOSED = -1;
+  /** The word of a direct ring's gate ({@link RingGate}), in the head's cache line. */
+  static final int GATE_AT = SharedBlock.HEADER_BYTES + 192;
   private static final int RECORDS_FROM = 256;
   private static final int FIRST = 1;
   private static final int LAST = 2;
@@ -171,52 +170,6 @@ final class PostRing {
       return true;
     } finally {
       writeLock.unlock();
-    }
-  }
-
-  /** What {@link #writeGated} did. */
-  enum Gated { WRITTEN, GATE_CLOSED, READER_LOST }
-
-  /**
-   * Writes one message unless the reader has closed the ring's gate ({@link #closeGate}), for a ring
-   * that carries a pipe's messages straight to the reading process ({@link DirectRoute}): the gate
-   * holds this process's pid while it writes, so the reader can close it only between two messages.
-   */
-  Gated writeGated(Payload item, BooleanSupplier lost) {
-    writeLock.lock();
-    try {
-      if (!block.compareAndSetLong(GATE_AT, 0, ProcessIdentity.PID)) {
-        return Gated.GATE_CLOSED;
-      }
-      try {
-        return write(item, 0, lost) ? Gated.WRITTEN : Gated.READER_LOST;
-      } finally {
-        block.setLongVolatile(GATE_AT, 0);
-      }
-    } finally {
-      writeLock.unlock();
-    }
-  }
-
-  /**
-   * Reader side: closes the gate, so that the writer's next {@link #writeGated} fails and nothing more
-   * is written here. Waits out a message being written (draining into {@code sink} meanwhile, since
-   * that writer may wait for room), or gives up on it if the writer has died.
-   */
-  void closeGate(Sink sink, long maxBytes) {
-    while (true) {
-      long gate = block.getLongVolatile(GATE_AT);
-      if (gate == GATE_CLOSED || (gate == 0 && block.compareAndSetLong(GATE_AT, 0, GATE_CLOSED))) {
-        return;
-      }
-      if (gate != 0) {
-        drain(sink, maxBytes);
-        if (creatorDied(0)) {
-          block.setLongVolatile(GATE_AT, GATE_CLOSED);
-          return;
-        }
-        LockSupport.parkNanos(50_000);
-      }
     }
   }
 
