@@ -157,6 +157,85 @@ class DirectPipeTest {
   }
 
   @Test
+  void aWriterThatClosesItsEndGivesEndOfFileWhileItLives() throws Exception {
+    Pipe<Object> pipe = mp.pipe(false);
+    Connection<Object> receiving = pipe.conn1();
+    Connection<Object> sending = pipe.conn2();
+    Queue<String> results = mp.queue();
+    Event goReader = mp.event();
+    Event reading = mp.event();
+    Event goWriter = mp.event();
+    Event closed = mp.event();
+    Process reader = mp.process(ChildBody.target(() -> {
+      becomeReader(receiving, goReader, reading);
+      results.put(readMixed(receiving, 400));
+    }));
+    Process writer = mp.process(ChildBody.target(() -> {
+      sendMixed(sending, goWriter, 0, 400);
+      sending.close();
+      ChildBodies.announceThenIdle(closed);
+    }));
+    reader.start();
+    writer.start();
+    receiving.close();
+    sending.close();
+    goReader.set();
+    assertTrue(reading.await(WAIT));
+    goWriter.set();
+    assertEquals("ok 400", results.get(WAIT));
+    assertTrue(writer.isAlive(), "the end of file came from the close, not from the writer's exit");
+    assertTrue(closed.await(WAIT));
+    writer.kill();
+    writer.join();
+    reader.join();
+    assertEquals(OptionalInt.of(0), reader.exitCode());
+    assertEquals(0, sending.relayedByBroker());
+  }
+
+  @Test
+  void aWriterIsRefusedOnceItsDirectReaderClosed() throws Exception {
+    Pipe<Object> pipe = mp.pipe(false);
+    Connection<Object> receiving = pipe.conn1();
+    Connection<Object> sending = pipe.conn2();
+    Queue<String> results = mp.queue();
+    Event goReader = mp.event();
+    Event reading = mp.event();
+    Event goWriter = mp.event();
+    Process reader = mp.process(ChildBody.target(() -> {
+      becomeReader(receiving, goReader, reading);
+      for (int i = 0; i < 10; i++) {
+        receiving.recv();
+      }
+      receiving.close();
+    }));
+    Process writer = mp.process(ChildBody.target(() -> {
+      assertTrue(goWriter.await(WAIT));
+      // Bounded: far more than the reader's ring holds, so the writer also meets a full ring.
+      for (int i = 0; i < 2_000_000; i++) {
+        try {
+          sending.sendBytes(new byte[1000]);
+        } catch (PipeClosedException refused) {
+          results.put("refused after " + (i >= 10 ? "the reader's ten" : i));
+          return;
+        }
+      }
+      results.put("never refused");
+    }));
+    reader.start();
+    writer.start();
+    receiving.close();
+    sending.close();
+    goReader.set();
+    assertTrue(reading.await(WAIT));
+    goWriter.set();
+    assertEquals("refused after the reader's ten", results.get(WAIT));
+    for (Process process : List.of(reader, writer)) {
+      process.join();
+      assertEquals(OptionalInt.of(0), process.exitCode());
+    }
+  }
+
+  @Test
   void aWriterThatExitsRightAfterSendingLosesNothing() throws Exception {
     Pipe<Object> pipe = mp.pipe(false);
     Connection<Object> receiving = pipe.conn1();
