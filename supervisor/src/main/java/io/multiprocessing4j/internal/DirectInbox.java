@@ -107,7 +107,7 @@ final class DirectInbox {
         try {
           rings.add(PostRing.open(path));
         } catch (IOException e) {
-          // Its writer is gone (it deleted the file): nothing was written there.
+          // Only the broker deletes an unmapped ring's file, once it took this reader for gone.
         }
         deleteQuietly(path);
         break;

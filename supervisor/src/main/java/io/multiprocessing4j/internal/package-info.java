@@ -71,7 +71,8 @@
  * alone again and asks. Writers handing their end on need nothing of the kind: the new holder offers a
  * ring of its own. A writer's ring (1 MiB of {@code /dev/shm}, as pages are touched) stays mapped by B
  * until B hands its end on or closes it. Ends on other hosts, and the parent's own ends, use the
- * brokered path unchanged.
+ * brokered path unchanged, and so do queues (many consumers share one queue, so no one process can
+ * own its items).
  *
  * <p>Shared state does not go through the parent at all: {@code Value}, {@code Array},
  * {@code SharedMemory} and the synchronization primitives are blocks in {@code /dev/shm}
