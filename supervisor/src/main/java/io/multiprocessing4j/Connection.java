@@ -12,7 +12,10 @@ import java.time.Duration;
  * <p>How it works: the messages in flight live in a broker in the parent process that created the pipe.
  * The parent's ends call it directly; an end used in any other process opens one authenticated
  * connection to it (over the context's private Unix socket), shared by the threads of that process; on
- * the parent's host, sends and receives then travel through two shared-memory rings beside it. Every
+ * the parent's host, sends and receives then travel through two shared-memory rings beside it. When a
+ * child on that host holds an end alone (the parent closed its copy), the broker lets it read the end
+ * directly: other children on the host then write their messages into shared memory it reads itself,
+ * never through the parent, while the broker still decides end of file and where the ends are. Every
  * message is one whole frame or ring record (a large one a run of chunks that the writing process
  * does not interleave with anything), so messages arrive whole and in order, and two processes
  * (or threads) sending on the same end at once never interleave, whatever the size — where Python warns
@@ -43,8 +46,8 @@ public final class Connection<T> implements Serializable, AutoCloseable {
   /**
    * Sends a message: a {@code byte[]} travels as raw bytes, any other value with Java serialization
    * ({@code null} included). Does not wait for a receiver: returns once the message is in the pipe's
-   * broker or, from a child, on its way there (in the shared-memory ring the broker drains, also after
-   * this process exited; across hosts, written to the socket or queued for a flusher thread that batches
+   * broker or, from a child, on its way there (in the shared-memory ring the broker drains, or that the
+   * receiving child drains for an end it reads directly, also after this process exited; across hosts, written to the socket or queued for a flusher thread that batches
    * a fast stream and flushes before the JVM exits), so it is delivered
    * even if this process exits right after. Equivalent of Python's {@code Connection.send}.
    *
@@ -182,6 +185,14 @@ public final class Connection<T> implements Serializable, AutoCloseable {
   /** Whether this process's hold on this end is closed (by {@link #close()}, or the parent is gone). Python's {@code closed}. */
   public boolean isClosed() {
     return handle.isClosed();
+  }
+
+  /**
+   * How many messages of this end's pipe passed through its broker, asked in the process that created
+   * the pipe (-1 elsewhere); messages a child reads straight from another child are not counted.
+   */
+  long relayedByBroker() {
+    return handle.relayedByBroker();
   }
 
   @Override

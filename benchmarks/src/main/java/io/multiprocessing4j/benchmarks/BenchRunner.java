@@ -52,6 +52,7 @@ public final class BenchRunner {
       new Bench("pool_apply_async", true, Benches::poolApplyAsync),
       new Bench("pool_map_cpu", true, Benches::poolMapCpu),
       new Bench("pipe_pingpong", true, Benches::pipePingpong),
+      new Bench("pipe_pingpong_children", false, Benches::pipePingpongChildren),
       new Bench("pipe_throughput", true, Benches::pipeThroughput),
       new Bench("queue_throughput", true, Benches::queueThroughput),
       new Bench("simplequeue_throughput", true, Benches::simplequeueThroughput),

@@ -289,6 +289,10 @@ final class Benches {
     new ChannelBenches(this).pipePingpong();
   }
 
+  void pipePingpongChildren() throws Exception {
+    new ChannelBenches(this).pipePingpongChildren();
+  }
+
   void pipeThroughput() throws Exception {
     new ChannelBenches(this).pipeThroughput();
   }

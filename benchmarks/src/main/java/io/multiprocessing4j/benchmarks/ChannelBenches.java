@@ -93,6 +93,50 @@ final class ChannelBenches {
     }
   }
 
+  /**
+   * {@code pipe_pingpong_children} (no Python counterpart): {@code pipe_pingpong}'s round trips, cases
+   * and counts, but between two children, one echoing and one timing, with the parent's copies of the
+   * ends closed; on one host their messages go straight from child to child. Python's pipe is the same
+   * OS pipe whoever holds its ends, so its {@code pipe_pingpong} is the figure to hold it against.
+   */
+  void pipePingpongChildren() throws Exception {
+    int reps = benches.reps(7, 3);
+    int n = benches.size(10_000, 1_000);
+    Object[][] cases = {{"int 1", 1, "send"}, {"bytes 100", bytes(100), "send"},
+        {"bytes 100", bytes(100), "send_bytes"}};
+    try (Multiprocessing mp = StartMethods.open(StartMethod.SPAWN)) {
+      for (Object[] c : cases) {
+        boolean raw = c[2].equals("send_bytes");
+        Pipe<Object> pipe = mp.pipe();
+        Queue<Object> results = mp.queue();
+        Process echo = mp.process(ChannelTargets.echo(pipe.conn2(), raw));
+        Process pinger = mp.process(ChannelTargets.pinger(pipe.conn1(), c[1], raw, reps, n, results));
+        echo.start();
+        pinger.start();
+        pipe.conn1().close();
+        pipe.conn2().close();
+        double[] rateArray = (double[]) results.get(STEP_LIMIT);
+        long[] rtts = (long[]) results.get(STEP_LIMIT);
+        Benches.joinWithin(pinger);
+        Benches.joinWithin(echo);
+        List<Double> rates = new ArrayList<>();
+        for (double rate : rateArray) {
+          rates.add(rate);
+        }
+        java.util.Arrays.sort(rtts);
+        double medianUs = (rtts.length % 2 == 1 ? rtts[rtts.length / 2]
+            : (rtts[rtts.length / 2 - 1] + rtts[rtts.length / 2]) / 2.0) / 1e3;
+        Map<String, Object> params = params("payload", c[0], "api", c[2], "roundtrips", n, "between", "children");
+        benches.emit(BenchLine.ofSamples("pipe_pingpong_children", with(params, "metric", "rate"), rates,
+            "roundtrips/s"));
+        benches.emit(BenchLine.of("pipe_pingpong_children", with(params, "metric", "rtt_median"), medianUs, "us")
+            .with("reps", reps)
+            .with("p99_us", rtts[(int) (rtts.length * 0.99)] / 1e3)
+            .with("samples_n", rtts.length));
+      }
+    }
+  }
+
   private static void roundTrip(Connection<Object> a, Object payload, boolean raw) throws InterruptedException {
     if (raw) {
       a.sendBytes((byte[]) payload);

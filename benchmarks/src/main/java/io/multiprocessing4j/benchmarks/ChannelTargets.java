@@ -51,6 +51,51 @@ final class ChannelTargets {
     });
   }
 
+  /**
+   * The timing side of {@code pipe_pingpong_children} (no Python counterpart): warms up, then times
+   * {@code reps} runs of {@code n} round trips with the echoing child, puts the rates (a
+   * {@code double[]}) and every round trip's nanoseconds (a {@code long[]}) on {@code results}, and
+   * sends "STOP".
+   */
+  static SerializableRunnable pinger(Connection<Object> conn, Object payload, boolean bytes, int reps, int n,
+      Queue<Object> results) {
+    return () -> run(() -> {
+      for (int i = 0; i < 2000; i++) {
+        roundTrip(conn, payload, bytes);
+      }
+      double[] rates = new double[reps];
+      long[] rtts = new long[reps * n];
+      for (int r = 0; r < reps; r++) {
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          long t0 = System.nanoTime();
+          roundTrip(conn, payload, bytes);
+          rtts[r * n + i] = System.nanoTime() - t0;
+        }
+        rates[r] = n / ((System.nanoTime() - start) / 1e9);
+      }
+      results.put(rates);
+      results.put(rtts);
+      if (bytes) {
+        conn.sendBytes("STOP".getBytes());
+      } else {
+        conn.send("STOP");
+      }
+      conn.close();
+    });
+  }
+
+  private static void roundTrip(Connection<Object> conn, Object payload, boolean bytes)
+      throws InterruptedException {
+    if (bytes) {
+      conn.sendBytes((byte[]) payload);
+      conn.recvBytes();
+    } else {
+      conn.send(payload);
+      conn.recv();
+    }
+  }
+
   /** Says "ready", then per "go" sends {@code count} payloads: Python's {@code pipe_sender}. */
   static SerializableRunnable pipeSender(Connection<Object> conn, int size, int count, int reps, boolean bytes) {
     return () -> run(() -> {

@@ -11,6 +11,7 @@ final class Answers {
   private record Answer(BrokerClient client, long requestId, Outcome outcome) {}
 
   private List<Answer> answers;
+  private List<Runnable> afterwards;
 
   void add(Waiter waiter, Outcome outcome) {
     waiter.stopTimer();
@@ -24,14 +25,27 @@ final class Answers {
     answers.add(new Answer(client, requestId, outcome));
   }
 
-  /** Delivers every answer, in the order decided. Call without holding the broker's lock. */
+  /** Runs {@code action} after the answers are delivered (a push to a direct reader, see {@link DirectPush}). */
+  void afterwards(Runnable action) {
+    if (afterwards == null) {
+      afterwards = new ArrayList<>(2);
+    }
+    afterwards.add(action);
+  }
+
+  /** Delivers every answer, in the order decided, then runs the actions. Call without holding the broker's lock. */
   void deliver() {
-    if (answers == null) {
-      return;
+    if (answers != null) {
+      for (Answer answer : answers) {
+        answer.client().answer(answer.requestId(), answer.outcome());
+      }
+      answers = null;
     }
-    for (Answer answer : answers) {
-      answer.client().answer(answer.requestId(), answer.outcome());
+    if (afterwards != null) {
+      for (Runnable action : afterwards) {
+        action.run();
+      }
+      afterwards = null;
     }
-    answers = null;
   }
 }

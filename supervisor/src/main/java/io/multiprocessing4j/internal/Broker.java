@@ -118,6 +118,26 @@ abstract class Broker implements AutoCloseable {
 
   abstract Outcome call(BrokerClient client, long requestId, ChannelCall.Kind kind);
 
+  /** A get that lets the broker make the client its pipe end's direct reader; a queue's is a plain get. */
+  Outcome directGet(BrokerClient.Remote client, long requestId, long timeoutMillis, boolean peek) {
+    return get(client, requestId, timeoutMillis, peek);
+  }
+
+  /** A pipe's sending end offers a ring to the direct reader of the other end; refused by queues. */
+  Outcome directOffer(BrokerClient.Remote client, String path) {
+    return new Outcome.Refused(name + " is not a pipe");
+  }
+
+  /** A pipe end's direct reader stops reading directly; refused by queues. */
+  Outcome stopDirect(BrokerClient.Remote client) {
+    return new Outcome.Refused(name + " is not a pipe");
+  }
+
+  /** Told after a client's rings are mapped, before the client hears so: a notice may precede the answer. */
+  void ringsAttached(BrokerClient.Remote client) {
+    // Only pipes tell a sending end anything here.
+  }
+
   /** A pipe end's connection says which end it holds; refused by queues. */
   Outcome attach(BrokerClient.Remote client, int end, long claimedCopy) {
     return new Outcome.Refused(name + " is not a pipe");
@@ -205,6 +225,7 @@ abstract class Broker implements AutoCloseable {
     client.ring = intake;
     rings.add(intake);
     intake.start("multiprocessing4j-" + name + "-ring");
+    ringsAttached(client);
     return Outcome.Status.DONE;
   }
 
@@ -269,7 +290,15 @@ abstract class Broker implements AutoCloseable {
             : put(client, requestId, item, request.getPut().getTimeoutMillis(), request.getPut().getReturned());
         break;
       case GET:
-        now = get(client, requestId, request.getGet().getTimeoutMillis(), request.getGet().getPeek());
+        now = request.getGet().getDirectOk()
+            ? directGet(client, requestId, request.getGet().getTimeoutMillis(), request.getGet().getPeek())
+            : get(client, requestId, request.getGet().getTimeoutMillis(), request.getGet().getPeek());
+        break;
+      case DIRECT_OFFER:
+        now = directOffer(client, request.getDirectOffer());
+        break;
+      case STOP_DIRECT:
+        now = stopDirect(client);
         break;
       case CANCEL:
         cancel(client, request.getCancel());

@@ -20,19 +20,24 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public abstract class BrokerCalls {
   /** One request, as a handle makes it. */
-  record Call(Kind kind, Payload item, long timeoutMillis, boolean peek, ChannelCall.Kind call) {
+  record Call(Kind kind, Payload item, long timeoutMillis, boolean peek, ChannelCall.Kind call, boolean directOk) {
     enum Kind { PUT, GET, CALL }
 
     static Call put(Payload item, long timeoutMillis) {
-      return new Call(Kind.PUT, item, timeoutMillis, false, null);
+      return new Call(Kind.PUT, item, timeoutMillis, false, null, false);
     }
 
     static Call get(long timeoutMillis, boolean peek) {
-      return new Call(Kind.GET, null, timeoutMillis, peek, null);
+      return new Call(Kind.GET, null, timeoutMillis, peek, null, false);
+    }
+
+    /** A pipe get that lets the broker make this process the end's direct reader ({@link DirectInbox}). */
+    static Call getDirectOk(long timeoutMillis, boolean peek) {
+      return new Call(Kind.GET, null, timeoutMillis, peek, null, true);
     }
 
     static Call call(ChannelCall.Kind call) {
-      return new Call(Kind.CALL, null, 0, false, call);
+      return new Call(Kind.CALL, null, 0, false, call, false);
     }
   }
 
@@ -71,6 +76,14 @@ public abstract class BrokerCalls {
 
   /** Pipe: a copy of this end was serialized ({@code released} false) or found redundant (true). */
   abstract void copy(int end, long copyId, boolean released);
+
+  /**
+   * Pipe: where this process reads its end directly once the broker lets it ({@link DirectInbox}), or
+   * null where it cannot (in the parent, on another host, without rings).
+   */
+  DirectInbox directInbox() {
+    return null;
+  }
 
   /** Whether {@link #close()} was called or the connection to the broker is lost. */
   abstract boolean isClosed();
@@ -168,6 +181,11 @@ public abstract class BrokerCalls {
     @Override
     void copy(int end, long copyId, boolean released) {
       broker.copy(end, copyId, released);
+    }
+
+    /** A pipe's count of messages relayed by its broker ({@link PipeBroker#relayed}); -1 for a queue. */
+    long relayed() {
+      return broker instanceof PipeBroker pipe ? pipe.relayed() : -1;
     }
 
     @Override

@@ -19,6 +19,8 @@ abstract class BrokerClient {
   final ArrayDeque<Payload> unacknowledged = new ArrayDeque<>();
   /** Pipe: which end this client holds; -1 before it attached. */
   int end = -1;
+  /** Pipe: this client handed its end on once, so the broker no longer lets it read directly. */
+  boolean directBarred;
 
   /** Delivers the answer to request {@code requestId}. Never called with the broker's lock held. */
   abstract void answer(long requestId, Outcome outcome);

@@ -150,14 +150,36 @@ final class ChannelCodec {
   static final int REQUEST_RECORD = -1;
 
   /** A get as a ring record (see {@link #REQUEST_RECORD}). */
-  static Payload getRecord(long requestId, long timeoutMillis, boolean peek) {
+  static Payload getRecord(long requestId, long timeoutMillis, boolean peek, boolean directOk) {
     return Payload.newBuilder().setSerializerId(REQUEST_RECORD)
-        .setData(get(requestId, timeoutMillis, peek).getChannelRequest().toByteString()).build();
+        .setData(get(requestId, timeoutMillis, peek, directOk).getChannelRequest().toByteString()).build();
   }
 
-  static Frame get(long requestId, long timeoutMillis, boolean peek) {
+  static Frame get(long requestId, long timeoutMillis, boolean peek, boolean directOk) {
     return request(ChannelRequest.newBuilder().setRequestId(requestId)
-        .setGet(ChannelGet.newBuilder().setTimeoutMillis(timeoutMillis).setPeek(peek)));
+        .setGet(ChannelGet.newBuilder().setTimeoutMillis(timeoutMillis).setPeek(peek).setDirectOk(directOk)));
+  }
+
+  /** The tag of a record the broker pushes into a direct reader's reply ring (never a request id). */
+  static final long PUSH_TAG = -1;
+  /** Serializer id of a pushed record: the ring of a new direct writer is at the path in its data. */
+  static final int DIRECT_START = -2;
+  /** Serializer id of a pushed record: the sending end is closed; after what is in the rings, end of file. */
+  static final int DIRECT_EOF = -3;
+  /** Serializer id of a pushed record: nothing more will be pushed (the reader asked to stop). */
+  static final int DIRECT_STOPPED = -4;
+
+  /** A record of one of the DIRECT_ kinds, with {@code text} as its data. */
+  static Payload directRecord(int kind, String text) {
+    return Payload.newBuilder().setSerializerId(kind).setData(ByteString.copyFromUtf8(text)).build();
+  }
+
+  static Frame directOffer(long requestId, String path) {
+    return request(ChannelRequest.newBuilder().setRequestId(requestId).setDirectOffer(path));
+  }
+
+  static Frame stopDirect(long requestId) {
+    return request(ChannelRequest.newBuilder().setRequestId(requestId).setStopDirect(true));
   }
 
   static Frame cancel(long requestId) {
@@ -220,6 +242,10 @@ final class ChannelCodec {
             return Outcome.Status.READY;
           case CLOSED:
             return Outcome.Status.CLOSED;
+          case DIRECT_READER:
+            return Outcome.Status.DIRECT_READER;
+          case DIRECT_ROUTE:
+            return Outcome.Status.DIRECT_ROUTE;
           default:
             return new Outcome.Refused(status.getMessage());
         }
@@ -238,6 +264,10 @@ final class ChannelCodec {
         return ChannelStatus.Code.FULL;
       case READY:
         return ChannelStatus.Code.READY;
+      case DIRECT_READER:
+        return ChannelStatus.Code.DIRECT_READER;
+      case DIRECT_ROUTE:
+        return ChannelStatus.Code.DIRECT_ROUTE;
       default:
         return ChannelStatus.Code.CLOSED;
     }

@@ -19,6 +19,8 @@ final class ClientRings implements PostRing.Sink {
   final PostRing replies;
   private final Answered answered;
   private volatile boolean lost;
+  /** Where the records the broker pushes go (a pipe end read directly), once there is one. */
+  private volatile DirectInbox pushes;
 
   /** Completes the answer of a request. */
   @FunctionalInterface
@@ -67,9 +69,19 @@ final class ClientRings implements PostRing.Sink {
     replies.wake();
   }
 
+  /** From now on the broker may push records into the reply ring; they go to {@code inbox}. */
+  void pushTo(DirectInbox inbox) {
+    pushes = inbox;
+  }
+
   @Override
   public void message(Payload item, long tag) {
-    answered.accept(tag, new Outcome.Item(item));
+    DirectInbox inbox = pushes;
+    if (tag == ChannelCodec.PUSH_TAG && inbox != null) {
+      inbox.pushed(item);
+    } else {
+      answered.accept(tag, new Outcome.Item(item));
+    }
   }
 
   @Override

@@ -167,6 +167,20 @@ final class ItemQueue {
     }
   }
 
+  /**
+   * Hands every item over, oldest first, and answers every waiting call with {@code outcome}: the
+   * items and the waiters move elsewhere (a pipe end read directly, see {@link DirectPush}).
+   */
+  java.util.List<Payload> handOver(Outcome outcome, Answers answers) {
+    java.util.List<Payload> all = new java.util.ArrayList<>(items);
+    items.clear();
+    for (Waiter getter : getters) {
+      answers.add(getter, outcome);
+    }
+    getters.clear();
+    return all;
+  }
+
   /** Forgets the waiting calls of a client that is gone, without answering them. */
   void dropClient(BrokerClient client) {
     dropFrom(getters, client);

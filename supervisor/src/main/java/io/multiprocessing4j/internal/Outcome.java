@@ -27,6 +27,10 @@ sealed interface Outcome {
     /** A poll: an item (or the end of the stream) is waiting. */
     READY,
     /** The pipe's other end is closed (and, for a receiver, everything it sent was received). */
-    CLOSED
+    CLOSED,
+    /** A pipe get: this end's messages are now pushed to the asking process ({@link DirectInbox}). */
+    DIRECT_READER,
+    /** A notice to a pipe's sending end: the other end is read directly; offer it a ring ({@link DirectRoute}). */
+    DIRECT_ROUTE
   }
 }

@@ -4,6 +4,7 @@ import io.multiprocessing4j.proto.ChannelCall;
 import io.multiprocessing4j.proto.Payload;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The parent-side home of one {@code Pipe}: two inboxes (the messages waiting to be received at each
@@ -19,6 +20,14 @@ import java.util.Set;
  * still in its inbox and then gets end-of-file, and sends towards the closed end are refused (Python's
  * BrokenPipeError). A copy that is serialized but never deserialized keeps its end open until the
  * context closes, as a leaked descriptor would.
+ *
+ * <p>Direct reading: when a child on this host holds an end alone (no other process, no copy in flight,
+ * the parent's copy closed) and asks for it ({@code direct_ok} on a get), the broker stops holding that
+ * end's messages: it pushes them to that process ({@link DirectPush}), and tells every sending end's
+ * process on this host to offer a ring of its own, which the reader then reads itself, so their
+ * messages never pass through here. It stays the authority on who holds what: it pushes the end of
+ * file when the sending end closes, tells the writers when the reading end closes, and ends the direct
+ * reading when the reader asks before it hands its end on (see {@link DirectInbox}).
  */
 public final class PipeBroker extends Broker {
   private final boolean duplex;
@@ -29,6 +38,13 @@ public final class PipeBroker extends Broker {
   private final Set<Long> copiesInFlight = new HashSet<>();
   /** Copies claimed before their registration arrived (the two travel on different connections). */
   private final Set<Long> claimedEarly = new HashSet<>();
+  /** The processes attached to each end. */
+  @SuppressWarnings("unchecked")
+  private final Set<BrokerClient.Remote>[] attached = new Set[] {new HashSet<>(), new HashSet<>()};
+  /** The direct reader of each end, or null while the broker holds its messages. */
+  private final DirectPush[] direct = new DirectPush[2];
+  /** Messages sent on this pipe that passed through the broker (a diagnostic: direct ones do not). */
+  private final AtomicLong relayed = new AtomicLong();
 
   /**
    * Opens a pipe in the parent. End 0 is Python's {@code conn1}, end 1 its {@code conn2}; a one-way
@@ -50,6 +66,11 @@ public final class PipeBroker extends Broker {
     };
     inbox[0] = new ItemQueue(0, timer(), untracked);
     inbox[1] = new ItemQueue(0, timer(), untracked);
+  }
+
+  /** How many messages sent on this pipe passed through the broker (not those a reader read directly). */
+  long relayed() {
+    return relayed.get();
   }
 
   /** The client that stands for this JVM's own copy of {@code end}. */
@@ -85,6 +106,12 @@ public final class PipeBroker extends Broker {
       if (endClosed[1 - end]) {
         return Outcome.Status.CLOSED;
       }
+      relayed.incrementAndGet();
+      DirectPush reader = direct[1 - end];
+      if (reader != null) {
+        reader.push(item, answers);
+        return Outcome.Status.DONE;
+      }
       return inbox[1 - end].put(client, requestId, item, -1, answers);
     });
   }
@@ -96,7 +123,71 @@ public final class PipeBroker extends Broker {
       if (!canReceive(duplex, end)) {
         return new Outcome.Refused("this end of a one-way pipe only sends");
       }
+      if (direct[end] != null) {
+        return Outcome.Status.DIRECT_READER;
+      }
       return inbox[end].get(client, requestId, timeoutMillis, peek, answers);
+    });
+  }
+
+  @Override
+  Outcome directGet(BrokerClient.Remote client, long requestId, long timeoutMillis, boolean peek) {
+    int end = client.end;
+    boolean granted = locked(answers -> {
+      if (end < 0 || direct[end] != null || closed || client.directBarred || !canReceive(duplex, end) || client.replies == null
+          || holders[end] != 1 || !attached[end].contains(client) || endClosed[0] || endClosed[1]) {
+        return direct[end] != null && direct[end].reader == client;
+      }
+      DirectPush reader = new DirectPush(client);
+      direct[end] = reader;
+      for (Payload item : inbox[end].handOver(Outcome.Status.DIRECT_READER, answers)) {
+        reader.push(item, answers);
+      }
+      for (BrokerClient.Remote writer : attached[1 - end]) {
+        if (writer.ring != null) {
+          answers.add(writer, 0, Outcome.Status.DIRECT_ROUTE);
+        }
+      }
+      return true;
+    });
+    return granted ? Outcome.Status.DIRECT_READER : get(client, requestId, timeoutMillis, peek);
+  }
+
+  @Override
+  void ringsAttached(BrokerClient.Remote client) {
+    boolean route = locked(answers -> client.end >= 0 && canSend(duplex, client.end)
+        && direct[1 - client.end] != null);
+    if (route) {
+      client.answer(0, Outcome.Status.DIRECT_ROUTE);
+    }
+  }
+
+  @Override
+  Outcome directOffer(BrokerClient.Remote client, String path) {
+    int end = client.end;
+    return locked(answers -> {
+      DirectPush reader = end < 0 ? null : direct[1 - end];
+      if (reader == null || client.ring == null || !canSend(duplex, end) || endClosed[end]) {
+        return new Outcome.Refused("the other end of " + name() + " is not read directly");
+      }
+      reader.ringOffered(client, path, answers);
+      return Outcome.Status.DONE;
+    });
+  }
+
+  @Override
+  Outcome stopDirect(BrokerClient.Remote client) {
+    int end = client.end;
+    return locked(answers -> {
+      // A get of this client may be on its way with direct_ok: it must not make it the reader again.
+      client.directBarred = true;
+      DirectPush reader = end < 0 ? null : direct[end];
+      if (reader == null || reader.reader != client) {
+        return Outcome.Status.DONE;
+      }
+      direct[end] = null;
+      reader.push(ChannelCodec.directRecord(ChannelCodec.DIRECT_STOPPED, ""), answers);
+      return Outcome.Status.DIRECT_READER;
     });
   }
 
@@ -127,6 +218,7 @@ public final class PipeBroker extends Broker {
     return locked(answers -> {
       client.end = end;
       holders[end]++;
+      attached[end].add(client);
       claim(end, claimedCopy, answers);
       return null;
     });
@@ -177,6 +269,19 @@ public final class PipeBroker extends Broker {
     // Nothing will be sent from this end any more, and nothing received at it.
     inbox[1 - end].end(answers);
     inbox[end].refuse("this end of the pipe is closed", answers);
+    DirectPush otherReader = direct[1 - end];
+    if (otherReader != null) {
+      otherReader.push(ChannelCodec.directRecord(ChannelCodec.DIRECT_EOF, ""), answers);
+    }
+    DirectPush reader = direct[end];
+    if (reader != null) {
+      direct[end] = null;
+      reader.readerGone(answers);
+      // Its writers write to no one now: their next send is refused, as a brokered one would be.
+      for (BrokerClient.Remote writer : reader.writers) {
+        answers.add(writer, 0, Outcome.Status.CLOSED);
+      }
+    }
   }
 
   @Override
@@ -192,6 +297,11 @@ public final class PipeBroker extends Broker {
   @Override
   void disconnected(BrokerClient.Remote client, Answers answers) {
     if (client.end >= 0) {
+      attached[client.end].remove(client);
+      DirectPush reader = direct[1 - client.end];
+      if (reader != null) {
+        reader.writers.remove(client);
+      }
       inbox[client.end].dropClient(client);
       release(client.end, answers);
     }
@@ -202,6 +312,10 @@ public final class PipeBroker extends Broker {
     for (int end = 0; end < 2; end++) {
       inbox[end].end(answers);
       endClosed[end] = true;
+      if (direct[end] != null) {
+        direct[end].readerGone(answers);
+        direct[end] = null;
+      }
     }
   }
 }

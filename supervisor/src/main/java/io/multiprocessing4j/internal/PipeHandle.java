@@ -95,7 +95,7 @@ public final class PipeHandle implements Serializable {
 
   private Payload receive() throws InterruptedException {
     checkReadable();
-    Outcome outcome = calls.invoke(BrokerCalls.Call.get(-1, false));
+    Outcome outcome = next(-1, false);
     if (outcome instanceof Outcome.Item item) {
       return item.payload();
     }
@@ -112,7 +112,7 @@ public final class PipeHandle implements Serializable {
    */
   public boolean poll(long timeoutMillis) throws InterruptedException {
     checkReadable();
-    Outcome outcome = calls.invoke(BrokerCalls.Call.get(timeoutMillis, true));
+    Outcome outcome = next(timeoutMillis, true);
     if (outcome == Outcome.Status.READY || outcome == Outcome.Status.CLOSED) {
       return true;
     }
@@ -120,6 +120,43 @@ public final class PipeHandle implements Serializable {
       return false;
     }
     throw unexpected(outcome);
+  }
+
+  /**
+   * The next message (or, for a peek, whether there is one), from this process's direct inbox while the
+   * end is read here, else from the broker, which may answer that the end is read here from now on.
+   */
+  private Outcome next(long timeoutMillis, boolean peek) throws InterruptedException {
+    DirectInbox direct = calls.directInbox();
+    if (direct == null) {
+      return calls.invoke(BrokerCalls.Call.get(timeoutMillis, peek));
+    }
+    long deadline = System.nanoTime() + Math.max(0, timeoutMillis) * 1_000_000;
+    while (true) {
+      long left = timeoutMillis < 0 ? -1 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+      Outcome outcome;
+      if (direct.isActive()) {
+        outcome = direct.take(left, peek);
+      } else {
+        int handOns = direct.awaitHandedOn();
+        outcome = calls.invoke(BrokerCalls.Call.getDirectOk(left, peek));
+        if (outcome == Outcome.Status.DIRECT_READER) {
+          direct.activate(handOns);
+          outcome = null;
+        }
+      }
+      if (outcome != null) {
+        return outcome;
+      }
+    }
+  }
+
+  /**
+   * How many messages sent on this end's pipe passed through its broker, for a handle in the process
+   * that holds the broker (-1 elsewhere): messages a reader takes directly from its writers do not.
+   */
+  public long relayedByBroker() {
+    return calls instanceof BrokerCalls.Local local ? local.relayed() : -1;
   }
 
   /** The end's name, e.g. {@code Pipe-1/2} for the second end of the context's first pipe. */

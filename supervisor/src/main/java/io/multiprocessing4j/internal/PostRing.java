@@ -42,7 +42,7 @@ import java.util.function.BooleanSupplier;
  * batch, not a system call per record on whichever side is ahead.
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
- * line), records from 256. A record: content length (int), flags (int: first chunk, last chunk,
+ * line), a direct ring's gate (long, {@link RingGate}) at 192, records from 256. A record: content length (int), flags (int: first chunk, last chunk,
  * padding), the message's data length (long, first chunk only), then the content, padded to 16 bytes.
  * The first chunk's content starts with the serializer id (int), the manifest's length (int), the tag
  * (long) and the manifest (UTF-8).
@@ -53,6 +53,8 @@ final class PostRing {
   private static final int RECORD_HEADER = 16;
   private static final int TAIL_AT = SharedBlock.HEADER_BYTES;
   private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
+  /** The word of a direct ring's gate ({@link RingGate}), in the head's cache line. */
+  static final int GATE_AT = SharedBlock.HEADER_BYTES + 192;
   private static final int RECORDS_FROM = 256;
   private static final int FIRST = 1;
   private static final int LAST = 2;

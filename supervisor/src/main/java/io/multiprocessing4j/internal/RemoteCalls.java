@@ -38,10 +38,16 @@ final class RemoteCalls extends BrokerCalls {
   private volatile boolean closed;
   private volatile ClientRings rings;
   private volatile boolean ringless;
+  private final int maxMessageBytes;
+  /** Pipe, sending end: the ring to the other end's direct reader. */
+  private final DirectRoute route = new DirectRoute();
+  /** Pipe, receiving end: where this process reads the end directly, once it asked to. */
+  private volatile DirectInbox inbox;
 
-  private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost) {
+  private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost, int maxMessageBytes) {
     this.channel = channel;
     this.whenLost = whenLost;
+    this.maxMessageBytes = maxMessageBytes;
   }
 
   /**
@@ -57,7 +63,7 @@ final class RemoteCalls extends BrokerCalls {
     FrameChannel<Frame> channel = endpoint.connect();
     try {
       channel.setMaxFrameBytes(ChannelCodec.frameLimit(maxMessageBytes));
-      RemoteCalls calls = new RemoteCalls(channel, whenLost);
+      RemoteCalls calls = new RemoteCalls(channel, whenLost, maxMessageBytes);
       if (end >= 0) {
         channel.send(ChannelCodec.attach(end, claimedCopy));
       }
@@ -74,7 +80,8 @@ final class RemoteCalls extends BrokerCalls {
   Outcome start(long requestId, Call call) {
     ClientRings viaRing = call.kind() == Call.Kind.GET ? rings() : null;
     if (viaRing != null) {
-      boolean written = viaRing.posts.write(ChannelCodec.getRecord(requestId, call.timeoutMillis(), call.peek()),
+      boolean written = viaRing.posts.write(
+          ChannelCodec.getRecord(requestId, call.timeoutMillis(), call.peek(), call.directOk()),
           0, this::isClosed);
       return written ? null : whenLost;
     }
@@ -89,6 +96,11 @@ final class RemoteCalls extends BrokerCalls {
     }
     ClientRings posts = call.kind() == Call.Kind.PUT ? rings() : null;
     if (posts != null) {
+      Outcome direct = route.send(call.item(), this::offer, () -> isClosed() || notice != null, whenLost);
+      if (direct != null) {
+        Outcome closedMeanwhile = notice;
+        return direct == Outcome.Status.DONE || closedMeanwhile == null ? direct : closedMeanwhile;
+      }
       return posts.posts.write(call.item(), 0, this::isClosed) ? Outcome.Status.DONE : whenLost;
     }
     try {
@@ -125,6 +137,32 @@ final class RemoteCalls extends BrokerCalls {
       Thread.currentThread().interrupt();
     }
     return answer.join();
+  }
+
+  /** Offers the broker a ring to the other end's direct reader; returns its answer. */
+  private Outcome offer(String path) {
+    long requestId = nextRequestId();
+    CompletableFuture<Outcome> answer = answerOf(requestId);
+    return send(ChannelCodec.directOffer(requestId, path)) ? answer.join() : whenLost;
+  }
+
+  @Override
+  DirectInbox directInbox() {
+    DirectInbox opened = inbox;
+    if (opened != null) {
+      return opened;
+    }
+    ClientRings both = rings();
+    if (both == null) {
+      return null;
+    }
+    synchronized (this) {
+      if (inbox == null) {
+        inbox = new DirectInbox(both.replies, both, maxMessageBytes);
+        both.pushTo(inbox);
+      }
+      return inbox;
+    }
   }
 
   /** This connection's rings, opened on first use; null when everything goes on the connection. */
@@ -193,7 +231,17 @@ final class RemoteCalls extends BrokerCalls {
 
   @Override
   void copy(int end, long copyId, boolean released) {
-    send(ChannelCodec.copy(end, copyId, released));
+    DirectInbox reading = inbox;
+    if (released || reading == null) {
+      send(ChannelCodec.copy(end, copyId, released));
+      return;
+    }
+    // The end may be read here: reading here stops before the copy holds it open too.
+    reading.handOn(() -> {
+      long requestId = nextRequestId();
+      CompletableFuture<Outcome> answer = answerOf(requestId);
+      return send(ChannelCodec.stopDirect(requestId)) ? answer.join() : whenLost;
+    }, item -> send(ChannelCodec.put(0, item, -1, true)), () -> send(ChannelCodec.copy(end, copyId, false)));
   }
 
   @Override
@@ -204,6 +252,10 @@ final class RemoteCalls extends BrokerCalls {
   @Override
   void close() {
     closed = true;
+    DirectInbox reading = inbox;
+    if (reading != null) {
+      reading.close();
+    }
     try {
       channel.flush();
     } catch (IOException e) {
@@ -217,7 +269,7 @@ final class RemoteCalls extends BrokerCalls {
       case PUT:
         return ChannelCodec.put(requestId, call.item(), call.timeoutMillis(), false);
       case GET:
-        return ChannelCodec.get(requestId, call.timeoutMillis(), call.peek());
+        return ChannelCodec.get(requestId, call.timeoutMillis(), call.peek(), call.directOk());
       default:
         return ChannelCodec.call(requestId, call.call());
     }
@@ -240,7 +292,9 @@ final class RemoteCalls extends BrokerCalls {
     }
     long requestId = frame.getChannelReply().getRequestId();
     Outcome outcome = ChannelCodec.outcome(frame.getChannelReply());
-    if (requestId == 0) {
+    if (requestId == 0 && outcome == Outcome.Status.DIRECT_ROUTE) {
+      route.routeAvailable();
+    } else if (requestId == 0) {
       notice = outcome;
     } else {
       answeredByFrame(requestId, outcome);
@@ -261,6 +315,10 @@ final class RemoteCalls extends BrokerCalls {
   }
 
   private void onLost() {
+    DirectInbox reading = inbox;
+    if (reading != null) {
+      reading.lost();
+    }
     ClientRings opened = rings;
     if (opened != null) {
       // Items the broker sent before the connection ended still reach their callers.

@@ -41,7 +41,38 @@
  * The rings cost {@code /dev/shm} memory per handle per child process: 1 MiB for posts and gets, 256
  * KiB for replies, as pages are first touched, released when the connection ends. Across hosts, or
  * with {@code -Dmultiprocessing4j.channelRings=false}, the connection carries all.
- * Child-to-child traffic still goes through the parent's broker (one ring each way per child).
+ *
+ * <p>A pipe between two children on the parent's host skips the broker for its messages: the end's
+ * reading process reads its writers' rings itself, while the broker keeps every decision that is not
+ * per message:
+ * <pre>
+ *   child A (sends) ── DirectRoute: its own PostRing ─────────────────▶ child B (reads: DirectInbox)
+ *        │ offer the ring (in order after A's earlier sends)               ▲ pushes, in order: messages
+ *        ▼                                                                 │ still sent through the broker,
+ *   parent: PipeBroker ── DirectPush ──────────── B's reply ring ──────────┘ "ring of A at path", EOF
+ * </pre>
+ * When B holds its end alone (no other process, no copy in flight, the parent's copy closed) it asks
+ * with its next get ({@code direct_ok}); the broker then stops holding that end's messages: it hands
+ * what it holds to B, pushes whatever is still sent through it (by the parent, from another host,
+ * before a writer's ring is set up), and tells every sending process on this host to offer a ring of
+ * its own, which A does on its next send. B reads A's ring only after the broker's record announcing
+ * it, which follows everything A sent before through the broker, so each writer's messages stay in
+ * order; every writing process has its own ring (its threads take turns), so two writers never
+ * interleave a message, and a message larger than a ring travels in chunks as on the broker's rings.
+ * A daemon thread in B drains the rings while no receiver does (asleep on their doorbells when idle),
+ * so a sender never waits for a receiver. What stays the broker's: end of file (pushed once the
+ * sending end is closed, whether its holders closed it or died: B drains the rings once more before it
+ * reports it, so a killed writer's complete messages arrive and a half-written one is dropped); a
+ * closed or dead reader (the broker tells the writers, whose next send is refused); and an end handed
+ * on: before B serializes its end it asks the broker to stop pushing, closes each ring's gate (a word
+ * a writer holds while it writes a message; a writer that finds it closed sends through the broker
+ * again), drains everything and gives back what it has not received to the head of the broker's inbox,
+ * in order, before the copy is registered; from then on the end is brokered, until a process holds it
+ * alone again and asks. Writers handing their end on need nothing of the kind: the new holder offers a
+ * ring of its own. A writer's ring (1 MiB of {@code /dev/shm}, as pages are touched) stays mapped by B
+ * until B hands its end on or closes it. Ends on other hosts, and the parent's own ends, use the
+ * brokered path unchanged, and so do queues (many consumers share one queue, so no one process can
+ * own its items).
  *
  * <p>Shared state does not go through the parent at all: {@code Value}, {@code Array},
  * {@code SharedMemory} and the synchronization primitives are blocks in {@code /dev/shm}
