@@ -11,8 +11,10 @@
 # Environment: WAIT_QUIET (default 60) and RETRIES (default 2) are passed to both runners: before each
 # bench wait up to WAIT_QUIET s for the machine to be <10% busy, and re-run a bench up to RETRIES times
 # while other processes used >5% of the machine. PYTHON (default python3); JAVA_HOME (default: `java` on
-# the PATH). BENCH_REF (default: the bench-ref folder of the shared/ directory beside this clone, i.e.
-# <clone>/../shared/bench-ref).
+# the PATH); JAVA_OPTS (default none): options for the Java runner's JVM, e.g. `-Xms2g -Xmx2g
+# -XX:+AlwaysPreTouch` to take the growth of its heap out of the timed reps (see the README's note on the
+# 64 KiB pipe stream; say so when you report figures measured with it). BENCH_REF (default: the
+# bench-ref folder of the shared/ directory beside this clone, i.e. <clone>/../shared/bench-ref).
 #
 # Output: benchmarks/target/side-by-side/{python,java}.jsonl (raw lines), {python,java}.log (stderr),
 # compare.md (the table as Markdown). Exit status 1 if a bench failed on either side.
@@ -51,7 +53,9 @@ rm -rf "$here/target/lib" # copy-dependencies adds jars but never removes one th
 jars=("$here"/target/multiprocessing4j-benchmarks-*.jar "$here"/target/lib/*.jar)
 classpath="$(IFS=:; echo "${jars[*]}")"
 source_rev="$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
-java_runner=("${JAVA_HOME:+$JAVA_HOME/bin/}java" "-Dmp4j.bench.source=$source_rev" -cp "$classpath" io.multiprocessing4j.benchmarks.BenchRunner)
+read -r -a java_opts <<< "${JAVA_OPTS:-}"
+java_runner=("${JAVA_HOME:+$JAVA_HOME/bin/}java" "${java_opts[@]}" "-Dmp4j.bench.source=$source_rev" -cp "$classpath"
+  io.multiprocessing4j.benchmarks.BenchRunner)
 
 benches="$("${java_runner[@]}" --list)"
 for name in ${only//,/ }; do

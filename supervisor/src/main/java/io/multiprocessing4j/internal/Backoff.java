@@ -10,10 +10,12 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>spin ({@link Thread#onSpinWait()}): a hand-off between two processes that both have a core
  *       completes here, in well under a microsecond. How long to spin is learned per block and process,
  *       as HotSpot and glibc's adaptive mutexes do: a wait that ended while spinning doubles the budget
- *       (up to {@value #MAX_SPIN_NANOS} ns), one that had to sleep shrinks it by an eighth (down to
- *       {@value #MIN_SPIN_NANOS} ns). On a machine with more runnable threads than cores, where the
- *       other process is rarely running while we spin, spinning thus fades out instead of stealing
- *       the core that process needs;</li>
+ *       (up to {@value #MAX_SPIN_NANOS} ns), one that outlasted the spin (it had to yield or sleep)
+ *       shrinks it by an eighth (down to {@value #MIN_SPIN_NANOS} ns), and one that never paused (its
+ *       condition held at once) teaches nothing. On a machine with more runnable threads than cores,
+ *       or when the scheduler puts both processes on one core, where the other process is rarely
+ *       running while we spin, spinning thus fades out instead of stealing the core that process
+ *       needs;</li>
  *   <li>yield for {@value #YIELD_NANOS} ns, so a holder that shares our core can run;</li>
  *   <li>sleep: the thread registers as asleep on the block it waits on ({@link Doorbell}) and parks;
  *       whoever changes that block rings this process's doorbell, which unparks it within tens of
@@ -53,6 +55,8 @@ public final class Backoff {
   private long nextCheck = start + FIRST_CHECK_MILLIS * 1_000_000;
   private final int spinNanos;
   private int sleeperSlot = AWAKE;
+  /** Whether this wait paused at all: one that found its condition at once says nothing about spinning. */
+  private boolean paused;
   private boolean spunOut;
   private boolean interrupted;
 
@@ -98,6 +102,7 @@ public final class Backoff {
     if (timed && now - deadline >= 0) {
       return false;
     }
+    paused = true;
     long waited = now - start;
     if (waited < spinNanos) {
       Thread.onSpinWait();
@@ -145,7 +150,7 @@ public final class Backoff {
    * re-asserts an interrupt that an uninterruptible wait kept.
    */
   public void done() {
-    if (block != null) {
+    if (block != null && paused) {
       block.spinNanos(spunOut ? Math.max(MIN_SPIN_NANOS, spinNanos - spinNanos / 8)
           : Math.min(MAX_SPIN_NANOS, spinNanos * 2));
     }
