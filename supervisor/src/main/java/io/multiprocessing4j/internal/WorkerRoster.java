@@ -15,8 +15,11 @@ import org.apache.pekko.actor.typed.ActorRef;
  * roster carries it out.
  */
 final class WorkerRoster {
-  /** Chunks are joined only while their encoded items stay this small (a frame, an allocation). */
-  private static final long MAX_JOINED_BYTES = 64 * 1024;
+  /**
+   * Chunks are joined only while their encoded items stay this small: joining saves a frame's and an
+   * answer's fixed cost, which only matters for small chunks, and costs encoding the items again.
+   */
+  private static final long MAX_JOINED_BYTES = 8 * 1024;
   private final Map<Integer, PoolWorker> workers = new LinkedHashMap<>();
   private final ActorRef<ProcessSupervisor.Command> supervisor;
 
