@@ -87,7 +87,7 @@ final class WorkerRoster {
     boolean exhausted = false;
     for (int held = 0; held < PoolWorker.MAX_DEPTH && !exhausted && !candidates.isEmpty(); held++) {
       for (PoolWorker worker : candidates) {
-        if (!worker.canTake() || worker.heldParts() > held) {
+        if (!worker.canTake() || worker.heldParts() != held) {
           continue;
         }
         Chunk chunk = work.next();
