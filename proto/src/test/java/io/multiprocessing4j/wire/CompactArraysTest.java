@@ -93,6 +93,28 @@ class CompactArraysTest {
     assertEquals(true, error.getMessage().contains("compact array"), error.getMessage());
   }
 
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void aPayloadWhoseBytesAreAViewIntoALargerArrayDecodes() throws IOException {
+    for (Object[] values : new Object[][] {{1, 300, -70_000}, {"abc", 2L, new byte[] {9, 8}}}) {
+      byte[] data = CompactArrays.encode(values).getData().toByteArray();
+      byte[] larger = new byte[data.length + 5];
+      java.util.Arrays.fill(larger, (byte) 0x7F);
+      System.arraycopy(data, 0, larger, 3, data.length);
+      Payload view = Payload.newBuilder().setSerializerId(CompactArrays.SERIALIZER_ID)
+          .setData(com.google.protobuf.ByteString.copyFrom(larger).substring(3, 3 + data.length)).build();
+      Object[] back = CompactArrays.decode(view);
+      assertEquals(values.length, back.length);
+      for (int i = 0; i < values.length; i++) {
+        if (values[i] instanceof byte[] bytes) {
+          assertArrayEquals(bytes, (byte[]) back[i]);
+        } else {
+          assertEquals(values[i], back[i]);
+        }
+      }
+    }
+  }
+
   private static Object[] withString(Object[] values) {
     Object[] mixed = values.clone();
     mixed[mixed.length - 1] = "x";

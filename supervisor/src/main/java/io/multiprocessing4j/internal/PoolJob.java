@@ -48,7 +48,8 @@ public abstract class PoolJob {
   /**
    * The results of one chunk (actor thread only).
    *
-   * @param failures {@code failures[i]} is item {@code i}'s failure, or null when {@code values[i]} is its result
+   * @param failures {@code failures[i]} is item {@code i}'s failure, or null when {@code values[i]} is its
+   *     result; null when no item failed
    */
   abstract void settle(Chunk chunk, Object[] values, RuntimeException[] failures);
 

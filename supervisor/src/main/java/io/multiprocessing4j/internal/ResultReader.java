@@ -71,6 +71,11 @@ final class ResultReader {
     }
   }
 
+  /** True if the answer has a value for every item of the chunk and no item failed. */
+  static boolean allSucceeded(PoolActor.ResultsIn results, Chunk chunk) {
+    return results.errors().isEmpty() && results.values() != null && results.values().length == chunk.size();
+  }
+
   /**
    * The values of a chunk's answer, filling {@code failures} for the items that failed. If the answer
    * cannot be matched item by item (unreadable, or the worker could not even decode the chunk), every
