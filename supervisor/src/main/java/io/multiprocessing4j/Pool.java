@@ -246,13 +246,13 @@ public final class Pool implements AutoCloseable {
    */
   public <R> R apply(SerializableCallable<? extends R> task) throws InterruptedException {
     checkRunning();
-    return PoolCalls.await(calls.apply("Pool.apply", TaskAdapters.nullary(task), null));
+    return PoolCalls.await(calls.apply("Pool.apply", TaskAdapters.nullary(task), null, true));
   }
 
   /** Runs {@code function.apply(argument)} in a worker; blocks. Python's {@code apply(func, (arg,))}; see {@link #apply(SerializableCallable)}. */
   public <T, R> R apply(SerializableFunction<? super T, ? extends R> function, T argument) throws InterruptedException {
     checkRunning();
-    return PoolCalls.await(calls.apply("Pool.apply", TaskAdapters.unary(function), argument));
+    return PoolCalls.await(calls.apply("Pool.apply", TaskAdapters.unary(function), argument, true));
   }
 
   /**
@@ -266,13 +266,13 @@ public final class Pool implements AutoCloseable {
    */
   public <R> CompletableFuture<R> applyAsync(SerializableCallable<? extends R> task) {
     checkRunning();
-    return PoolCalls.cast(calls.apply("Pool.applyAsync", TaskAdapters.nullary(task), null).future());
+    return PoolCalls.cast(calls.apply("Pool.applyAsync", TaskAdapters.nullary(task), null, false).future());
   }
 
   /** Starts {@code function.apply(argument)} and returns at once; see {@link #applyAsync(SerializableCallable)}. */
   public <T, R> CompletableFuture<R> applyAsync(SerializableFunction<? super T, ? extends R> function, T argument) {
     checkRunning();
-    return PoolCalls.cast(calls.apply("Pool.applyAsync", TaskAdapters.unary(function), argument).future());
+    return PoolCalls.cast(calls.apply("Pool.applyAsync", TaskAdapters.unary(function), argument, false).future());
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------

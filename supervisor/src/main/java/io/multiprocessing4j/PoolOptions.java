@@ -40,10 +40,15 @@ public final class PoolOptions {
    * minimal one that is kept small: every chunk allocates its items and results, and in a 4 MiB heap
    * that meant a young collection every chunk or two and full collections of tens of milliseconds;
    * for the same reason they keep the JVM's default young generation (a third of the heap).
+   * Objects that survive two young collections are promoted ({@code -XX:MaxTenuringThreshold=1}): what
+   * lives that long in a worker is its start-up state, which would otherwise be copied between the
+   * survivor spaces by each of the next collections (1.5-2.5 ms pauses instead of ~0.4 ms), while a
+   * chunk's items and results are garbage within the chunk.
    */
   public static final List<String> DEFAULT_WORKER_JVM_OPTIONS = workerJvmOptions();
 
   private static final String WORKER_INITIAL_HEAP = "-Xms64m";
+  private static final String WORKER_TENURING = "-XX:MaxTenuringThreshold=1";
 
   private static final int RESTARTS_PER_WORKER = 5;
   /** maxRestarts not set: {@link #RESTARTS_PER_WORKER} per worker. */
@@ -61,6 +66,7 @@ public final class PoolOptions {
       }
     }
     options.add(WORKER_INITIAL_HEAP);
+    options.add(WORKER_TENURING);
     return List.copyOf(options);
   }
 

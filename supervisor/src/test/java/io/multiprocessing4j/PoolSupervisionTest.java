@@ -76,6 +76,14 @@ class PoolSupervisionTest {
     return x * 10;
   }
 
+  /** Worker side: dies (exit status 99, no report) for input 1500, every time it is run. */
+  static int poisonAt1500(int x) {
+    if (x == 1500) {
+      Runtime.getRuntime().halt(99);
+    }
+    return x + 1;
+  }
+
   private static List<Integer> range(int n) {
     return IntStream.range(0, n).boxed().toList();
   }
@@ -150,6 +158,37 @@ class PoolSupervisionTest {
     assertEquals(1 + PoolOptions.defaults().taskRetries(), died.attempts());
     assertTrue(died.getMessage().contains("exited with code 99"), died.getMessage());
     assertEquals(List.of(0, 10), pool.map(PoolSupervisionTest::poisonAtThree, range(2)), "the pool still serves");
+  }
+
+  @Test
+  void aTaskThatKillsItsWorkerAmongTinyTasksSentJoinedFailsAlone() throws Exception {
+    pool = mp.pool(2);
+    // The workers learn that this function's tasks are tiny, so its chunks then travel joined.
+    assertEquals(1000, pool.map(PoolSupervisionTest::poisonAt1500, range(1000), 1).get(999));
+    ResultIterator<Integer> results = pool.imap(PoolSupervisionTest::poisonAt1500, range(3000), 1);
+    WorkerDiedException died = null;
+    for (int i = 0; i < 3000; i++) {
+      try {
+        assertEquals(i + 1, results.next(), "result " + i);
+      } catch (WorkerDiedException e) {
+        assertEquals(null, died, "only one task kills its worker");
+        died = e;
+      }
+    }
+    assertEquals(1500, died.taskIndex());
+    assertEquals(99, died.exitCode());
+  }
+
+  @Test
+  void maxTasksPerChildHoldsForTinyTasksSentJoined() throws Exception {
+    pool = mp.pool(PoolOptions.defaults().withProcesses(2).withMaxTasksPerChild(300));
+    List<Long> pids = pool.map(x -> ProcessHandle.current().pid(), range(1500), 1);
+    Set<Long> distinct = new HashSet<>(pids);
+    assertTrue(distinct.size() >= 5, "1500 tasks, 300 per worker: at least 5 workers, saw " + distinct.size());
+    for (Long pid : distinct) {
+      long ran = pids.stream().filter(pid::equals).count();
+      assertTrue(ran <= 300, "a worker ran " + ran + " tasks");
+    }
   }
 
   @Test

@@ -112,7 +112,9 @@ public final class TaskWorker implements Runnable, Serializable {
     switch (frame.getBodyCase()) {
       case RUN_TASKS -> {
         RunTasks run = frame.getRunTasks();
-        run.getReleaseFunctionIdsList().forEach(functions::remove);
+        for (int i = 0; i < run.getReleaseFunctionIdsCount(); i++) {
+          functions.remove(run.getReleaseFunctionIds(i));
+        }
         if (run.hasFunction()) {
           functions.put(run.getFunctionId(), new CachedFunction(run.getFunction()));
         }
@@ -146,7 +148,7 @@ public final class TaskWorker implements Runnable, Serializable {
       return TaskFrames.allFailed(run.getChunkId(), countItems(run), failure);
     }
     Object[] values = new Object[items.length];
-    Throwable[] failures = new Throwable[items.length];
+    Throwable[] failures = null;
     long started = System.nanoTime();
     for (int i = 0; i < items.length; i++) {
       try {
@@ -154,6 +156,9 @@ public final class TaskWorker implements Runnable, Serializable {
       } catch (OutOfMemoryError fatal) {
         throw fatal;
       } catch (Throwable failed) {
+        if (failures == null) {
+          failures = new Throwable[items.length];
+        }
         failures[i] = failed;
       }
       // An interrupt a task left behind must not end the loop; a terminate ends the process anyway.

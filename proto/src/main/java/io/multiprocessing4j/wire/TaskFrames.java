@@ -48,12 +48,14 @@ public final class TaskFrames {
     RunTasks.Builder run = RunTasks.newBuilder()
         .setChunkId(chunkId)
         .setFunctionId(functionId)
-        .setItems(items)
-        .addAllReleaseFunctionIds(releasedFunctionIds);
+        .setItems(items);
+    if (!releasedFunctionIds.isEmpty()) {
+      run.addAllReleaseFunctionIds(releasedFunctionIds);
+    }
     if (function != null) {
       run.setFunction(function);
     }
-    return Frame.newBuilder().setRunTasks(run).build();
+    return Frame.newBuilder().setRunTasks(run.build()).build();
   }
 
   public static Frame revokeTasks(long chunkId) {
@@ -66,7 +68,7 @@ public final class TaskFrames {
 
   /**
    * Worker to parent: the outcome of every item of a chunk. {@code failures[i]} non-null means item
-   * {@code i} threw. A value that cannot be serialized becomes that item's failure (a
+   * {@code i} threw; {@code failures} may be null when no item did. A value that cannot be serialized becomes that item's failure (a
    * {@link NotSerializableException} naming its class), so one bad result never costs the others.
    *
    * @param runNanos how long running the items took
@@ -77,6 +79,9 @@ public final class TaskFrames {
     try {
       encoded = encodeArray(values);
     } catch (IOException | RuntimeException e) {
+      if (failures == null) {
+        failures = new Throwable[values.length];
+      }
       encoded = encodeSendable(values, failures);
     }
     TaskResults.Builder results = TaskResults.newBuilder()
@@ -84,12 +89,12 @@ public final class TaskFrames {
         .setValues(encoded)
         .setRunNanos(runNanos)
         .setHeldNanos(heldNanos);
-    for (int i = 0; i < failures.length; i++) {
+    for (int i = 0; failures != null && i < failures.length; i++) {
       if (failures[i] != null) {
         results.addFailures(TaskFailure.newBuilder().setIndex(i).setFailure(Payloads.failure(failures[i])));
       }
     }
-    return Frame.newBuilder().setTaskResults(results).build();
+    return Frame.newBuilder().setTaskResults(results.build()).build();
   }
 
   /** Every item of a chunk failed the same way (e.g. its function could not be decoded). */

@@ -47,6 +47,82 @@ class CompactArraysTest {
 
   @Test
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void arraysOfOnlyIntegersOrOnlyLongsRoundTripInTheUntaggedForm() throws IOException {
+    Random random = new Random(7);
+    Object[] ints = new Object[5_000];
+    Object[] longs = new Object[5_000];
+    for (int i = 0; i < ints.length; i++) {
+      long wide = random.nextLong() >> random.nextInt(64);
+      ints[i] = (int) wide;
+      longs[i] = wide;
+    }
+    ints[0] = Integer.MIN_VALUE;
+    ints[1] = Integer.MAX_VALUE;
+    longs[0] = Long.MIN_VALUE;
+    longs[1] = Long.MAX_VALUE;
+    Payload intPayload = CompactArrays.encode(ints);
+    Payload taggedPayload = CompactArrays.encode(withString(ints));
+    assertEquals(true, intPayload.getData().size() < taggedPayload.getData().size() - ints.length + 10,
+        "one tag for the whole array, not one per element");
+    assertArrayEquals(ints, CompactArrays.decode(intPayload));
+    assertArrayEquals(longs, CompactArrays.decode(CompactArrays.encode(longs)));
+    for (Object back : CompactArrays.decode(CompactArrays.encode(longs))) {
+      assertEquals(Long.class, back.getClass());
+    }
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void aMixOfIntegersLongsAndNullsKeepsEveryElementsType() throws IOException {
+    Object[][] mixes = {{1, 2L}, {1L, 2}, {1, null}, {null, 1}, {3L, null, 4L}, {1, "x"}, {}, {5}, {5L}};
+    for (Object[] mix : mixes) {
+      Object[] back = CompactArrays.decode(CompactArrays.encode(mix));
+      assertArrayEquals(mix, back);
+      for (int i = 0; i < mix.length; i++) {
+        assertEquals(mix[i] == null ? null : mix[i].getClass(), back[i] == null ? null : back[i].getClass());
+      }
+    }
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void aTruncatedUntaggedArrayFailsWithAnIOException() {
+    Payload whole = CompactArrays.encode(new Object[] {300, 70_000, 5});
+    Payload cut = whole.toBuilder().setData(whole.getData().substring(0, whole.getData().size() - 2)).build();
+    IOException error = assertThrows(IOException.class, () -> CompactArrays.decode(cut));
+    assertEquals(true, error.getMessage().contains("compact array"), error.getMessage());
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void aPayloadWhoseBytesAreAViewIntoALargerArrayDecodes() throws IOException {
+    for (Object[] values : new Object[][] {{1, 300, -70_000}, {"abc", 2L, new byte[] {9, 8}}}) {
+      byte[] data = CompactArrays.encode(values).getData().toByteArray();
+      byte[] larger = new byte[data.length + 5];
+      java.util.Arrays.fill(larger, (byte) 0x7F);
+      System.arraycopy(data, 0, larger, 3, data.length);
+      Payload view = Payload.newBuilder().setSerializerId(CompactArrays.SERIALIZER_ID)
+          .setData(com.google.protobuf.ByteString.copyFrom(larger).substring(3, 3 + data.length)).build();
+      Object[] back = CompactArrays.decode(view);
+      assertEquals(values.length, back.length);
+      for (int i = 0; i < values.length; i++) {
+        if (values[i] instanceof byte[] bytes) {
+          assertArrayEquals(bytes, (byte[]) back[i]);
+        } else {
+          assertEquals(values[i], back[i]);
+        }
+      }
+    }
+  }
+
+  private static Object[] withString(Object[] values) {
+    Object[] mixed = values.clone();
+    mixed[mixed.length - 1] = "x";
+    return mixed;
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void otherTypesAndUnpairedSurrogatesAreLeftToJavaSerialization() {
     assertNull(CompactArrays.encode(new Object[] {1, new StringBuilder("x")}));
     assertNull(CompactArrays.encode(new Object[] {"\ud800"}), "an unpaired surrogate would become '?' in UTF-8");

@@ -1,6 +1,7 @@
 package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.wire.CompactArrays;
 import io.multiprocessing4j.wire.TaskFrames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,9 @@ import java.util.List;
 /**
  * A run of consecutive items of one pool job, encoded once and sent to a worker as one
  * {@code RunTasks} frame. The items themselves are kept (by reference) while the chunk is queued or
- * running, so that a chunk whose worker died can be split and re-run item by item.
+ * running, so that a chunk whose worker died can be split and re-run item by item. A chunk may stand
+ * for several consecutive chunks of its job's feed ({@link #parts}), joined when they go to one
+ * worker together (see {@link #joined}).
  */
 final class Chunk {
   final PoolJob job;
@@ -18,14 +21,57 @@ final class Chunk {
   final int start;
   final Object[] items;
   final Payload payload;
+  /** How many chunks of the job's feed this one stands for: they count as tasks, and time a worker. */
+  final int parts;
   /** How many times a worker died while this chunk was the one it was running. */
   int attempts;
 
   Chunk(PoolJob job, int start, Object[] items, Payload payload) {
+    this(job, start, items, payload, 1);
+  }
+
+  private Chunk(PoolJob job, int start, Object[] items, Payload payload, int parts) {
     this.job = job;
     this.start = start;
     this.items = items;
     this.payload = payload;
+    this.parts = parts;
+  }
+
+  /**
+   * True if {@code next} may be joined after this chunk: it continues this chunk's items in the same
+   * job, neither was ever charged a worker's death (so a task that kills its worker is never joined to
+   * its neighbours again), and both travel in the compact form, which is cheap to make again.
+   */
+  boolean canJoin(Chunk next) {
+    return next.job == job && next.start == start + items.length && attempts == 0 && next.attempts == 0
+        && payload.getSerializerId() == CompactArrays.SERIALIZER_ID
+        && next.payload.getSerializerId() == CompactArrays.SERIALIZER_ID;
+  }
+
+  /** One chunk of the items of {@code run} (consecutive, see {@link #canJoin}), encoded again as one. */
+  static Chunk joined(List<Chunk> run) {
+    Chunk first = run.get(0);
+    if (run.size() == 1) {
+      return first;
+    }
+    int size = 0;
+    int parts = 0;
+    for (Chunk chunk : run) {
+      size += chunk.items.length;
+      parts += chunk.parts;
+    }
+    Object[] items = new Object[size];
+    int at = 0;
+    for (Chunk chunk : run) {
+      System.arraycopy(chunk.items, 0, items, at, chunk.items.length);
+      at += chunk.items.length;
+    }
+    Payload encoded = CompactArrays.encode(items);
+    if (encoded == null) {
+      throw new IllegalStateException("items that were encoded compactly no longer are");
+    }
+    return new Chunk(first.job, first.start, items, encoded, parts);
   }
 
   int size() {

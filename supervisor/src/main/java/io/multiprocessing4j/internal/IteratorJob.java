@@ -47,7 +47,7 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
         return;
       }
       for (int i = 0; i < values.length; i++) {
-        Object outcome = failures[i] != null ? new Failed(failures[i]) : values[i];
+        Object outcome = failures != null && failures[i] != null ? new Failed(failures[i]) : values[i];
         if (ordered) {
           byPosition.put(chunk.start + i, outcome);
         } else {

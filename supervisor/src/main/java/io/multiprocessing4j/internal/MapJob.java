@@ -56,7 +56,7 @@ public final class MapJob extends PoolJob {
       return;
     }
     System.arraycopy(values, 0, results, chunk.start, values.length);
-    for (int i = 0; i < itemFailures.length; i++) {
+    for (int i = 0; itemFailures != null && i < itemFailures.length; i++) {
       if (itemFailures[i] != null) {
         if (failures == null) {
           failures = new TreeMap<>();

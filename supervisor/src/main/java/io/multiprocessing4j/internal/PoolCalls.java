@@ -13,6 +13,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,6 +26,12 @@ import java.util.concurrent.RejectedExecutionException;
  * dependent stages never run on the actor (Python's result-handler thread plays the same role).
  */
 public final class PoolCalls {
+  /**
+   * Where the jobs of blocking calls are completed: on the thread that settles them (the pool actor).
+   * Their future never reaches the caller, who only waits on it, so no dependent stage can run on the
+   * actor, and the caller is woken directly instead of through the completion thread.
+   */
+  private static final Executor IN_PLACE = Runnable::run;
   /** An {@code imap} reader may fall this many chunks per worker behind before the input stops being read. */
   private static final int IMAP_WINDOW_CHUNKS = 20;
   private final PoolInbox inbox;
@@ -69,7 +76,7 @@ public final class PoolCalls {
     if (items.isEmpty()) {
       return List.of();
     }
-    MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false);
+    MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false, IN_PLACE);
     feed(job, Integer.MAX_VALUE);
     return await(job);
   }
@@ -80,16 +87,21 @@ public final class PoolCalls {
     if (items.isEmpty()) {
       return CompletableFuture.completedFuture(List.of());
     }
-    MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false);
+    MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false, completions);
     feedFirstChunk(job);
     feedInBackground(job);
     return cast(job.future());
   }
 
-  /** One task: a job of one item, encoded and fed in this thread; its future completes with the one result. */
-  public MapJob apply(String call, TaskFunction function, Object argument) {
+  /**
+   * One task: a job of one item, encoded and fed in this thread; its future completes with the one result.
+   *
+   * @param blocking the caller only waits for the future ({@link #await}) and hands it to no one
+   */
+  public MapJob apply(String call, TaskFunction function, Object argument, boolean blocking) {
     Payload encoded = encode(function, call);
-    MapJob job = submitMap(call, encoded, Collections.singletonList(argument), 1, true);
+    MapJob job = submitMap(call, encoded, Collections.singletonList(argument), 1, true,
+        blocking ? IN_PLACE : completions);
     feedFirstChunk(job);
     return job;
   }
@@ -147,9 +159,10 @@ public final class PoolCalls {
    * ({@link #feed}) or hands it to a feeder ({@link #feedInBackground}).
    *
    * @param single complete with the one result instead of a list
+   * @param completeOn where the job's future is completed
    */
-  MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single) {
-    MapJob job = new MapJob(call, function, items.size(), single, completions);
+  MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single, Executor completeOn) {
+    MapJob job = new MapJob(call, function, items.size(), single, completeOn);
     ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW,
         this::chunkReady);
     submit(job, feed);

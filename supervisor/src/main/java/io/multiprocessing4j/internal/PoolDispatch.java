@@ -79,12 +79,21 @@ final class PoolDispatch {
       worker.timed(dispatched, results.runNanos(), results.heldNanos());
       Chunk chunk = dispatched.chunk;
       if (work.isLive(chunk.job)) {
-        RuntimeException[] failures = new RuntimeException[chunk.size()];
-        Object[] values = ResultReader.outcomes(results, chunk, worker, failures);
-        chunk.job.settle(chunk, values, failures);
+        settle(chunk, results, worker);
       }
       afterAnswer(worker);
     }
+  }
+
+  /** A failures array is made only for an answer that has failures: most chunks have none. */
+  private static void settle(Chunk chunk, PoolActor.ResultsIn results, PoolWorker worker) {
+    if (ResultReader.allSucceeded(results, chunk)) {
+      chunk.job.settle(chunk, results.values(), null);
+      return;
+    }
+    RuntimeException[] failures = new RuntimeException[chunk.size()];
+    Object[] values = ResultReader.outcomes(results, chunk, worker, failures);
+    chunk.job.settle(chunk, values, failures);
   }
 
   private void afterAnswer(PoolWorker worker) {

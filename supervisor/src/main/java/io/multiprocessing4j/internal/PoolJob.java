@@ -25,8 +25,9 @@ public abstract class PoolJob {
   private boolean settledNotified;
 
   /**
-   * @param completions where futures are completed, so that callers' dependent stages never run on
-   *     the pool actor's thread
+   * @param completions where futures are completed: the pool's completion thread, so that callers'
+   *     dependent stages never run on the pool actor's thread, or in place for a blocking call, whose
+   *     future has no dependent stage (see {@code PoolCalls})
    */
   PoolJob(String call, Payload function, Executor completions) {
     this.call = call;
@@ -47,7 +48,8 @@ public abstract class PoolJob {
   /**
    * The results of one chunk (actor thread only).
    *
-   * @param failures {@code failures[i]} is item {@code i}'s failure, or null when {@code values[i]} is its result
+   * @param failures {@code failures[i]} is item {@code i}'s failure, or null when {@code values[i]} is its
+   *     result; null when no item failed
    */
   abstract void settle(Chunk chunk, Object[] values, RuntimeException[] failures);
 
@@ -63,7 +65,7 @@ public abstract class PoolJob {
   /** Reading or encoding the input failed after {@code fed} items had been fed. */
   abstract void inputFailed(RuntimeException error, int fed);
 
-  /** Runs a completion off the actor's thread (on the caller's own thread if the pool is gone). */
+  /** Runs a completion where the job was told to (on this thread if that executor is gone). */
   final void complete(Runnable completion) {
     try {
       completions.execute(completion);

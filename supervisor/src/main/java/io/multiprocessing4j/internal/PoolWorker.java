@@ -35,6 +35,12 @@ final class PoolWorker {
   private static final double SMOOTHING = 0.2;
   /** Run times below this count as this, so a run of instant tasks does not ask for an endless queue. */
   private static final double MIN_RUN_NANOS = 1_000;
+  /**
+   * Chunks sent together are joined into one ({@link Chunk#joined}) while the joined one is expected
+   * to run within this long: tiny tasks then cost one frame, one answer and one settlement per batch,
+   * while a chunk that takes longer is never joined, so it can still be handed back on its own.
+   */
+  private static final double MAX_JOINED_RUN_NANOS = 200_000;
 
   /** A chunk sent to this worker and not yet answered. */
   static final class Dispatched {
@@ -65,6 +71,8 @@ final class PoolWorker {
   boolean exitRequested;
   int tasksAssigned;
   final ArrayDeque<Dispatched> outstanding = new ArrayDeque<>();
+  /** The feed chunks that {@link #outstanding} stands for ({@link Chunk#parts}): what the depth bounds. */
+  private int heldParts;
   /** Frames queued by {@link #queue} and not yet written (see {@link #flush}). */
   private final List<Frame> unsent = new ArrayList<>();
   /** Of {@link #unsent}, the chunks, and the functions sent for the first time. */
@@ -85,7 +93,30 @@ final class PoolWorker {
   }
 
   boolean canTake() {
-    return ready && !retiring && outstanding.size() < depth;
+    return ready && !retiring && heldParts < depth;
+  }
+
+  /** The feed chunks this worker holds (see {@link Chunk#parts}). */
+  int heldParts() {
+    return heldParts;
+  }
+
+  /**
+   * How many feed chunks the next chunk of function {@code functionId} sent to this worker may stand
+   * for: one unless its tasks are known to be tiny, else as many as it has room for, up to half its
+   * depth (so a refill is two joined chunks at most, and the workers share a short queue), as run
+   * within {@link #MAX_JOINED_RUN_NANOS}, and as {@code maxTasksPerChild} still allows.
+   */
+  int joinLimit(long functionId, int maxTasksPerChild) {
+    if (functionId != timedFunction || runNanos < 0) {
+      return 1;
+    }
+    long limit = Math.min(Math.min(depth - heldParts, depth / 2),
+        (long) (MAX_JOINED_RUN_NANOS / Math.max(runNanos, MIN_RUN_NANOS)));
+    if (maxTasksPerChild > 0) {
+      limit = Math.min(limit, maxTasksPerChild - tasksAssigned);
+    }
+    return (int) Math.max(1, limit);
   }
 
   /**
@@ -95,7 +126,7 @@ final class PoolWorker {
    * turns into a pre-assignment of long ones, which would hold them back behind each other.
    */
   boolean canTake(long functionId) {
-    return canTake() && (functionId == timedFunction || outstanding.size() < MIN_DEPTH);
+    return canTake() && (functionId == timedFunction || heldParts < MIN_DEPTH);
   }
 
   /**
@@ -104,7 +135,7 @@ final class PoolWorker {
    * wake-up of the worker), while what it still holds covers the round trip of the refill.
    */
   boolean wantsWork() {
-    return canTake() && outstanding.size() <= depth / 2;
+    return canTake() && heldParts <= depth / 2;
   }
 
   /**
@@ -120,7 +151,9 @@ final class PoolWorker {
       this.runNanos = -1;
     }
     long roundTrip = Math.max(0, System.nanoTime() - answered.sentNanos - heldNanos);
-    this.runNanos = this.runNanos < 0 ? runNanos : this.runNanos + SMOOTHING * (runNanos - this.runNanos);
+    // Learned per feed chunk, so that joining chunks does not make them look longer.
+    double run = (double) runNanos / answered.chunk.parts;
+    this.runNanos = this.runNanos < 0 ? run : this.runNanos + SMOOTHING * (run - this.runNanos);
     roundTripNanos = roundTripNanos < 0 ? roundTrip : roundTripNanos + SMOOTHING * (roundTrip - roundTripNanos);
     long queued = (long) Math.ceil(roundTripNanos / Math.max(this.runNanos, MIN_RUN_NANOS));
     depth = (int) Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, 2 * queued));
@@ -149,7 +182,8 @@ final class PoolWorker {
     Dispatched dispatched = new Dispatched(chunkId, chunk, functionId);
     unsentChunks.add(dispatched);
     outstanding.add(dispatched);
-    tasksAssigned++;
+    heldParts += chunk.parts;
+    tasksAssigned += chunk.parts;
   }
 
   /**
@@ -170,7 +204,8 @@ final class PoolWorker {
       undelivered = new ArrayList<>(unsentChunks.size());
       for (Dispatched dispatched : unsentChunks) {
         outstanding.remove(dispatched);
-        tasksAssigned--;
+        heldParts -= dispatched.chunk.parts;
+        tasksAssigned -= dispatched.chunk.parts;
         undelivered.add(dispatched.chunk);
       }
     }
@@ -186,6 +221,7 @@ final class PoolWorker {
       Dispatched dispatched = it.next();
       if (dispatched.chunkId == chunkId) {
         it.remove();
+        heldParts -= dispatched.chunk.parts;
         return dispatched;
       }
     }
@@ -212,6 +248,7 @@ final class PoolWorker {
   List<Dispatched> takeOutstanding() {
     List<Dispatched> held = new ArrayList<>(outstanding);
     outstanding.clear();
+    heldParts = 0;
     return held;
   }
 

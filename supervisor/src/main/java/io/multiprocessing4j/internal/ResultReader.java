@@ -47,11 +47,15 @@ final class ResultReader {
     } catch (Exception | LinkageError e) {
       unreadable = e;
     }
-    List<RemoteError> errors = new ArrayList<>(results.getFailuresCount());
-    for (TaskFailure failure : results.getFailuresList()) {
-      errors.add(new RemoteError(failure.getIndex(), failure.getFailure(), rebuild(failure.getFailure())));
+    List<RemoteError> errors = List.of();
+    if (results.getFailuresCount() > 0) {
+      List<RemoteError> read = new ArrayList<>(results.getFailuresCount());
+      for (TaskFailure failure : results.getFailuresList()) {
+        read.add(new RemoteError(failure.getIndex(), failure.getFailure(), rebuild(failure.getFailure())));
+      }
+      errors = List.copyOf(read);
     }
-    return new PoolActor.ResultsIn(number, results.getChunkId(), values, unreadable, List.copyOf(errors),
+    return new PoolActor.ResultsIn(number, results.getChunkId(), values, unreadable, errors,
         results.getRunNanos(), results.getHeldNanos());
   }
 
@@ -65,6 +69,11 @@ final class ResultReader {
     } catch (Exception | LinkageError e) {
       return null;
     }
+  }
+
+  /** True if the answer has a value for every item of the chunk and no item failed. */
+  static boolean allSucceeded(PoolActor.ResultsIn results, Chunk chunk) {
+    return results.errors().isEmpty() && results.values() != null && results.values().length == chunk.size();
   }
 
   /**

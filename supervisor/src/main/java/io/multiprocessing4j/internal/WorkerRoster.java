@@ -15,6 +15,11 @@ import org.apache.pekko.actor.typed.ActorRef;
  * roster carries it out.
  */
 final class WorkerRoster {
+  /**
+   * Chunks are joined only while their encoded items stay this small: joining saves a frame's and an
+   * answer's fixed cost, which only matters for small chunks, and costs encoding the items again.
+   */
+  private static final long MAX_JOINED_BYTES = 8 * 1024;
   private final Map<Integer, PoolWorker> workers = new LinkedHashMap<>();
   private final ActorRef<ProcessSupervisor.Command> supervisor;
 
@@ -68,7 +73,9 @@ final class WorkerRoster {
    * first, then a queued chunk each, round by round, up to each worker's depth (see
    * {@link PoolWorker#timed}), and writes each worker's share in one write. When nothing is left to
    * send while a worker is idle, asks busy workers for their prefetched chunks back. A worker that has
-   * been sent its {@code maxTasksPerChild} share starts retiring.
+   * been sent its {@code maxTasksPerChild} share starts retiring. Consecutive chunks of tiny tasks go
+   * to a worker joined into one ({@link PoolWorker#joinLimit}); depths and task counts are in feed
+   * chunks either way.
    */
   void dispatch(WorkQueue work, int maxTasksPerChild) {
     List<PoolWorker> candidates = new ArrayList<>(workers.size());
@@ -80,7 +87,7 @@ final class WorkerRoster {
     boolean exhausted = false;
     for (int held = 0; held < PoolWorker.MAX_DEPTH && !exhausted && !candidates.isEmpty(); held++) {
       for (PoolWorker worker : candidates) {
-        if (!worker.canTake() || worker.outstanding.size() != held) {
+        if (!worker.canTake() || worker.heldParts() != held) {
           continue;
         }
         Chunk chunk = work.next();
@@ -94,7 +101,7 @@ final class WorkerRoster {
           work.runFirst(chunk);
           continue;
         }
-        worker.queue(chunk, functionId);
+        worker.queue(joinFollowing(chunk, worker.joinLimit(functionId, maxTasksPerChild), work), functionId);
         if (maxTasksPerChild > 0 && worker.tasksAssigned >= maxTasksPerChild) {
           worker.retiring = true;
         }
@@ -110,6 +117,37 @@ final class WorkerRoster {
     if (exhausted) {
       revokeForIdleWorkers();
     }
+  }
+
+  /**
+   * {@code chunk} joined with the chunks that follow it in the queue (see {@link Chunk#canJoin}), up to
+   * {@code limit} feed chunks and {@link #MAX_JOINED_BYTES}; the first chunk that does not join goes
+   * back to the front of the queue.
+   */
+  private static Chunk joinFollowing(Chunk chunk, int limit, WorkQueue work) {
+    int parts = chunk.parts;
+    long bytes = chunk.payload.getSerializedSize();
+    List<Chunk> run = null;
+    Chunk last = chunk;
+    while (parts < limit) {
+      Chunk next = work.next();
+      if (next == null) {
+        break;
+      }
+      bytes += next.payload.getSerializedSize();
+      if (!last.canJoin(next) || parts + next.parts > limit || bytes > MAX_JOINED_BYTES) {
+        work.runFirst(next);
+        break;
+      }
+      if (run == null) {
+        run = new ArrayList<>();
+        run.add(chunk);
+      }
+      run.add(next);
+      parts += next.parts;
+      last = next;
+    }
+    return run == null ? chunk : Chunk.joined(run);
   }
 
   private void revokeForIdleWorkers() {

@@ -1,0 +1,67 @@
+package io.multiprocessing4j.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiprocessing4j.proto.Payload;
+import io.multiprocessing4j.wire.CompactArrays;
+import io.multiprocessing4j.wire.TaskFrames;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Joining consecutive chunks of tiny tasks into one ({@link Chunk#joined}), and splitting after a death. */
+@Timeout(10)
+class ChunkTest {
+  private static final Payload FUNCTION = Payload.newBuilder().setSerializerId(1).build();
+
+  private static MapJob job() {
+    return new MapJob("Pool.map", FUNCTION, 100, false, Runnable::run);
+  }
+
+  private static Chunk chunk(PoolJob job, int start, Object... items) throws Exception {
+    return new Chunk(job, start, items, TaskFrames.encodeArray(items));
+  }
+
+  @Test
+  void consecutiveChunksOfOneJobJoinIntoOneThatStandsForAllOfThem() throws Exception {
+    MapJob job = job();
+    Chunk joined = Chunk.joined(List.of(chunk(job, 4, 4), chunk(job, 5, 5, 6), chunk(job, 7, 7)));
+    assertEquals(4, joined.start);
+    assertEquals(3, joined.parts);
+    assertArrayEquals(new Object[] {4, 5, 6, 7}, joined.items);
+    assertArrayEquals(joined.items, CompactArrays.decode(joined.payload));
+    Chunk twice = Chunk.joined(List.of(joined, chunk(job, 8, 8)));
+    assertEquals(4, twice.parts, "a joined chunk counts the feed chunks it stands for");
+  }
+
+  @Test
+  void onlyTheNextItemsOfTheSameJobNeverChargedAndCompactJoin() throws Exception {
+    MapJob job = job();
+    Chunk first = chunk(job, 0, 0, 1);
+    assertTrue(first.canJoin(chunk(job, 2, 2)));
+    assertFalse(first.canJoin(chunk(job, 3, 3)), "not the next items");
+    assertFalse(first.canJoin(chunk(job(), 2, 2)), "another job");
+    assertFalse(first.canJoin(chunk(job, 2, new StringBuilder("java-serialized"))), "not compact");
+    Chunk charged = chunk(job, 2, 2);
+    charged.attempts = 1;
+    assertFalse(first.canJoin(charged), "a chunk charged a worker's death runs alone");
+    assertSame(first, Chunk.joined(List.of(first)));
+  }
+
+  @Test
+  void aJoinedChunkSplitsIntoItsItemsAtTheirInputPositions() throws Exception {
+    MapJob job = job();
+    Chunk joined = Chunk.joined(List.of(chunk(job, 10, 10), chunk(job, 11, 11)));
+    joined.attempts = 1;
+    List<Chunk> singles = joined.split();
+    assertEquals(2, singles.size());
+    assertEquals(10, singles.get(0).start);
+    assertEquals(11, singles.get(1).start);
+    assertEquals(1, singles.get(1).attempts);
+    assertArrayEquals(new Object[] {11}, CompactArrays.decode(singles.get(1).payload));
+  }
+}
