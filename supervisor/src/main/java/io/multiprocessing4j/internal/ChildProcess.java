@@ -193,7 +193,6 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   private Behavior<Command> onFrame(FrameIn in) {
     Frame frame = in.frame();
     switch (frame.getBodyCase()) {
-      case TARGET_FINISHED -> reportedExitCode = frame.getTargetFinished().getExitCode();
       case TARGET_FAILED -> {
         reportedExitCode = frame.getTargetFailed().getExitCode();
         remoteTraceback = Optional.of(frame.getTargetFailed().getFailure().getStackTrace());
