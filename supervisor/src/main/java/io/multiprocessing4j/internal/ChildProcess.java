@@ -236,6 +236,9 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     exited = true;
     channelServer.forget(launch.id());
     int status = exit.status();
+    if (jvm.outputDrained().isDone()) {
+      return onOutputDrained(new OutputDrained(status));
+    }
     getContext().pipeToSelf(
         jvm.outputDrained().completeOnTimeout(null, OUTPUT_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS),
         (ok, error) -> new OutputDrained(status));
