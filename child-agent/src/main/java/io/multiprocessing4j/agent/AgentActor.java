@@ -137,8 +137,7 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
     }
     exit.attach(channel);
     // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
-    // Registered before the target can start: once the JVM is shutting down, no hook can be added.
-    Runtime.getRuntime().addShutdownHook(new Thread(exit::releaseBlockedReaders, "multiprocessing4j-release-readers"));
+    exit.releaseReadersAtAnyExit();
     if (bootstrap.getWarm()) {
       return new Link(channel, null, null, false);
     }

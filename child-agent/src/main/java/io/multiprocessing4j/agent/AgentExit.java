@@ -2,7 +2,6 @@ package io.multiprocessing4j.agent;
 
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.TargetFailed;
-import io.multiprocessing4j.proto.TargetFinished;
 import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
@@ -13,16 +12,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (it reports and exits itself: waiting for the agent actor to be scheduled, or for its actor system to
  * finish booting, would keep the parent's {@code join()} waiting for nothing), or the agent actor for a
  * terminate, an orphaned idle agent or a failed connection. Exactly one exit wins.
+ *
+ * <p>A target that returns is not reported: the exit status 0 says all the parent needs, and a report
+ * would only wake the parent's reader while the JVM exits. A failure is reported with its stack trace.
  */
 final class AgentExit {
-  /** Built in advance, so that reporting success costs one write. */
-  private static final Frame FINISHED = Frame.newBuilder()
-      .setTargetFinished(TargetFinished.newBuilder().setExitCode(ChildMain.EXIT_OK)).build();
-
   private final String name;
   private final ParentWatch parentWatch;
   private final AtomicBoolean claimed = new AtomicBoolean();
   private volatile FrameChannel<Frame> channel;
+  /** The shutdown hook that releases the readers when the target calls System.exit itself, once registered. */
+  private Thread releaseAtExit;
   /** Set by the agent actor, read by the main thread when the target ends. */
   volatile boolean parentGone;
   volatile boolean terminating;
@@ -43,10 +43,20 @@ final class AgentExit {
   }
 
   /**
-   * Reports how the target ended and exits with Python's status (or, if a terminate came first, with
-   * the terminated status).
+   * From now on, an exit that the target starts itself ({@code System.exit}) releases the blocked
+   * readers too. Must be called before the target can start: once the JVM is shutting down, no hook
+   * can be added.
+   */
+  synchronized void releaseReadersAtAnyExit() {
+    releaseAtExit = new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers");
+    Runtime.getRuntime().addShutdownHook(releaseAtExit);
+  }
+
+  /**
+   * Reports a failure, then exits with Python's status (or, if a terminate came first, with the
+   * terminated status).
    *
-   * @param failure what the target threw, or null
+   * @param failure what the target threw, or null if it returned
    */
   void targetEnded(Throwable failure) {
     if (terminating) {
@@ -56,33 +66,51 @@ final class AgentExit {
     if (!claimed.compareAndSet(false, true)) {
       return;
     }
-    int status = failure == null ? ChildMain.EXIT_OK : ChildMain.EXIT_FAILED;
-    if (failure != null) {
-      // Python prints "Process <name>:" and the traceback on the child's stderr.
-      System.err.println("Process " + ChildRuntime.current().map(ChildRuntime::name).orElse(name) + ":");
-      failure.printStackTrace(System.err);
+    if (failure == null) {
+      releaseBlockedReaders();
+      exitWithHooks(ChildMain.EXIT_OK);
+      return;
     }
+    // Python prints "Process <name>:" and the traceback on the child's stderr.
+    System.err.println("Process " + ChildRuntime.current().map(ChildRuntime::name).orElse(name) + ":");
+    failure.printStackTrace(System.err);
     FrameChannel<Frame> link = channel;
     if (!parentGone && link != null) {
-      Frame report = failure == null ? FINISHED
-          : Frame.newBuilder().setTargetFailed(TargetFailed.newBuilder()
-              .setExitCode(status).setFailure(Payloads.failure(failure))).build();
       try {
-        link.send(report);
+        link.send(Frame.newBuilder().setTargetFailed(TargetFailed.newBuilder()
+            .setExitCode(ChildMain.EXIT_FAILED).setFailure(Payloads.failure(failure))).build());
       } catch (IOException e) {
         // The parent is gone; the exit status still tells the story to whoever waits for us.
       }
     }
     releaseBlockedReaders();
-    ChildMain.exit(status);
+    exitWithHooks(ChildMain.EXIT_FAILED);
   }
 
   /** Exits with {@code status} unless another exit already won. */
   void exit(int status) {
     if (claimed.compareAndSet(false, true)) {
       releaseBlockedReaders();
-      ChildMain.exit(status);
+      exitWithHooks(status);
     }
+  }
+
+  /**
+   * Runs the JVM's shutdown hooks and exits, without the hook that would release the readers again:
+   * each hook is a thread started on the way out.
+   */
+  private void exitWithHooks(int status) {
+    synchronized (this) {
+      if (releaseAtExit != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(releaseAtExit);
+        } catch (IllegalStateException shuttingDown) {
+          // The target's own System.exit won the race; the hook runs, harmlessly.
+        }
+        releaseAtExit = null;
+      }
+    }
+    ChildMain.exit(status);
   }
 
   /** Halts with the terminated status unless another exit already won. */

@@ -193,7 +193,6 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   private Behavior<Command> onFrame(FrameIn in) {
     Frame frame = in.frame();
     switch (frame.getBodyCase()) {
-      case TARGET_FINISHED -> reportedExitCode = frame.getTargetFinished().getExitCode();
       case TARGET_FAILED -> {
         reportedExitCode = frame.getTargetFailed().getExitCode();
         remoteTraceback = Optional.of(frame.getTargetFailed().getFailure().getStackTrace());
@@ -237,6 +236,9 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     exited = true;
     channelServer.forget(launch.id());
     int status = exit.status();
+    if (jvm.outputDrained().isDone()) {
+      return onOutputDrained(new OutputDrained(status));
+    }
     getContext().pipeToSelf(
         jvm.outputDrained().completeOnTimeout(null, OUTPUT_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS),
         (ok, error) -> new OutputDrained(status));

@@ -251,13 +251,14 @@ public final class Doorbell {
     server.configureBlocking(false);
     Selector bell = Selector.open();
     server.register(bell, SelectionKey.OP_ACCEPT);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    // With the other exit actions, in one hook: each hook is a thread started on the way out.
+    ProcessAttachments.onExit(socket, () -> {
       try {
         Files.deleteIfExists(socket);
       } catch (IOException ignored) {
         // The next process with this pid deletes it.
       }
-    }, "multiprocessing4j-doorbell-cleanup"));
+    });
     return bell;
   }
 

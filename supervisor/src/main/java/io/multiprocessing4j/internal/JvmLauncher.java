@@ -63,7 +63,29 @@ public final class JvmLauncher {
     String name = bootstrap.getName();
     CompletableFuture<Void> out = pump(process.getInputStream(), () -> System.out, name + "-stdout");
     CompletableFuture<Void> err = pump(process.getErrorStream(), () -> System.err, name + "-stderr");
-    return new LaunchedJvm(process, stdin, CompletableFuture.allOf(out, err));
+    return new LaunchedJvm(process, stdin, awaitExit(process, name), CompletableFuture.allOf(out, err));
+  }
+
+  /**
+   * Completes with the raw exit status once the OS has reaped the child, from a thread that waits for
+   * nothing else. {@code Process.onExit()} would pass the news on through the default async executor,
+   * which on a machine of one or two CPUs starts a new thread per task: a thread start on the path of
+   * every {@code join()}.
+   */
+  private static CompletableFuture<Integer> awaitExit(java.lang.Process process, String name) {
+    CompletableFuture<Integer> exited = new CompletableFuture<>();
+    Thread waiter = new Thread(() -> {
+      while (!exited.isDone()) {
+        try {
+          exited.complete(process.waitFor());
+        } catch (InterruptedException e) {
+          // Nobody else knows this thread; an interrupt changes nothing about the child.
+        }
+      }
+    }, "multiprocessing4j-" + name + "-exit");
+    waiter.setDaemon(true);
+    waiter.start();
+    return exited;
   }
 
   private static CompletableFuture<Void> pump(InputStream from, Supplier<PrintStream> to, String name) {
@@ -89,11 +111,14 @@ public final class JvmLauncher {
   static final class LaunchedJvm {
     private final java.lang.Process process;
     private final OutputStream stdin;
+    private final CompletableFuture<Integer> exited;
     private final CompletableFuture<Void> outputDrained;
 
-    private LaunchedJvm(java.lang.Process process, OutputStream stdin, CompletableFuture<Void> outputDrained) {
+    private LaunchedJvm(java.lang.Process process, OutputStream stdin, CompletableFuture<Integer> exited,
+        CompletableFuture<Void> outputDrained) {
       this.process = process;
       this.stdin = stdin;
+      this.exited = exited;
       this.outputDrained = outputDrained;
     }
 
@@ -107,7 +132,7 @@ public final class JvmLauncher {
 
     /** Completes with the raw exit status (128 + n when killed by signal n) once the OS reaped it. */
     CompletableFuture<Integer> onExit() {
-      return process.onExit().thenApply(java.lang.Process::exitValue);
+      return exited;
     }
 
     /** Completes when everything the child printed has been copied to this JVM's streams. */

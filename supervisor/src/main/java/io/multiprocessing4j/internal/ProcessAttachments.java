@@ -6,9 +6,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What this process must give back when it exits normally: its counts in the user tables of named
- * blocks and barriers. A normal exit (the target returned, {@code System.exit}) runs these through one
- * JVM shutdown hook; a crash or a kill runs nothing, and that is exactly how the others tell a dead
- * user from one that finished.
+ * blocks and barriers, and its doorbell's socket file. A normal exit (the target returned,
+ * {@code System.exit}) runs these through one JVM shutdown hook, not one hook each (every hook is a
+ * thread started on the way out); a crash or a kill runs nothing, and that is exactly how the others
+ * tell a dead user from one that finished.
  *
  * <p>Process-wide on purpose, as shutdown hooks are: a handle deserialized in a child has no context.
  */

@@ -1,8 +1,6 @@
 package io.multiprocessing4j.internal;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -23,13 +21,13 @@ import java.util.Set;
  * <p>Layout: a {@value #HEADER_BYTES}-byte header page, then the data. The header holds a magic
  * number (written last, so a half-created block is recognisable), the block's kind and data size, the
  * creating process (pid and start time, so a context that died without closing can be swept), a
- * lifecycle state and a {@link UserTable} of the processes using it. Atomic access goes through
- * {@link VarHandle}s viewing the mapped buffer, which on a direct buffer compile to the processor's own
- * atomic instructions (e.g. {@code lock xadd}); every offset here is absolute (header included).
+ * lifecycle state and a {@link UserTable} of the processes using it. Its words are read, written and
+ * updated atomically through the {@link MappedWords} methods, at offsets counted from the start of the
+ * file (header included).
  *
  * <p>Thread-safe: the mapping is shared by all threads of this process.
  */
-public final class SharedBlock {
+public final class SharedBlock extends MappedWords {
   /** Bytes before the data; the data starts page-aligned. */
   public static final int HEADER_BYTES = 4096;
   static final int MAGIC = 0x4A34504D; // "MP4J" in little-endian bytes
@@ -53,15 +51,10 @@ public final class SharedBlock {
   /** What a block holds ({@code CHANNEL_RING}: a pipe's or queue's {@link PostRing}). */
   public enum Kind { SHARED_MEMORY, VALUE, ARRAY, SYNC, CHANNEL_RING }
 
-  private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
-  private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
-  private static final VarHandle DOUBLES =
-      MethodHandles.byteBufferViewVarHandle(double[].class, ByteOrder.nativeOrder());
   private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
   private final Path path;
-  private final MappedByteBuffer buffer;
   private final Kind kind;
   private final long dataSize;
   /**
@@ -71,8 +64,8 @@ public final class SharedBlock {
   private volatile int spinNanos = Backoff.INITIAL_SPIN_NANOS;
 
   private SharedBlock(Path path, MappedByteBuffer buffer, Kind kind, long dataSize) {
+    super(buffer);
     this.path = path;
-    this.buffer = buffer;
     this.kind = kind;
     this.dataSize = dataSize;
   }
@@ -131,15 +124,15 @@ public final class SharedBlock {
       }
       buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
     }
-    int magic = (int) INTS.getVolatile(buffer, MAGIC_AT);
-    int version = (int) INTS.get(buffer, VERSION_AT);
+    // Volatile, and first: the creator writes the magic number last, so the rest of the header is complete.
+    int magic = new MappedWords(buffer).getIntVolatile(MAGIC_AT);
+    ByteBuffer header = buffer.duplicate().order(ByteOrder.nativeOrder());
+    int version = header.getInt(VERSION_AT);
     if (magic != MAGIC || version != LAYOUT_VERSION) {
       throw new IOException(path + " is not a complete multiprocessing4j shared block (layout "
           + Integer.toHexString(magic) + "/" + version + ")");
     }
-    Kind kind = Kind.values()[(int) INTS.get(buffer, KIND_AT)];
-    long dataSize = (long) LONGS.get(buffer, DATA_SIZE_AT);
-    return new SharedBlock(path, buffer, kind, dataSize);
+    return new SharedBlock(path, buffer, Kind.values()[header.getInt(KIND_AT)], header.getLong(DATA_SIZE_AT));
   }
 
   /** The block's file. */
@@ -172,144 +165,8 @@ public final class SharedBlock {
 
   /** A new view of the data bytes: position 0, limit = data size, native byte order. */
   public ByteBuffer data() {
-    return buffer.duplicate().position(HEADER_BYTES).limit((int) (HEADER_BYTES + dataSize)).slice()
+    return mapping().duplicate().position(HEADER_BYTES).limit((int) (HEADER_BYTES + dataSize)).slice()
         .order(ByteOrder.nativeOrder());
-  }
-
-  /** A plain read of the int at byte offset {@code at}. */
-  public int getInt(int at) {
-    return (int) INTS.get(buffer, at);
-  }
-
-  /** A plain write of the int at byte offset {@code at}. */
-  public void setInt(int at, int value) {
-    INTS.set(buffer, at, value);
-  }
-
-  /** An opaque read of the int at byte offset {@code at}. */
-  public int getIntOpaque(int at) {
-    return (int) INTS.getOpaque(buffer, at);
-  }
-
-  /** An opaque write of the int at byte offset {@code at}. */
-  public void setIntOpaque(int at, int value) {
-    INTS.setOpaque(buffer, at, value);
-  }
-
-  /** A volatile read of the int at byte offset {@code at}. */
-  public int getIntVolatile(int at) {
-    return (int) INTS.getVolatile(buffer, at);
-  }
-
-  /** A volatile write of the int at byte offset {@code at}. */
-  public void setIntVolatile(int at, int value) {
-    INTS.setVolatile(buffer, at, value);
-  }
-
-  /** Atomically sets the int at {@code at} to {@code value} if it is {@code expected}; returns whether it did. */
-  public boolean compareAndSetInt(int at, int expected, int value) {
-    return INTS.compareAndSet(buffer, at, expected, value);
-  }
-
-  /** Atomically adds {@code delta} to the int at {@code at}; returns the previous value. */
-  public int getAndAddInt(int at, int delta) {
-    return (int) INTS.getAndAdd(buffer, at, delta);
-  }
-
-  /** Atomically sets the int at {@code at}; returns the previous value. */
-  public int getAndSetInt(int at, int value) {
-    return (int) INTS.getAndSet(buffer, at, value);
-  }
-
-  /** A plain read of the long at byte offset {@code at}. */
-  public long getLong(int at) {
-    return (long) LONGS.get(buffer, at);
-  }
-
-  /** A plain write of the long at byte offset {@code at}. */
-  public void setLong(int at, long value) {
-    LONGS.set(buffer, at, value);
-  }
-
-  /** An opaque read of the long at byte offset {@code at}. */
-  public long getLongOpaque(int at) {
-    return (long) LONGS.getOpaque(buffer, at);
-  }
-
-  /** An opaque write of the long at byte offset {@code at}. */
-  public void setLongOpaque(int at, long value) {
-    LONGS.setOpaque(buffer, at, value);
-  }
-
-  /** A volatile read of the long at byte offset {@code at}. */
-  public long getLongVolatile(int at) {
-    return (long) LONGS.getVolatile(buffer, at);
-  }
-
-  /** A volatile write of the long at byte offset {@code at}. */
-  public void setLongVolatile(int at, long value) {
-    LONGS.setVolatile(buffer, at, value);
-  }
-
-  /** A release write of the long at byte offset {@code at}. */
-  public void setLongRelease(int at, long value) {
-    LONGS.setRelease(buffer, at, value);
-  }
-
-  /** Atomically sets the long at {@code at} to {@code value} if it is {@code expected}; returns whether it did. */
-  public boolean compareAndSetLong(int at, long expected, long value) {
-    return LONGS.compareAndSet(buffer, at, expected, value);
-  }
-
-  /** Atomically adds {@code delta} to the long at {@code at}; returns the previous value. */
-  public long getAndAddLong(int at, long delta) {
-    return (long) LONGS.getAndAdd(buffer, at, delta);
-  }
-
-  /** Atomically sets the long at {@code at}; returns the previous value. */
-  public long getAndSetLong(int at, long value) {
-    return (long) LONGS.getAndSet(buffer, at, value);
-  }
-
-  /** An opaque read of the double at byte offset {@code at}. */
-  public double getDoubleOpaque(int at) {
-    return (double) DOUBLES.getOpaque(buffer, at);
-  }
-
-  /** An opaque write of the double at byte offset {@code at}. */
-  public void setDoubleOpaque(int at, double value) {
-    DOUBLES.setOpaque(buffer, at, value);
-  }
-
-  /** A volatile read of the double at byte offset {@code at}. */
-  public double getDoubleVolatile(int at) {
-    return (double) DOUBLES.getVolatile(buffer, at);
-  }
-
-  /** A volatile write of the double at byte offset {@code at}. */
-  public void setDoubleVolatile(int at, double value) {
-    DOUBLES.setVolatile(buffer, at, value);
-  }
-
-  /** Atomically sets the double at {@code at} to {@code value} if its bits are {@code expected}'s. */
-  public boolean compareAndSetDouble(int at, double expected, double value) {
-    return DOUBLES.compareAndSet(buffer, at, expected, value);
-  }
-
-  /** Atomically sets the double at {@code at}; returns the previous value. */
-  public double getAndSetDouble(int at, double value) {
-    return (double) DOUBLES.getAndSet(buffer, at, value);
-  }
-
-  /** Atomically adds to a double (a compare-and-set loop on its bits); returns the previous value. */
-  public double getAndAddDouble(int at, double delta) {
-    while (true) {
-      long bits = (long) LONGS.getVolatile(buffer, at);
-      double current = Double.longBitsToDouble(bits);
-      if (LONGS.compareAndSet(buffer, at, bits, Double.doubleToRawLongBits(current + delta))) {
-        return current;
-      }
-    }
   }
 
   @Override
