@@ -13,7 +13,7 @@ import java.time.Duration;
  * The parent's ends call it directly; an end used in any other process opens one authenticated
  * connection to it (over the context's private Unix socket), shared by the threads of that process; on
  * the parent's host, sends and receives then travel through two shared-memory rings beside it. When a
- * child on that host holds an end alone (the parent closed its copy), the broker lets it read the end
+ * child on that host holds an end alone (the parent closed its copies of both ends), the broker lets it read the end
  * directly: other children on the host then write their messages into shared memory it reads itself,
  * never through the parent, while the broker still decides end of file and where the ends are. Every
  * message is one whole frame or ring record (a large one a run of chunks that the writing process

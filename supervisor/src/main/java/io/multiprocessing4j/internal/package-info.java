@@ -51,8 +51,10 @@
  *        ▼                                                                 │ still sent through the broker,
  *   parent: PipeBroker ── DirectPush ──────────── B's reply ring ──────────┘ "ring of A at path", EOF
  * </pre>
- * When B holds its end alone (no other process, no copy in flight, the parent's copy closed) it asks
- * with its next get ({@code direct_ok}); the broker then stops holding that end's messages: it hands
+ * When B holds its end alone (no other process, no copy in flight, the parent's copy closed) and the
+ * parent no longer holds the sending end (its sends are one hop from B's reply ring anyway, and a
+ * parent-child ping-pong runs about three times faster on B's fetches than on pushes), it asks with
+ * each get ({@code direct_ok}) until it is granted; the broker then stops holding that end's messages: it hands
  * what it holds to B, pushes whatever is still sent through it (by the parent, from another host,
  * before a writer's ring is set up), and tells every sending process on this host to offer a ring of
  * its own, which A does on its next send. B reads A's ring only after the broker's record announcing
