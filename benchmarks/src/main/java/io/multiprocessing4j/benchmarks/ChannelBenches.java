@@ -48,8 +48,7 @@ final class ChannelBenches {
   void pipePingpong() throws Exception {
     int reps = benches.reps(7, 3);
     int n = benches.size(10_000, 1_000);
-    Object[][] cases = {{"int 1", 1, "send"}, {"bytes 100", bytes(100), "send"},
-        {"bytes 100", bytes(100), "send_bytes"}};
+    Object[][] cases = pingpongCases();
     try (Multiprocessing mp = StartMethods.open(StartMethod.SPAWN)) {
       for (Object[] c : cases) {
         boolean raw = c[2].equals("send_bytes");
@@ -102,8 +101,7 @@ final class ChannelBenches {
   void pipePingpongChildren() throws Exception {
     int reps = benches.reps(7, 3);
     int n = benches.size(10_000, 1_000);
-    Object[][] cases = {{"int 1", 1, "send"}, {"bytes 100", bytes(100), "send"},
-        {"bytes 100", bytes(100), "send_bytes"}};
+    Object[][] cases = pingpongCases();
     try (Multiprocessing mp = StartMethods.open(StartMethod.SPAWN)) {
       for (Object[] c : cases) {
         boolean raw = c[2].equals("send_bytes");
@@ -311,6 +309,12 @@ final class ChannelBenches {
     Map<String, Object> copy = new LinkedHashMap<>(params);
     copy.put(key, value);
     return copy;
+  }
+
+  /** The ping-pong cases of Python's {@code pipe_pingpong}: payload label, payload, api. */
+  private static Object[][] pingpongCases() {
+    return new Object[][] {{"int 1", 1, "send"}, {"bytes 100", bytes(100), "send"},
+        {"bytes 100", bytes(100), "send_bytes"}};
   }
 
   private static byte[] bytes(int n) {
