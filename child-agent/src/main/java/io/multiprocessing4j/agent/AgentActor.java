@@ -74,6 +74,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   private final Thread mainThread;
   private final AgentExit exit;
   private boolean targetStarted;
+  /** A terminate was handled: a second one changes nothing. */
+  private boolean terminateHandled;
   /** Whether {@link Connected} arrived: only then is it known whether the target started early. */
   private boolean connected;
 
@@ -115,7 +117,8 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    * for the actor unless the target is running) and starts the link's reader, which delivers every
    * later frame there.
    */
-  static void connect(Bootstrap bootstrap, BlockingQueue<Runnable> mainThreadWork, AgentExit exit, AgentInbox inbox) {
+  static void connect(Bootstrap bootstrap, Thread mainThread, BlockingQueue<Runnable> mainThreadWork, AgentExit exit,
+      AgentInbox inbox) {
     Link link = link(bootstrap, mainThreadWork, exit);
     if (link.started()) {
       inbox.deliver(new Connected(link));
@@ -123,7 +126,14 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       inbox.urgent(new Connected(link));
     }
     link.channel().startReader("multiprocessing4j-agent-reader",
-        frame -> inbox.urgent(new FrameIn(frame, System.nanoTime())),
+        frame -> {
+          if (link.started() && frame.getBodyCase() == Frame.BodyCase.TERMINATE) {
+            // The actor may not exist yet, and booting it takes long on a loaded machine: the target
+            // learns of the terminate now, and its deadline runs from now, whenever the actor runs.
+            exit.terminateTarget(mainThread, Duration.ofMillis(frame.getTerminate().getGraceMillis()).dividedBy(2));
+          }
+          inbox.urgent(new FrameIn(frame, System.nanoTime()));
+        },
         cause -> inbox.urgent(new ChannelClosed(cause)));
   }
 
@@ -261,9 +271,10 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
    *     this actor (perhaps booted by that very request) got to it
    */
   private void terminate(Duration grace, long arrivedNanos) {
-    if (exit.terminating) {
+    if (terminateHandled) {
       return;
     }
+    terminateHandled = true;
     exit.terminating = true;
     if (!targetStarted) {
       exitTerminated();

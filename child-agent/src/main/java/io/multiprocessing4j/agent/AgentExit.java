@@ -5,6 +5,9 @@ import io.multiprocessing4j.proto.TargetFailed;
 import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -25,11 +28,23 @@ final class AgentExit {
   private Thread releaseAtExit;
   /** Set by the agent actor, read by the main thread when the target ends. */
   volatile boolean parentGone;
+  /** Set by the agent actor or the link's reader (see {@link #terminateTarget}). */
   volatile boolean terminating;
 
   AgentExit(String name, ParentWatch parentWatch) {
     this.name = name;
     this.parentWatch = parentWatch;
+  }
+
+  /**
+   * A terminate has come while the target runs: from now on its end means the terminated status, the
+   * main thread, which runs it, is interrupted, and a target still running after {@code reaction} is
+   * halted with the terminated status (as the agent actor would, without waiting for its boot).
+   */
+  void terminateTarget(Thread mainThread, Duration reaction) {
+    terminating = true;
+    mainThread.interrupt();
+    CompletableFuture.delayedExecutor(reaction.toNanos(), TimeUnit.NANOSECONDS, Runnable::run).execute(this::terminated);
   }
 
   /** Whether an exit has begun. */

@@ -93,7 +93,7 @@ public final class ChildMain {
     }
     startDaemon("multiprocessing4j-agent-connect", () -> {
       try {
-        AgentActor.connect(bootstrap, mainThreadWork, exit, inbox);
+        AgentActor.connect(bootstrap, mainThread, mainThreadWork, exit, inbox);
       } catch (RuntimeException e) {
         inbox.urgent(new AgentActor.ConnectFailed(e));
       }
