@@ -50,7 +50,6 @@ public final class Barrier implements Serializable {
   private final int parties;
   private final SerializableRunnable action;
   private final Duration timeout;
-  private transient SharedBlock block;
 
   private Barrier(BlockRef ref, int parties, SerializableRunnable action, Duration timeout) {
     this.ref = ref;
@@ -278,12 +277,7 @@ public final class Barrier implements Serializable {
   }
 
   private SharedBlock block() {
-    SharedBlock mapped = block;
-    if (mapped == null) {
-      mapped = ref.map();
-      block = mapped;
-    }
-    return mapped;
+    return ref.map();
   }
 
   /** Like Python's repr: {@code <Barrier(parties=3, waiting=1, broken=False)>}. */

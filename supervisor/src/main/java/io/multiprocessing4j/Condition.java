@@ -48,7 +48,6 @@ public final class Condition implements Serializable {
 
   private final BlockRef ref;
   private final RobustLock lock;
-  private transient SharedBlock block;
 
   private Condition(BlockRef ref, RobustLock lock) {
     this.ref = ref;
@@ -298,12 +297,7 @@ public final class Condition implements Serializable {
   }
 
   private SharedBlock block() {
-    SharedBlock mapped = block;
-    if (mapped == null) {
-      mapped = ref.map();
-      block = mapped;
-    }
-    return mapped;
+    return ref.map();
   }
 
   /** The number of threads waiting now (including signalled ones not yet back). Never blocks. */

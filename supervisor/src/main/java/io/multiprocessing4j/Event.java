@@ -25,7 +25,6 @@ public final class Event implements Serializable {
   private static final int FLAG = 1;
 
   private final BlockRef ref;
-  private transient SharedBlock block;
 
   private Event(BlockRef ref) {
     this.ref = ref;
@@ -104,12 +103,7 @@ public final class Event implements Serializable {
   }
 
   private SharedBlock block() {
-    SharedBlock mapped = block;
-    if (mapped == null) {
-      mapped = ref.map();
-      block = mapped;
-    }
-    return mapped;
+    return ref.map();
   }
 
   /** Like Python's repr: {@code <Event(set)>} or {@code <Event(unset)>}. */

@@ -22,7 +22,6 @@ abstract class LockableBlock implements Serializable {
   private final boolean locked;
   /** "value" or "array", for messages. */
   private final String kind;
-  private transient SharedBlock block;
 
   LockableBlock(BlockRef ref, boolean locked, String kind) {
     this.ref = ref;
@@ -50,12 +49,7 @@ abstract class LockableBlock implements Serializable {
 
   /** This process's mapping of the block, made on first use. */
   final SharedBlock block() {
-    SharedBlock mapped = block;
-    if (mapped == null) {
-      mapped = ref.map();
-      block = mapped;
-    }
-    return mapped;
+    return ref.map();
   }
 
   /** Takes the lock, if there is one, for one access (re-entrant, so it nests in a caller's holding). */

@@ -18,7 +18,6 @@ abstract class RobustLock implements Serializable {
   private final BlockRef ref;
   private final int at;
   private final boolean reentrant;
-  private transient SharedBlock block;
 
   RobustLock(BlockRef ref, int at, boolean reentrant) {
     this.ref = ref;
@@ -99,12 +98,7 @@ abstract class RobustLock implements Serializable {
   }
 
   final SharedBlock block() {
-    SharedBlock mapped = block;
-    if (mapped == null) {
-      mapped = ref.map();
-      block = mapped;
-    }
-    return mapped;
+    return ref.map();
   }
 
   final int offset() {

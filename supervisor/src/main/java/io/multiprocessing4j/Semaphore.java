@@ -29,7 +29,6 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
   private static final int UNBOUNDED = -1;
 
   private final BlockRef ref;
-  private transient SharedBlock block;
   private transient int slotHint = -1;
 
   Semaphore(BlockRef ref) {
@@ -177,12 +176,7 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
   }
 
   private SharedBlock block() {
-    SharedBlock mapped = block;
-    if (mapped == null) {
-      mapped = ref.map();
-      block = mapped;
-    }
-    return mapped;
+    return ref.map();
   }
 
   /** Like Python's repr: {@code <Semaphore(value=2)>}. */

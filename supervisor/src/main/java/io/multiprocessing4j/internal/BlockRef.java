@@ -1,16 +1,39 @@
 package io.multiprocessing4j.internal;
 
 import java.io.Serializable;
+import java.util.Objects;
 
 /**
  * What travels when a handle to shared memory is sent to another process: the block's file and what
- * it holds. {@link #map()} gives this process's mapping of it, creating the mapping the first time.
- *
- * @param path the block's file
- * @param kind what the block holds (checked when the block is mapped)
+ * it holds. {@link #map()} gives this process's mapping of it, creating the mapping the first time and
+ * keeping it in this reference, so that a handle's every operation after the first costs no lookup.
  */
-public record BlockRef(String path, SharedBlock.Kind kind) implements Serializable {
-  private static final long serialVersionUID = 1L;
+public final class BlockRef implements Serializable {
+  private static final long serialVersionUID = 2L;
+
+  private final String path;
+  private final SharedBlock.Kind kind;
+  /** This process's mapping, once looked up; never serialized. */
+  private transient volatile SharedBlock mapped;
+
+  /**
+   * @param path the block's file
+   * @param kind what the block holds (checked when the block is mapped)
+   */
+  public BlockRef(String path, SharedBlock.Kind kind) {
+    this.path = Objects.requireNonNull(path, "path");
+    this.kind = Objects.requireNonNull(kind, "kind");
+  }
+
+  /** The block's file. */
+  public String path() {
+    return path;
+  }
+
+  /** What the block holds. */
+  public SharedBlock.Kind kind() {
+    return kind;
+  }
 
   /**
    * This process's mapping of the block.
@@ -19,6 +42,26 @@ public record BlockRef(String path, SharedBlock.Kind kind) implements Serializab
    *     of this kind
    */
   public SharedBlock map() {
-    return Mappings.map(this);
+    SharedBlock block = mapped;
+    if (block == null) {
+      block = Mappings.map(this);
+      mapped = block;
+    }
+    return block;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof BlockRef ref && ref.path.equals(path) && ref.kind == kind;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(path, kind);
+  }
+
+  @Override
+  public String toString() {
+    return "BlockRef[path=" + path + ", kind=" + kind + "]";
   }
 }
