@@ -47,16 +47,20 @@ public final class ClassDataTraining {
     Thread parent = new Thread(() -> actAsParent(server, key, directory), "multiprocessing4j-training-parent");
     parent.setDaemon(true);
     parent.start();
-    runTrainingAgent(Bootstrap.newBuilder()
-        .setSocketPath(socketPath.toString())
+    runTrainingAgent(trainingBootstrap(socketPath.toString(), key, CHILD_ID).build());
+  }
+
+  /** The bootstrap of a training agent: a daemon child of this same JVM, at {@code socketPath}. */
+  public static Bootstrap.Builder trainingBootstrap(String socketPath, byte[] key, long childId) {
+    return Bootstrap.newBuilder()
+        .setSocketPath(socketPath)
         .setChildKey(ByteString.copyFrom(key))
-        .setChildId(CHILD_ID)
+        .setChildId(childId)
         .setName("ClassDataTraining")
         .setDaemon(true)
         .setParentPid(ProcessHandle.current().pid())
         .setParentName("ClassDataTraining")
-        .setTerminateGraceMillis(1000)
-        .build());
+        .setTerminateGraceMillis(1000);
   }
 
   /** Runs the genuine agent on this thread until it exits the JVM; stdin is not watched (no parent). */

@@ -1,12 +1,10 @@
 package io.multiprocessing4j.internal;
 
-import com.google.protobuf.ByteString;
 import io.multiprocessing4j.ProcessSupervisor;
 import io.multiprocessing4j.SerializableFunction;
 import io.multiprocessing4j.agent.ChildMain;
 import io.multiprocessing4j.agent.ClassDataTraining;
 import io.multiprocessing4j.agent.TaskWorker;
-import io.multiprocessing4j.proto.Bootstrap;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.proto.RunTarget;
@@ -46,15 +44,7 @@ public final class RehearsedTraining {
     HandleTable.forgetContext(server.socketPath().toString());
     Endpoint tasks = server.openEndpoint(RehearsedTraining::actAsPool);
     byte[] key = server.expect(CHILD_ID, channel -> actAsParent(channel, tasks));
-    ClassDataTraining.runTrainingAgent(Bootstrap.newBuilder()
-        .setSocketPath(server.socketPath().toString())
-        .setChildKey(ByteString.copyFrom(key))
-        .setChildId(CHILD_ID)
-        .setName("ClassDataTraining")
-        .setDaemon(true)
-        .setParentPid(ProcessHandle.current().pid())
-        .setParentName("ClassDataTraining")
-        .setTerminateGraceMillis(1000)
+    ClassDataTraining.runTrainingAgent(ClassDataTraining.trainingBootstrap(server.socketPath().toString(), key, CHILD_ID)
         .setWarm(true)
         .setWarmUp(rehearsal)
         .build());
