@@ -48,7 +48,8 @@ final class Chunk {
 
   /**
    * True if {@code next} may be joined after this chunk: it continues this chunk's items in the same
-   * job, neither was ever charged a worker's death (so a task that kills its worker is never joined to
+   * job, or both are the whole of an {@code apply} job of the same function (equal encodings), neither
+   * was ever charged a worker's death (so a task that kills its worker is never joined to
    * its neighbours again), and both travel in the compact form, which is cheap to make again.
    */
   boolean canJoin(Chunk next) {
