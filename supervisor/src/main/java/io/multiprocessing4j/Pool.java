@@ -47,7 +47,9 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * Workers pull chunks of {@code chunksize} items (one running, one prefetched; a prefetched chunk is
  * handed back when another worker is idle). Input is read lazily and encoded a few chunks ahead of the
  * workers, in the caller's thread for the blocking calls and on a feeder thread for the others; a
- * function is serialized once per call, in the caller's thread, and sent once to each worker. The
+ * function is serialized once per call, in the caller's thread, and sent once to each worker. Tiny
+ * tasks travel joined, a frame per batch: the chunks of one call, and the tasks of {@code applyAsync}
+ * calls of one function made in a loop (each still has its own result, failure and retries). The
  * default chunksize of {@code map} and {@code starmap} is Python's: the input length divided by four
  * times the number of processes, rounded up; {@code imap} and {@code imapUnordered} default to 1.
  *

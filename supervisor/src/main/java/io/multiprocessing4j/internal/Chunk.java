@@ -13,7 +13,8 @@ import java.util.List;
  * {@code RunTasks} frame. The items themselves are kept (by reference) while the chunk is queued or
  * running, so that a chunk whose worker died can be split and re-run item by item. A chunk may stand
  * for several consecutive chunks of its job's feed ({@link #parts}), joined when they go to one
- * worker together (see {@link #joined}).
+ * worker together (see {@link #joined}), or carry the one task of each of several {@code apply} jobs
+ * of one function (a {@link #batch}): they then cost one frame and one answer, as a chunk does.
  */
 final class Chunk {
   final PoolJob job;
@@ -23,33 +24,51 @@ final class Chunk {
   final Payload payload;
   /** How many chunks of the job's feed this one stands for: they count as tasks, and time a worker. */
   final int parts;
+  /**
+   * The one-task chunks of separate {@code apply} jobs this chunk carries, item {@code i} being the
+   * task of {@code batch.get(i)}; null for a chunk of one job. Its {@link #job} is then only the
+   * first task's: the queue and the settlement deal with the tasks one by one ({@link #tasks}).
+   */
+  final List<Chunk> batch;
   /** How many times a worker died while this chunk was the one it was running. */
   int attempts;
 
   Chunk(PoolJob job, int start, Object[] items, Payload payload) {
-    this(job, start, items, payload, 1);
+    this(job, start, items, payload, 1, null);
   }
 
-  private Chunk(PoolJob job, int start, Object[] items, Payload payload, int parts) {
+  private Chunk(PoolJob job, int start, Object[] items, Payload payload, int parts, List<Chunk> batch) {
     this.job = job;
     this.start = start;
     this.items = items;
     this.payload = payload;
     this.parts = parts;
+    this.batch = batch;
   }
 
   /**
    * True if {@code next} may be joined after this chunk: it continues this chunk's items in the same
-   * job, neither was ever charged a worker's death (so a task that kills its worker is never joined to
+   * job, or both are the whole of an {@code apply} job of the same function (equal encodings), neither
+   * was ever charged a worker's death (so a task that kills its worker is never joined to
    * its neighbours again), and both travel in the compact form, which is cheap to make again.
    */
   boolean canJoin(Chunk next) {
-    return next.job == job && next.start == start + items.length && attempts == 0 && next.attempts == 0
+    return (next.job == job ? next.start == start + items.length : isOneTask() && next.isOneTask()
+        && next.job.function.equals(job.function))
+        && attempts == 0 && next.attempts == 0
         && payload.getSerializerId() == CompactArrays.SERIALIZER_ID
         && next.payload.getSerializerId() == CompactArrays.SERIALIZER_ID;
   }
 
-  /** One chunk of the items of {@code run} (consecutive, see {@link #canJoin}), encoded again as one. */
+  /** The whole of an {@code apply}: such chunks of one function may travel as a {@link #batch}. */
+  private boolean isOneTask() {
+    return batch == null && job.isOneTask();
+  }
+
+  /**
+   * One chunk of the items of {@code run} (see {@link #canJoin}), encoded again as one: the consecutive
+   * chunks of one job, or a {@link #batch} of one-task jobs.
+   */
   static Chunk joined(List<Chunk> run) {
     Chunk first = run.get(0);
     if (run.size() == 1) {
@@ -71,11 +90,27 @@ final class Chunk {
     if (encoded == null) {
       throw new IllegalStateException("items that were encoded compactly no longer are");
     }
-    return new Chunk(first.job, first.start, items, encoded, parts);
+    List<Chunk> batch = run.get(1).job == first.job ? null : List.copyOf(run);
+    return new Chunk(first.job, first.start, items, encoded, parts, batch);
   }
 
   int size() {
     return items.length;
+  }
+
+  /** The job item {@code item} of this chunk belongs to. */
+  PoolJob jobOf(int item) {
+    return batch == null ? job : batch.get(item).job;
+  }
+
+  /** The position of item {@code item} of this chunk in its job's input. */
+  long positionOf(int item) {
+    return batch == null ? (long) start + item : batch.get(item).start;
+  }
+
+  /** What the queue holds of this chunk: the one-task chunks of a {@link #batch}, else the chunk itself. */
+  List<Chunk> tasks() {
+    return batch == null ? List.of(this) : batch;
   }
 
   /**
@@ -83,6 +118,12 @@ final class Chunk {
    * that kills its worker fails alone and its neighbours get their results.
    */
   List<Chunk> split() {
+    if (batch != null) {
+      for (Chunk task : batch) {
+        task.attempts = attempts;
+      }
+      return batch;
+    }
     List<Chunk> singles = new ArrayList<>(items.length);
     for (int i = 0; i < items.length; i++) {
       Object[] single = {items[i]};

@@ -91,6 +91,11 @@ public final class MapJob extends PoolJob {
   }
 
   @Override
+  boolean isOneTask() {
+    return single;
+  }
+
+  @Override
   synchronized boolean isSettled() {
     return done;
   }

@@ -53,8 +53,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * <h2>Dispatch</h2>
  * Workers pull: a worker is sent chunks when it has run down to half its depth, the chunks it holds
  * (the one it runs and those queued behind it to hide the round trip), learned from its answers: two
- * for long chunks, up to {@link PoolWorker#MAX_DEPTH} for tiny ones, which are sent joined a few dozen
- * to a frame ({@link PoolWorker#joinLimit}). Chunks come from the retry queue
+ * for long chunks, up to {@link PoolWorker#MAX_DEPTH} for tiny ones, which are sent joined up to half
+ * the depth to a frame ({@link PoolWorker#joinLimit}); the tasks of separate {@code apply} jobs of one
+ * function join the same way, as a batch ({@link Chunk#batch}). Chunks come from the retry queue
  * first, then from the jobs' feeds in submission order. When a worker is idle and nothing is left to
  * send, the pool asks a busy worker for its prefetched chunk back, so a slow task never holds a fast
  * one hostage. A job's function is sent to a worker once and cached there under an id shared by

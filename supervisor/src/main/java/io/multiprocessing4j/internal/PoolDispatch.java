@@ -78,7 +78,9 @@ final class PoolDispatch {
     if (dispatched != null) {
       worker.timed(dispatched, results.runNanos(), results.heldNanos());
       Chunk chunk = dispatched.chunk;
-      if (work.isLive(chunk.job)) {
+      if (chunk.batch != null) {
+        settleBatch(chunk, results, worker);
+      } else if (work.isLive(chunk.job)) {
         settle(chunk, results, worker);
       }
       afterAnswer(worker);
@@ -94,6 +96,23 @@ final class PoolDispatch {
     RuntimeException[] failures = new RuntimeException[chunk.size()];
     Object[] values = ResultReader.outcomes(results, chunk, worker, failures);
     chunk.job.settle(chunk, values, failures);
+  }
+
+  /** Each task of a batch settles its own job, with its own result or failure. */
+  private void settleBatch(Chunk chunk, PoolActor.ResultsIn results, PoolWorker worker) {
+    RuntimeException[] failures = null;
+    Object[] values = results.values();
+    if (!ResultReader.allSucceeded(results, chunk)) {
+      failures = new RuntimeException[chunk.size()];
+      values = ResultReader.outcomes(results, chunk, worker, failures);
+    }
+    for (int item = 0; item < chunk.size(); item++) {
+      Chunk task = chunk.batch.get(item);
+      if (work.isLive(task.job)) {
+        task.job.settle(task, new Object[] {values[item]},
+            failures == null ? null : new RuntimeException[] {failures[item]});
+      }
+    }
   }
 
   private void afterAnswer(PoolWorker worker) {

@@ -21,25 +21,25 @@ final class PoolFailures {
    */
   static TaskFailedException taskFailed(Chunk chunk, int item, PoolWorker worker, RemoteFailure failure,
       Throwable thrown) {
-    long position = (long) chunk.start + item;
+    long position = chunk.positionOf(item);
     Throwable cause = thrown != null ? thrown
         : new RemoteTraceback(failure.getExceptionClass(), failure.getMessage(), failure.getStackTrace());
-    String message = task(chunk.job.call, position) + " failed in " + worker + ": " + failure.getExceptionClass()
+    String message = task(chunk.jobOf(item).call, position) + " failed in " + worker + ": " + failure.getExceptionClass()
         + (failure.getMessage().isEmpty() || "null".equals(failure.getMessage()) ? "" : ": " + failure.getMessage());
     return new TaskFailedException(message, cause, position, worker.name, worker.pid, failure.getStackTrace());
   }
 
   /** A task whose results could not be read here (e.g. a result class unknown to this JVM). */
   static TaskFailedException unreadable(Chunk chunk, int item, PoolWorker worker, Throwable why) {
-    long position = (long) chunk.start + item;
-    return new TaskFailedException(task(chunk.job.call, position) + " ran in " + worker
+    long position = chunk.positionOf(item);
+    return new TaskFailedException(task(chunk.jobOf(item).call, position) + " ran in " + worker
         + " but its result could not be read here: " + why, why, position, worker.name, worker.pid, null);
   }
 
   static WorkerDiedException workerDied(Chunk chunk, int item, PoolWorker worker, int exitCode,
       Optional<String> trace, int retries) {
-    long position = (long) chunk.start + item;
-    String message = task(chunk.job.call, position) + " was lost: the worker running it died on each of its "
+    long position = chunk.positionOf(item);
+    String message = task(chunk.jobOf(item).call, position) + " was lost: the worker running it died on each of its "
         + chunk.attempts + " attempt(s) (" + retries + " retries allowed); the last, " + worker + ", "
         + describeExit(exitCode) + lastWords(trace);
     WorkerDiedException died = new WorkerDiedException(message, position, worker.name, worker.pid, exitCode,

@@ -59,6 +59,11 @@ public abstract class PoolJob {
   /** True once no more results are needed: complete, failed or cancelled. */
   abstract boolean isSettled();
 
+  /** True for a job of exactly one task ({@code apply}), which may travel with others of its function. */
+  boolean isOneTask() {
+    return false;
+  }
+
   /** The input had {@code total} items, all fed. */
   abstract void inputEnded(int total);
 

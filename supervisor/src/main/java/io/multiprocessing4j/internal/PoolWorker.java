@@ -24,13 +24,19 @@ import java.util.List;
 final class PoolWorker {
   /** Chunks a worker may hold at least: the one it runs and one prefetched. */
   static final int MIN_DEPTH = 2;
-  /** Chunks a worker may hold at most, however tiny they are. */
-  static final int MAX_DEPTH = 64;
   /**
-   * Functions a worker keeps cached. More than {@link #MAX_DEPTH}, so the function of a chunk the
-   * worker still holds is never among the least recently sent, which are the ones released.
+   * Chunks a worker may hold at most, however tiny they are. Deep enough that a worker refilled with
+   * half of it runs one-task jobs ({@code applyAsync} in a loop) faster than a thread wake-up on each
+   * side of the round trip delivers the next refill, even on a loaded machine (a millisecond or more).
    */
-  private static final int CACHED_FUNCTIONS = 2 * MAX_DEPTH;
+  static final int MAX_DEPTH = 256;
+  /**
+   * Functions a worker keeps cached. A worker holds the chunks of a few functions at most (besides the
+   * one it is timed on, it takes a chunk only while it holds fewer than {@link #MIN_DEPTH}, see
+   * {@link #canTake(long)}), so the function of a chunk it still holds is never among the least
+   * recently sent, which are the ones released.
+   */
+  private static final int CACHED_FUNCTIONS = 128;
   /** Weight of the newest sample in the running averages of run time and round trip. */
   private static final double SMOOTHING = 0.2;
   /** Run times below this count as this, so a run of instant tasks does not ask for an endless queue. */

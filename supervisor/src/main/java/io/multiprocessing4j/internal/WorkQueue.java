@@ -121,10 +121,16 @@ final class WorkQueue {
     return null;
   }
 
-  /** A chunk that was sent but not run (handed back, or its worker's channel broke): it goes first. */
+  /**
+   * A chunk that was sent but not run (handed back, or its worker's channel broke): it goes first; a
+   * batch goes back as its tasks, which are dropped one by one if their job has settled.
+   */
   void runFirst(Chunk chunk) {
-    if (isLive(chunk.job)) {
-      again.addFirst(chunk);
+    List<Chunk> tasks = chunk.tasks();
+    for (int i = tasks.size() - 1; i >= 0; i--) {
+      if (isLive(tasks.get(i).job)) {
+        again.addFirst(tasks.get(i));
+      }
     }
   }
 
@@ -132,7 +138,8 @@ final class WorkQueue {
    * Takes back the chunks of a worker that is gone, in the order it held them, ahead of everything
    * else. If it died, the first one (the one it was running) is charged an attempt: it is split into
    * single items if it has several, or, once it has used up its retries, fails with
-   * {@link io.multiprocessing4j.WorkerDiedException}.
+   * {@link io.multiprocessing4j.WorkerDiedException}. A batch is taken back as its tasks, each charged
+   * if the batch was.
    *
    * @param died the worker, if it died; null if it exited because it was asked to
    */
@@ -141,17 +148,10 @@ final class WorkQueue {
     List<Chunk> queued = new ArrayList<>();
     for (int i = 0; i < held.size(); i++) {
       Chunk chunk = held.get(i).chunk;
-      if (!isLive(chunk.job)) {
-        continue;
-      }
       if (i == 0 && died != null) {
         chunk.attempts++;
         if (chunk.attempts > taskRetries) {
-          RuntimeException[] failures = new RuntimeException[chunk.size()];
-          for (int item = 0; item < failures.length; item++) {
-            failures[item] = PoolFailures.workerDied(chunk, item, died, exitCode, trace, taskRetries);
-          }
-          chunk.job.settle(chunk, new Object[chunk.size()], failures);
+          failDied(chunk, died, exitCode, trace, taskRetries);
           continue;
         }
         if (chunk.size() > 1) {
@@ -159,10 +159,33 @@ final class WorkQueue {
           continue;
         }
       }
-      queued.add(chunk);
+      queued.addAll(chunk.tasks());
     }
     for (int i = queued.size() - 1; i >= 0; i--) {
-      again.addFirst(queued.get(i));
+      if (isLive(queued.get(i).job)) {
+        again.addFirst(queued.get(i));
+      }
+    }
+  }
+
+  /** A chunk's tasks whose jobs still want them fail: their worker died on every attempt. */
+  private void failDied(Chunk chunk, PoolWorker died, int exitCode, Optional<String> trace, int taskRetries) {
+    if (chunk.batch == null) {
+      if (isLive(chunk.job)) {
+        RuntimeException[] failures = new RuntimeException[chunk.size()];
+        for (int item = 0; item < failures.length; item++) {
+          failures[item] = PoolFailures.workerDied(chunk, item, died, exitCode, trace, taskRetries);
+        }
+        chunk.job.settle(chunk, new Object[chunk.size()], failures);
+      }
+      return;
+    }
+    for (int item = 0; item < chunk.size(); item++) {
+      Chunk task = chunk.batch.get(item);
+      if (isLive(task.job)) {
+        task.job.settle(task, new Object[1],
+            new RuntimeException[] {PoolFailures.workerDied(chunk, item, died, exitCode, trace, taskRetries)});
+      }
     }
   }
 

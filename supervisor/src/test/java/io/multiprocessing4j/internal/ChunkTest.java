@@ -22,6 +22,10 @@ class ChunkTest {
     return new MapJob("Pool.map", FUNCTION, 100, false, Runnable::run);
   }
 
+  private static MapJob apply(Payload function) {
+    return new MapJob("Pool.applyAsync", function, 1, true, Runnable::run);
+  }
+
   private static Chunk chunk(PoolJob job, int start, Object... items) throws Exception {
     return new Chunk(job, start, items, TaskFrames.encodeArray(items));
   }
@@ -63,5 +67,48 @@ class ChunkTest {
     assertEquals(11, singles.get(1).start);
     assertEquals(1, singles.get(1).attempts);
     assertArrayEquals(new Object[] {11}, CompactArrays.decode(singles.get(1).payload));
+  }
+
+  @Test
+  void theTasksOfApplyJobsOfOneFunctionJoinIntoABatchThatKnowsWhoseEachItemIs() throws Exception {
+    MapJob a = apply(FUNCTION);
+    MapJob b = apply(FUNCTION);
+    Chunk first = chunk(a, 0, 7);
+    Chunk second = chunk(b, 0, 8);
+    assertTrue(first.canJoin(second));
+    Chunk batch = Chunk.joined(List.of(first, second));
+    assertEquals(List.of(first, second), batch.batch);
+    assertEquals(2, batch.parts, "each task counts, for the depth and for maxTasksPerChild");
+    assertArrayEquals(new Object[] {7, 8}, CompactArrays.decode(batch.payload));
+    assertSame(b, batch.jobOf(1));
+    assertEquals(0, batch.positionOf(1));
+    assertEquals(List.of(first, second), batch.tasks());
+    assertEquals(List.of(first), first.tasks());
+  }
+
+  @Test
+  void onlyOneTaskJobsOfTheSameFunctionNeverChargedAndCompactJoinAsABatch() throws Exception {
+    Chunk first = chunk(apply(FUNCTION), 0, 1);
+    Payload other = Payload.newBuilder().setSerializerId(2).build();
+    assertFalse(first.canJoin(chunk(apply(other), 0, 2)), "another function");
+    assertFalse(first.canJoin(chunk(job(), 0, 2)), "a job of several tasks");
+    assertFalse(chunk(job(), 0, 2).canJoin(first), "a job of several tasks");
+    assertFalse(first.canJoin(chunk(apply(FUNCTION), 0, new StringBuilder("java-serialized"))), "not compact");
+    Chunk charged = chunk(apply(FUNCTION), 0, 2);
+    charged.attempts = 1;
+    assertFalse(first.canJoin(charged), "a task charged a worker's death runs alone");
+    assertTrue(first.canJoin(chunk(apply(Payload.newBuilder().setSerializerId(1).build()), 0, 2)),
+        "a function that serializes the same is the same function");
+  }
+
+  @Test
+  void aBatchSplitsIntoItsTasksEachChargedAsItWas() throws Exception {
+    Chunk first = chunk(apply(FUNCTION), 0, 1);
+    Chunk second = chunk(apply(FUNCTION), 0, 2);
+    Chunk batch = Chunk.joined(List.of(first, second));
+    batch.attempts = 1;
+    assertEquals(List.of(first, second), batch.split());
+    assertEquals(1, first.attempts);
+    assertEquals(1, second.attempts);
   }
 }
