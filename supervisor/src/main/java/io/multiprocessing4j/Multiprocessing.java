@@ -28,7 +28,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -61,7 +60,6 @@ public final class Multiprocessing implements AutoCloseable {
   private final ChannelBrokers channels;
   private final BlockStore blocks = new BlockStore();
   private final ActorRef<ProcessSupervisor.Command> supervisor;
-  private final ActorRef<ProcessSupervisor.Event> exitListener;
   private final Map<Long, CompletableFuture<ProcessSupervisor.Exited>> exits = new ConcurrentHashMap<>();
   private final Set<Process> children = new LinkedHashSet<>();
   private final Set<Pool> pools = new LinkedHashSet<>();
@@ -77,10 +75,8 @@ public final class Multiprocessing implements AutoCloseable {
     this.channels = new ChannelBrokers(channelServer, system);
     String suffix = UUID.randomUUID().toString();
     AgentWarmUp warmUp = settings.startMethod() == StartMethod.WARM ? new AgentWarmUp(channels) : null;
-    this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer, warmUp),
+    this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer, warmUp, this::onExited),
         "multiprocessing4j-supervisor-" + suffix, Props.empty());
-    this.exitListener = system.systemActorOf(exitListener(), "multiprocessing4j-exits-" + suffix, Props.empty());
-    supervisor.tell(new ProcessSupervisor.Subscribe(exitListener));
   }
 
   /** A context with its own (embedded) actor system, which {@link #close()} terminates. */
@@ -598,8 +594,6 @@ public final class Multiprocessing implements AutoCloseable {
       } catch (ExecutionException | TimeoutException e) {
         // Terminating; nothing of ours is left running in it.
       }
-    } else {
-      exitListener.tell(new ProcessSupervisor.Exited(-1, "", -1, 0, Optional.empty()));
     }
   }
 
@@ -675,20 +669,12 @@ public final class Multiprocessing implements AutoCloseable {
     return exit;
   }
 
-  private Behavior<ProcessSupervisor.Event> exitListener() {
-    return Behaviors.receive(ProcessSupervisor.Event.class)
-        .onMessage(ProcessSupervisor.Exited.class, exited -> {
-          if (exited.id() < 0) {
-            return Behaviors.stopped();
-          }
-          // A child that crashed may have been the last user of a SharedMemory block: release it
-          // before join() returns, so the caller sees the outcome.
-          blocks.releaseUnused();
-          exits.computeIfAbsent(exited.id(), key -> new CompletableFuture<>()).complete(exited);
-          return Behaviors.same();
-        })
-        .onAnyMessage(other -> Behaviors.same())
-        .build();
+  /** A child's exit, as the supervisor reports it on its own thread: completes its {@link #exitOf}. */
+  private void onExited(ProcessSupervisor.Exited exited) {
+    // A child that crashed may have been the last user of a SharedMemory block: release it before
+    // join() returns, so the caller sees the outcome.
+    blocks.releaseUnused();
+    exits.computeIfAbsent(exited.id(), key -> new CompletableFuture<>()).complete(exited);
   }
 
   /**

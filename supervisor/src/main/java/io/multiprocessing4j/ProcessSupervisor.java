@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -217,6 +218,8 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     }
   };
   private final Set<ActorRef<Event>> subscribers = new HashSet<>();
+  /** Its context's view of exits (see {@link #create(Settings, ChannelServer, AgentWarmUp, Consumer)}). */
+  private final Consumer<Exited> exitObserver;
   private long lastId;
 
   private static final class Child {
@@ -253,21 +256,27 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
    *
    * @param warmUp what each warm agent rehearses while idle (see {@link AgentWarmUp}); null for the
    *     agent's own minimal warm-up
+   * @param exitObserver told of every child's {@link Exited} on the supervisor's own thread, before any
+   *     subscriber: the context's {@code join()} waits on it, and a subscriber actor would add a thread
+   *     hand-off (a wait for a CPU on a busy machine) between the child's exit and {@code join()}. It
+   *     must be quick and must not throw.
    */
-  static Behavior<Command> create(Settings settings, ChannelServer channelServer, AgentWarmUp warmUp) {
-    return Behaviors.setup(context -> new ProcessSupervisor(context, settings, channelServer, warmUp));
+  static Behavior<Command> create(Settings settings, ChannelServer channelServer, AgentWarmUp warmUp,
+      Consumer<Exited> exitObserver) {
+    return Behaviors.setup(context -> new ProcessSupervisor(context, settings, channelServer, warmUp, exitObserver));
   }
 
   private ProcessSupervisor(ActorContext<Command> context, Settings settings, ChannelServer channelServer) {
-    this(context, settings, channelServer, null);
+    this(context, settings, channelServer, null, exited -> { });
   }
 
   private ProcessSupervisor(ActorContext<Command> context, Settings settings, ChannelServer channelServer,
-      AgentWarmUp warmUp) {
+      AgentWarmUp warmUp, Consumer<Exited> exitObserver) {
     super(context);
     this.settings = settings;
     this.channelServer = channelServer;
     this.warmUp = warmUp;
+    this.exitObserver = exitObserver;
     this.classDataArchive = settings.classDataSharing() ? ClassDataArchive.inDefaultCache() : null;
     this.childEvents = context.messageAdapter(Event.class, ChildEvent::new);
     if (settings.startMethod() == StartMethod.WARM) {
@@ -428,6 +437,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       children.remove(event.id());
       exited.put(event.id(),
           new Status(event.id(), child.name, State.STOPPED, exit.pid(), child.daemon, OptionalInt.of(exit.exitCode())));
+      exitObserver.accept(exit);
     }
     for (ActorRef<Event> subscriber : subscribers) {
       subscriber.tell(event);

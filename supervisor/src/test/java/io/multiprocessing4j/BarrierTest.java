@@ -153,6 +153,26 @@ class BarrierTest {
     assertEquals(1, barrier.await(Duration.ofSeconds(10)) + other.get(10, TimeUnit.SECONDS));
   }
 
+  @Test
+  void aPartyThatCallsSystemExitItselfDoesNotBreakTheBarrier() throws Exception {
+    Barrier barrier = mp.barrier(2);
+    Process holder = mp.process(() -> exitHolding(barrier));
+    holder.start();
+    holder.join();
+    assertEquals(OptionalInt.of(3), holder.exitCode(), holder.remoteTraceback().orElse(""));
+    CompletableFuture<Integer> other = awaitInNewThread(barrier);
+    assertTrue(SharedFiles.awaitState(() -> barrier.numberWaiting() == 1, Duration.ofSeconds(10)));
+    assertFalse(SharedFiles.awaitState(barrier::isBroken, Duration.ofMillis(100)),
+        "a System.exit is a normal exit: the party gave its place back on the way out");
+    assertEquals(1, barrier.await(Duration.ofSeconds(10)) + other.get(10, TimeUnit.SECONDS));
+  }
+
+  /** Child side: holds the barrier, then ends the JVM itself. */
+  static void exitHolding(Barrier barrier) {
+    System.out.println("holding " + barrier);
+    System.exit(3);
+  }
+
   /** A party in a thread of its own (not the common pool, which may have a single thread here). */
   private static CompletableFuture<Integer> awaitInNewThread(Barrier barrier) {
     return CompletableFuture.supplyAsync(() -> awaitQuietly(barrier),

@@ -38,7 +38,10 @@ final class SharedStateBenches {
    * the same with {@code v.getAndAdd(1)} (lock-free; Python has no equivalent, its line is compared
    * with Python's locked one); increments/s. Each line has {@code until_done}: the rate up to the last
    * child's last increment (children note {@code System.nanoTime()}, one clock for the machine), that
-   * is without the children's exit, which the primary figure includes as Python's does.
+   * is without the children's exit, which the primary figure includes as Python's does; {@code per_rep}:
+   * the primary figure of each repetition, in order; and {@code exit_ms}: per repetition, the time from
+   * the last child's last increment until both {@code join()}s had returned (the children's exit, which
+   * decides the spread of the lock-free line).
    */
   void valueIncrement() throws Exception {
     valueIncrement(true);
@@ -50,6 +53,7 @@ final class SharedStateBenches {
     int n = benches.size(200_000, 50_000);
     List<Double> rates = new ArrayList<>();
     List<Double> untilDone = new ArrayList<>();
+    List<Double> exitMillis = new ArrayList<>();
     try (Multiprocessing mp = StartMethods.open(StartMethod.SPAWN)) {
       for (int rep = 0; rep < reps; rep++) {
         Value.OfInt value = mp.value(0);
@@ -62,10 +66,13 @@ final class SharedStateBenches {
         start.await();
         long t0 = System.nanoTime();
         joinAll(children);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        long joined = System.nanoTime();
+        double seconds = (joined - t0) / 1e9;
         Benches.check(value.get() == 2 * n, "lost increments: " + value.get() + " != " + 2 * n);
         rates.add(2 * n / seconds);
-        untilDone.add(2 * n / ((Math.max(doneAt.get(0), doneAt.get(1)) - t0) / 1e9));
+        long lastIncrement = Math.max(doneAt.get(0), doneAt.get(1));
+        untilDone.add(2 * n / ((lastIncrement - t0) / 1e9));
+        exitMillis.add(BenchLine.round((joined - lastIncrement) / 1e6, 2));
       }
     }
     Map<String, Object> params = new LinkedHashMap<>();
@@ -74,9 +81,12 @@ final class SharedStateBenches {
     params.put("per_process", n);
     params.put("final_total_correct", true);
     params.put("how", locked ? "with v.getLock(): v.set(v.get() + 1)" : "v.getAndAdd(1)  # lock-free, no Python equivalent");
+    List<Double> perRep = rates.stream().map(BenchLine::sig).toList();
     untilDone.sort(null);
     benches.emit(BenchLine.ofSamples("value_increment", params, rates, "increments/s")
-        .with("until_done", untilDone.get(untilDone.size() / 2)));
+        .with("until_done", untilDone.get(untilDone.size() / 2))
+        .with("per_rep", perRep)
+        .with("exit_ms", exitMillis));
   }
 
   /**

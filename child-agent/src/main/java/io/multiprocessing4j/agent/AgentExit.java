@@ -24,7 +24,10 @@ final class AgentExit {
   private final ParentWatch parentWatch;
   private final AtomicBoolean claimed = new AtomicBoolean();
   private volatile FrameChannel<Frame> channel;
-  /** The shutdown hook that releases the readers when the target calls System.exit itself, once registered. */
+  /**
+   * The shutdown hook that releases the readers and runs the {@link ExitWork} when the target calls
+   * System.exit itself, once registered.
+   */
   private Thread releaseAtExit;
   /** Set by the agent actor, read by the main thread when the target ends. */
   volatile boolean parentGone;
@@ -59,11 +62,14 @@ final class AgentExit {
 
   /**
    * From now on, an exit that the target starts itself ({@code System.exit}) releases the blocked
-   * readers too. Must be called before the target can start: once the JVM is shutting down, no hook
-   * can be added.
+   * readers and runs the {@link ExitWork} too. Must be called before the target can start: once the
+   * JVM is shutting down, no hook can be added.
    */
   synchronized void releaseReadersAtAnyExit() {
-    releaseAtExit = new Thread(this::releaseBlockedReaders, "multiprocessing4j-release-readers");
+    releaseAtExit = new Thread(() -> {
+      releaseBlockedReaders();
+      ExitWork.runAll();
+    }, "multiprocessing4j-release-readers");
     Runtime.getRuntime().addShutdownHook(releaseAtExit);
   }
 
@@ -111,8 +117,9 @@ final class AgentExit {
   }
 
   /**
-   * Runs the JVM's shutdown hooks and exits, without the hook that would release the readers again:
-   * each hook is a thread started on the way out.
+   * Runs the {@link ExitWork} on this thread, then the JVM's shutdown hooks, and exits, without the
+   * hook that would release the readers and run the exit work again: each hook is a thread started on
+   * the way out.
    */
   private void exitWithHooks(int status) {
     synchronized (this) {
@@ -125,6 +132,7 @@ final class AgentExit {
         releaseAtExit = null;
       }
     }
+    ExitWork.runAll();
     ChildMain.exit(status);
   }
 
@@ -139,11 +147,16 @@ final class AgentExit {
   /**
    * Threads blocked in native reads would hold the JVM's exit up: it polls, every 10 ms and for up to
    * 300 ms, until no thread is in native code. Closing their channels wakes them, and returns once they
-   * are out of their reads (the JDK's close waits for that).
+   * are out of their reads (the JDK's close waits for that). Both are woken before either is waited
+   * for: the link's reader gets its end-of-file while stdin's close waits for the parent watch, so the
+   * exit waits for one wake-up, not two in a row (each is a wait for a CPU on a busy machine).
    */
   void releaseBlockedReaders() {
-    parentWatch.stop();
     FrameChannel<Frame> link = channel;
+    if (link != null) {
+      link.shutdownInput();
+    }
+    parentWatch.stop();
     if (link != null) {
       link.close();
     }

@@ -8,6 +8,7 @@ import com.google.protobuf.Parser;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -343,6 +344,20 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
       } catch (IOException e) {
         return;
       }
+    }
+  }
+
+  /**
+   * Ends this side's reading without waiting: a reader blocked in {@link #read} or started with
+   * {@link #startReader} sees end-of-file as soon as it runs, while the caller goes on ({@link #close()}
+   * waits until a blocked reader is out of its read). Writing is unaffected. Does nothing on a closed
+   * channel.
+   */
+  public void shutdownInput() {
+    try {
+      channel.shutdownInput();
+    } catch (IOException | NotYetConnectedException e) {
+      // Closed or never connected: no reader can be blocked on it.
     }
   }
 
