@@ -137,12 +137,12 @@ public final class Pool implements AutoCloseable {
 
   /**
    * Starts a {@code map} and returns at once. Python's {@code map_async}. The function and the first
-   * chunk are serialized in this thread (so most serialization errors are thrown here); the rest of
-   * the input on a feeder thread.
+   * chunks (one per worker) are serialized in this thread (so most serialization errors are thrown
+   * here); the rest of the input on a feeder thread.
    *
    * @return a future of the results in input order; it fails as {@code map} throws. Cancelling it
    *     cancels the remaining tasks.
-   * @throws PicklingException if the function or an item of the first chunk cannot be serialized
+   * @throws PicklingException if the function or an item of the first chunks cannot be serialized
    * @throws IllegalStateException if the pool is closed, terminated or broken
    */
   public <T, R> CompletableFuture<List<R>> mapAsync(SerializableFunction<? super T, ? extends R> function,

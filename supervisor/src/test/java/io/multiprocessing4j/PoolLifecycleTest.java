@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -175,5 +176,20 @@ class PoolLifecycleTest {
     TaskFailedException result = assertThrows(TaskFailedException.class, () -> pool.apply(() -> new Object()));
     assertInstanceOf(NotSerializableException.class, result.getCause());
     assertEquals(List.of(1, 2), pool.map(x -> x + 1, range(2)), "the pool still serves");
+  }
+
+  @Test
+  void mapAsyncSerializesOneChunkPerWorkerInTheCallersThread() throws Exception {
+    pool = mp.pool(2);
+    // Chunks of one item: item 1 is the second worker's first chunk, so mapAsync itself throws.
+    PicklingException second = assertThrows(PicklingException.class,
+        () -> pool.mapAsync(Object::hashCode, List.of("fine", new Socket(), "fine"), 1));
+    assertTrue(second.getMessage().contains("item 1 of Pool.mapAsync"), second.getMessage());
+    // Past the first chunks, the failure reaches the future instead.
+    CompletableFuture<List<Integer>> later = pool.mapAsync(Object::hashCode, List.of("a", "b", new Socket()), 1);
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> later.get(30, TimeUnit.SECONDS));
+    assertInstanceOf(PicklingException.class, failed.getCause());
+    assertEquals(List.of(1, 2, 3), pool.mapAsync(x -> x + 1, range(3), 1).get(30, TimeUnit.SECONDS),
+        "the pool still serves");
   }
 }

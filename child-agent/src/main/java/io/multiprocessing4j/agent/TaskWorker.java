@@ -65,7 +65,9 @@ public final class TaskWorker implements Runnable, Serializable {
 
   private FrameChannel<Frame> connect() {
     try {
-      return taskChannel.connect();
+      FrameChannel<Frame> channel = taskChannel.connect();
+      TaskFrames.enlargeSendBuffer(channel);
+      return channel;
     } catch (IOException e) {
       throw new UncheckedIOException("pool worker cannot open its task channel " + taskChannel, e);
     }

@@ -7,6 +7,7 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SocketChannel;
@@ -300,6 +301,16 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
     reader.setDaemon(true);
     reader.start();
     return reader;
+  }
+
+  /**
+   * Asks the kernel for a send buffer of {@code bytes}, so that a burst of up to that much is taken
+   * by one write without waiting for the peer to read (Linux grants at most {@code net.core.wmem_max}).
+   *
+   * @throws IOException if the socket refuses the option or is closed
+   */
+  public void setSendBufferBytes(int bytes) throws IOException {
+    channel.setOption(StandardSocketOptions.SO_SNDBUF, bytes);
   }
 
   public boolean isClosed() {

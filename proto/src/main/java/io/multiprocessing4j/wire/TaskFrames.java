@@ -24,7 +24,27 @@ public final class TaskFrames {
   private static final Frame WORKER_READY = Frame.newBuilder().setWorkerReady(WorkerReady.getDefaultInstance()).build();
   private static final Frame RETIRE_WORKER = Frame.newBuilder().setRetireWorker(RetireWorker.getDefaultInstance()).build();
 
+  /**
+   * The send buffer each end of a task channel asks for: a pool refills a worker with several chunks
+   * in one write, and with the default (~200 KiB) a refill of a few 12,500-int chunks waited in that
+   * write for the worker's reader to wake and drain it, holding up the pool actor and the next
+   * worker's refill.
+   */
+  static final int SEND_BUFFER_BYTES = 1 << 20;
+
   private TaskFrames() {}
+
+  /**
+   * Gives a task channel's end its {@link #SEND_BUFFER_BYTES} send buffer, or leaves it as it is if
+   * the socket refuses: the channel works either way, with smaller writes.
+   */
+  public static void enlargeSendBuffer(FrameChannel<?> channel) {
+    try {
+      channel.setSendBufferBytes(SEND_BUFFER_BYTES);
+    } catch (IOException e) {
+      // Kept at the kernel's default size.
+    }
+  }
 
   /** Worker to parent: the initializer has returned; send chunks. */
   public static Frame workerReady() {

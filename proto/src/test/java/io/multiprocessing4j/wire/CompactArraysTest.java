@@ -61,10 +61,12 @@ class CompactArraysTest {
     longs[0] = Long.MIN_VALUE;
     longs[1] = Long.MAX_VALUE;
     Payload intPayload = CompactArrays.encode(ints);
-    Payload taggedPayload = CompactArrays.encode(withString(ints));
-    assertEquals(true, intPayload.getData().size() < taggedPayload.getData().size() - ints.length + 10,
-        "one tag for the whole array, not one per element");
+    assertEquals(2 + 1 + 4 * ints.length, intPayload.getData().size(),
+        "a two-byte count, one tag for the whole array, then 4 bytes per element");
     assertArrayEquals(ints, CompactArrays.decode(intPayload));
+    Payload taggedPayload = CompactArrays.encode(withString(longs));
+    assertEquals(true, CompactArrays.encode(longs).getData().size() < taggedPayload.getData().size() - longs.length + 10,
+        "one tag for the whole array of longs, not one per element");
     assertArrayEquals(longs, CompactArrays.decode(CompactArrays.encode(longs)));
     for (Object back : CompactArrays.decode(CompactArrays.encode(longs))) {
       assertEquals(Long.class, back.getClass());
@@ -90,6 +92,16 @@ class CompactArraysTest {
     Payload whole = CompactArrays.encode(new Object[] {300, 70_000, 5});
     Payload cut = whole.toBuilder().setData(whole.getData().substring(0, whole.getData().size() - 2)).build();
     IOException error = assertThrows(IOException.class, () -> CompactArrays.decode(cut));
+    assertEquals(true, error.getMessage().contains("compact array"), error.getMessage());
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void anUntaggedIntArrayWithBytesLeftOverFailsWithAnIOException() {
+    Payload whole = CompactArrays.encode(new Object[] {300, 70_000, 5});
+    Payload longer = whole.toBuilder().setData(whole.getData().concat(com.google.protobuf.ByteString.copyFrom(
+        new byte[] {0, 0, 0, 0}))).build();
+    IOException error = assertThrows(IOException.class, () -> CompactArrays.decode(longer));
     assertEquals(true, error.getMessage().contains("compact array"), error.getMessage());
   }
 

@@ -10,6 +10,7 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.TaskFrames;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -314,6 +315,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     }
     settings.channelServer().closeEndpoint(worker.endpoint);
     worker.channel = connected.channel();
+    TaskFrames.enlargeSendBuffer(worker.channel);
     int number = worker.number;
     worker.channel.startReader("multiprocessing4j-" + worker.name + "-tasks",
         frame -> reader.onFrame(number, frame),

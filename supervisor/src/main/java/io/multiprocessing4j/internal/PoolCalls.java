@@ -88,7 +88,6 @@ public final class PoolCalls {
       return CompletableFuture.completedFuture(List.of());
     }
     MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false, completions);
-    feedFirstChunk(job);
     feedInBackground(job);
     return cast(job.future());
   }
@@ -100,10 +99,7 @@ public final class PoolCalls {
    */
   public MapJob apply(String call, TaskFunction function, Object argument, boolean blocking) {
     Payload encoded = encode(function, call);
-    MapJob job = submitMap(call, encoded, Collections.singletonList(argument), 1, true,
-        blocking ? IN_PLACE : completions);
-    feedFirstChunk(job);
-    return job;
+    return submitMap(call, encoded, Collections.singletonList(argument), 1, true, blocking ? IN_PLACE : completions);
   }
 
   /** {@code imap} and {@code imapUnordered}: the input is read on a feeder thread. */
@@ -144,10 +140,13 @@ public final class PoolCalls {
     return (V) value;
   }
 
-  /** The first chunk is encoded in the caller's thread, so most serialization errors are thrown there. */
-  private static void feedFirstChunk(MapJob job) {
+  /**
+   * The first chunks are encoded in the caller's thread, so most serialization errors are thrown there.
+   * Never blocks: the buffer holds at least {@link #minBufferedChunks()} chunks.
+   */
+  private static void feedFirstChunks(MapJob job, int chunks) {
     try {
-      feed(job, 1);
+      feed(job, chunks);
     } catch (InterruptedException e) {
       // Cannot happen with an empty buffer; keep the status for the caller all the same.
       Thread.currentThread().interrupt();
@@ -155,9 +154,13 @@ public final class PoolCalls {
   }
 
   /**
-   * Submits a job over a list whose result is wanted whole; the caller then feeds it
-   * ({@link #feed}) or hands it to a feeder ({@link #feedInBackground}).
+   * Submits a job over a list whose result is wanted whole, its first chunks (one per worker) already
+   * encoded in this thread: the actor hands them out as it takes the job, so a call wakes it once
+   * rather than once for the job and again for each worker's first chunk. The caller then feeds the
+   * rest ({@link #feed}) or hands it to a feeder ({@link #feedInBackground}).
    *
+   * @throws io.multiprocessing4j.PicklingException if an item of the first chunks cannot be serialized
+   *     (the job is failed and never submitted)
    * @param single complete with the one result instead of a list
    * @param completeOn where the job's future is completed
    */
@@ -165,7 +168,9 @@ public final class PoolCalls {
     MapJob job = new MapJob(call, function, items.size(), single, completeOn);
     ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW,
         this::chunkReady);
-    submit(job, feed);
+    attach(job, feed);
+    feedFirstChunks(job, processes);
+    submit(job);
     return job;
   }
 
@@ -179,7 +184,8 @@ public final class PoolCalls {
     ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(),
         (int) Math.min(Integer.MAX_VALUE - 1, window),
         this::chunkReady);
-    submit(job, feed);
+    attach(job, feed);
+    submit(job);
     feedInBackground(job);
     return job;
   }
@@ -245,8 +251,11 @@ public final class PoolCalls {
     return pairs;
   }
 
-  private void submit(PoolJob job, ChunkFeed feed) {
+  private void attach(PoolJob job, ChunkFeed feed) {
     job.attach(feed, settled -> inbox.add(new PoolActor.JobSettled(settled)));
+  }
+
+  private void submit(PoolJob job) {
     if (!status.submitIfRunning(() -> inbox.add(new PoolActor.Submit(job)))) {
       job.fail(new IllegalStateException("the pool has stopped"));
     }
