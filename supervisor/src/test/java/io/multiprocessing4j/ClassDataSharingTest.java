@@ -79,6 +79,9 @@ class ClassDataSharingTest {
         assertTrue(arguments.contains("-XX:SharedArchiveFile=" + archive), arguments.toString());
         String maps = Files.readString(Path.of("/proc/" + pid + "/maps"));
         assertTrue(maps.contains(archive.getFileName().toString()), "the child JVM mapped the archive");
+        List<String> archivesMapped = maps.lines().filter(line -> line.endsWith(".jsa")).toList();
+        assertTrue(archivesMapped.stream().allMatch(line -> line.endsWith(archive.getFileName().toString())),
+            "the archive replaces the JDK's default one: " + archivesMapped);
         second.terminate();
         assertTrue(second.join(Duration.ofSeconds(10)));
       }

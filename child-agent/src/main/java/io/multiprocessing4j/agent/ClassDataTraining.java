@@ -19,7 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Main class of a class-data-sharing training run: one JVM that plays both sides of a child's life, so
- * that {@code -XX:ArchiveClassesAtExit} records exactly what a real agent loads on its way to running
+ * that {@code -XX:DumpLoadedClassList} records exactly what a real agent loads on its way to running
  * a target. A thread acts as the parent (private socket, challenge, the RunTarget of a serializable
  * lambda that does nothing, as most targets are lambdas); the main thread runs the genuine agent
  * against it ({@link #runTrainingAgent}), which exits the JVM as any child does. It needs no parent

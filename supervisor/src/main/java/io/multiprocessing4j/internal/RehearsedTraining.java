@@ -20,7 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * Main class of a class-data-sharing training run ({@link ClassDataArchive}) when the supervisor's own
  * classes are in a jar: as the agent's {@link ClassDataTraining}, one JVM plays both sides of a child's
- * life under {@code -XX:ArchiveClassesAtExit}, but here the parent side is the genuine one: a channel
+ * life under {@code -XX:DumpLoadedClassList}, but here the parent side is the genuine one: a channel
  * server that admits the agent with the real handshake, and the brokers of the {@link AgentWarmUp}
  * rehearsal, which the agent runs first, as a warm agent does. Its target is a pool worker's loop
  * ({@link TaskWorker}), which opens its task channel and runs one chunk of a serializable lambda, as a
