@@ -13,12 +13,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Many {@code applyAsync} calls of one tiny function: once the workers have learned that its tasks
@@ -26,29 +22,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * still get its own result or failure, a worker that dies holding joined tasks loses none of them,
  * maxTasksPerChild counts every task, and terminate fails what has not run.
  */
-@ExtendWith(NoChildJvmLeftBehind.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class PoolApplyBatchTest {
+class PoolApplyBatchTest extends PoolContextTests {
   private static final int TASKS = 3000;
-  private static Multiprocessing mp;
-  private Pool pool;
-
-  @BeforeAll
-  static void openContext() {
-    mp = Multiprocessing.create();
-  }
-
-  @AfterAll
-  static void closeContext() {
-    mp.close();
-  }
-
-  @AfterEach
-  void terminatePool() {
-    if (pool != null) {
-      pool.terminate();
-    }
-  }
 
   /** Worker side: fails for one input. */
   static int failOn777(int x) {

@@ -14,41 +14,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The pool's lifecycle (RUN, CLOSE, TERMINATE) and the errors a caller gets in its own thread:
  * work refused by a closed pool, join before close, close finishing the submitted work, terminate
  * mid-map leaving no worker JVM, and values that cannot be serialized.
  */
-@ExtendWith(NoChildJvmLeftBehind.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class PoolLifecycleTest {
-  private static Multiprocessing mp;
-  private Pool pool;
-
-  @BeforeAll
-  static void openContext() {
-    mp = Multiprocessing.create();
-  }
-
-  @AfterAll
-  static void closeContext() {
-    mp.close();
-  }
-
-  @AfterEach
-  void terminatePool() {
-    if (pool != null) {
-      pool.terminate();
-    }
-  }
-
+class PoolLifecycleTest extends PoolContextTests {
   private static List<Integer> range(int n) {
     return IntStream.range(0, n).boxed().toList();
   }

@@ -15,12 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The pool as a supervisor: workers are initialized once, retired after maxTasksPerChild, replaced
@@ -28,29 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * alone, and workers that keep dying break the pool instead of looping. Deaths are caused for real
  * (SIGKILL from outside, {@code Runtime.halt} inside a task).
  */
-@ExtendWith(NoChildJvmLeftBehind.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class PoolSupervisionTest {
-  private static Multiprocessing mp;
-  private Pool pool;
-
-  @BeforeAll
-  static void openContext() {
-    mp = Multiprocessing.create();
-  }
-
-  @AfterAll
-  static void closeContext() {
-    mp.close();
-  }
-
-  @AfterEach
-  void terminatePool() {
-    if (pool != null) {
-      pool.terminate();
-    }
-  }
-
+class PoolSupervisionTest extends PoolContextTests {
   /** Worker side: counts how often the initializer ran in this JVM. */
   static final class Initialized {
     static int times;

@@ -16,35 +16,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The pool's calls and their Python semantics: map, imap, imapUnordered, starmap, apply and the
  * asynchronous forms, on one two-worker pool (as started by the tutorial's example), and a task that
  * throws. Results must come back complete and, where Python promises it, in input order.
  */
-@ExtendWith(NoChildJvmLeftBehind.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class PoolTest {
-  private static Multiprocessing mp;
-  private Pool pool;
-
-  @BeforeAll
-  static void openContext() {
-    mp = Multiprocessing.create();
-  }
-
-  @AfterAll
-  static void closeContext() {
-    mp.close();
-  }
-
+class PoolTest extends PoolContextTests {
   @BeforeEach
   void startPool() {
     pool = mp.pool(2);
