@@ -122,6 +122,40 @@ class DirectPipeTest {
     assertEquals(OptionalInt.of(0), reader.exitCode());
   }
 
+  /**
+   * While the parent still holds the sending end, the reading child must not go direct: the parent's
+   * own sends would then be pushed into the child's ring instead of answering its fetches, which made
+   * a parent-child ping-pong five times slower. Every message then passes through the broker.
+   */
+  @Test
+  void aReaderStaysWithTheBrokerWhileTheParentHoldsTheSendingEnd() throws Exception {
+    Pipe<Object> pipe = mp.pipe(false);
+    Connection<Object> receiving = pipe.conn1();
+    Connection<Object> sending = pipe.conn2();
+    Queue<String> results = mp.queue();
+    Event goReader = mp.event();
+    Event reading = mp.event();
+    Event goWriter = mp.event();
+    Process reader = mp.process(ChildBody.target(() -> {
+      becomeReader(receiving, goReader, reading);
+      results.put(readMixed(receiving, 400));
+    }));
+    Process writer = mp.process(ChildBody.target(() -> sendMixed(sending, goWriter, 0, 400)));
+    reader.start();
+    writer.start();
+    receiving.close();
+    goReader.set();
+    assertTrue(reading.await(WAIT));
+    goWriter.set();
+    writer.join();
+    sending.close();
+    assertEquals("ok 400", results.get(WAIT));
+    assertEquals(400, sending.relayedByBroker());
+    reader.join();
+    assertEquals(OptionalInt.of(0), writer.exitCode());
+    assertEquals(OptionalInt.of(0), reader.exitCode());
+  }
+
   @Test
   void aKilledWriterLeavesWhatItSentThenEndOfFile() throws Exception {
     Pipe<Object> pipe = mp.pipe(false);
