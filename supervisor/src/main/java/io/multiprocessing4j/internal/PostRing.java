@@ -240,11 +240,21 @@ final class PostRing {
    * @param maxBytes the longest message accepted; longer ones are skipped and reported
    */
   int drain(Sink sink, long maxBytes) {
+    return drain(sink, maxBytes, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #drain(Sink, long)}, but stops after the whole message that brings what it took to
+   * {@code budget} bytes or more, leaving the rest in the ring: for a reader that wants one message
+   * now and should not move a stream of large ones into its heap ahead of need.
+   */
+  int drain(Sink sink, long maxBytes, long budget) {
     readLock.lock();
     try {
       long head = block.getLong(HEAD_AT);
       long end = block.getLongVolatile(TAIL_AT);
       long rungAt = head;
+      long took = 0;
       int taken = 0;
       while (head != end) {
         int at = (int) (head & (capacity - 1));
@@ -252,6 +262,7 @@ final class PostRing {
         int flags = records.getInt(at + 4);
         if ((flags & PADDING) == 0) {
           take(at, content, flags, sink, maxBytes);
+          took += content;
         }
         head += align(RECORD_HEADER + content);
         block.setLongVolatile(HEAD_AT, head);
@@ -260,7 +271,11 @@ final class PostRing {
           rungAt = head;
         }
         taken++;
-        if (head == end && (assembling != null || discarding)) {
+        boolean midMessage = assembling != null || discarding;
+        if (took >= budget && !midMessage) {
+          break;
+        }
+        if (head == end && midMessage) {
           end = block.getLongVolatile(TAIL_AT);
         }
       }
