@@ -36,10 +36,12 @@ import java.util.function.BooleanSupplier;
  * background drainer sleeps on the doorbell at once ({@link #awaitData}). Each side rings the doorbell
  * after it changes its word, which costs one read when nobody sleeps, but not after every record: the
  * writer only when the reader had taken everything before its record, since a reader sleeps only on an
- * empty ring and the record that ended that emptiness has rung it; the reader at the end of each drain
- * and after every quarter of the ring it frees within one, since a writer waits for less than half the
- * ring (a record is at most a quarter, plus the padding before it). So a stream costs a ring per
- * batch, not a system call per record on whichever side is ahead.
+ * empty ring and the record that ended that emptiness has rung it; the reader after every quarter of
+ * the ring it frees (counted across drains), since a writer waits for less than half the ring (a
+ * record is at most a quarter, plus the padding before it), and at the end of a drain that emptied the
+ * ring. So a stream costs a ring per batch, not a system call per record on whichever side is ahead,
+ * also when the reader takes one message per drain ({@link #drain(Sink, long, long)}). A writer whose
+ * reader stopped short of both with room freed sleeps until its bounded park ends.
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
  * line), a direct ring's gate (long, {@link RingGate}) at 192, records from 256. A record: content length (int), flags (int: first chunk, last chunk,
@@ -83,6 +85,8 @@ final class PostRing {
   private long headSeen;
 
   private final ReentrantLock readLock = new ReentrantLock();
+  /** Where head was when the reader last rang the doorbell. Guarded by the read lock. */
+  private long headRung;
   /** The message being reassembled from chunks. Guarded by the read lock. */
   private byte[] assembling;
   private int assembled;
@@ -97,6 +101,7 @@ final class PostRing {
     this.capacity = records.capacity();
     this.maxChunk = capacity / 4 - RECORD_HEADER;
     this.tail = block.getLongVolatile(TAIL_AT);
+    this.headRung = block.getLongVolatile(HEAD_AT);
   }
 
   /**
@@ -253,7 +258,6 @@ final class PostRing {
     try {
       long head = block.getLong(HEAD_AT);
       long end = block.getLongVolatile(TAIL_AT);
-      long rungAt = head;
       long took = 0;
       int taken = 0;
       while (head != end) {
@@ -266,9 +270,9 @@ final class PostRing {
         }
         head += align(RECORD_HEADER + content);
         block.setLongVolatile(HEAD_AT, head);
-        if (head - rungAt >= capacity / 4) {
+        if (head - headRung >= capacity / 4) {
           Doorbell.ring(block);
-          rungAt = head;
+          headRung = head;
         }
         taken++;
         boolean midMessage = assembling != null || discarding;
@@ -279,8 +283,9 @@ final class PostRing {
           end = block.getLongVolatile(TAIL_AT);
         }
       }
-      if (head != rungAt) {
+      if (head == end && head != headRung) {
         Doorbell.ring(block);
+        headRung = head;
       }
       return taken;
     } finally {
