@@ -66,7 +66,8 @@ final class RingIntake implements PostRing.Sink {
 
   /**
    * How long the drainer thread should leave the ring to the parent's getters: while one waits on it
-   * (until it is unparked), and for {@value #STEP_ASIDE_MILLIS} ms after one last took from it. A
+   * (a wait that lasted longer than {@value #STEP_ASIDE_MILLIS} ms unparks it when it ends, see
+   * {@link #await}), and for {@value #STEP_ASIDE_MILLIS} ms after one last took from it. A
    * getter that keeps taking drains the ring itself ({@link Broker#getLocal}); a drainer beside it would
    * only contend for the ring and make the writer ring its doorbell (a system call and a wake-up) for
    * every record that finds the ring empty.
@@ -96,9 +97,16 @@ final class RingIntake implements PostRing.Sink {
    * @throws InterruptedException if the thread is interrupted first
    */
   void await(CompletableFuture<Outcome> answer) throws InterruptedException {
+    long start = System.nanoTime();
     localWaiters.incrementAndGet();
     ring.wake();
-    answer.whenComplete((outcome, error) -> ring.wake());
+    Thread waiter = Thread.currentThread();
+    answer.whenComplete((outcome, error) -> {
+      if (Thread.currentThread() != waiter) {
+        // Answered elsewhere (another ring's drainer, a put in this JVM): the waiter may be asleep.
+        ring.wake();
+      }
+    });
     Backoff wait = Backoff.forever(ring.block());
     try {
       while (!answer.isDone() && !stopped) {
@@ -115,7 +123,9 @@ final class RingIntake implements PostRing.Sink {
     } finally {
       wait.done();
       localGet();
-      if (localWaiters.decrementAndGet() == 0) {
+      // Only after a long wait: a getter that streams waits tens of thousands of times a second, and
+      // waking the drainer each time (to park again) was a context switch on a core the stream needs.
+      if (localWaiters.decrementAndGet() == 0 && System.nanoTime() - start > STEP_ASIDE_MILLIS * 1_000_000) {
         LockSupport.unpark(drainer);
       }
     }
