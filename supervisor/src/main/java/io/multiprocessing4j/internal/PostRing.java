@@ -19,6 +19,10 @@ import java.util.function.BooleanSupplier;
  * sending side and a wake-up, a socket read and a frame parse on the receiving side. The ring's size is
  * a power of two chosen by its creator ({@value #POSTS_CAPACITY} bytes for posts and gets,
  * {@value #REPLIES_CAPACITY} for replies); its pages are allocated as the ring first passes over them.
+ * The posts ring holds a few 1 MiB messages so that a writer can stay a whole large message ahead of a
+ * reader that allocates and zeroes the next one's array (about 50 us for 1 MiB here); since a parent
+ * getter drains about one message at a time ({@link RingIntake#drainForGetter}), what waits in the ring
+ * stays outside the reader's heap.
  *
  * <p>One writing process (its threads take turns, so a message is never interleaved with another) and
  * one reading process (its threads take turns too; the writer's process reads only once the reader's
@@ -26,7 +30,7 @@ import java.util.function.BooleanSupplier;
  * {@code tail} word after the record is written, the reader frees the space by advancing {@code head}
  * after it copied the record out; both words only grow, and a record is always contiguous (the space
  * left before the end of the ring is filled with a padding record when the next one does not fit).
- * A message larger than {@link #maxChunk()} (a quarter of the ring) travels as several records (chunks) that the reader
+ * A message larger than {@link #maxChunk()} (a quarter of the ring, at most {@value #MAX_RECORD} bytes) travels as several records (chunks) that the reader
  * reassembles; the first one carries the message's length, serializer and manifest. So a message of
  * any size goes through, as fast as the reader drains, and a reader sees a message whole or not at all:
  * a writer that dies mid-message leaves only a partial message, which is dropped with its connection.
@@ -50,8 +54,10 @@ import java.util.function.BooleanSupplier;
  * (long) and the manifest (UTF-8).
  */
 final class PostRing {
-  static final int POSTS_CAPACITY = 1 << 20;
+  static final int POSTS_CAPACITY = 1 << 22;
   static final int REPLIES_CAPACITY = 1 << 18;
+  /** The largest record, header included. */
+  static final int MAX_RECORD = 1 << 18;
   private static final int RECORD_HEADER = 16;
   private static final int TAIL_AT = SharedBlock.HEADER_BYTES;
   private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
@@ -76,7 +82,11 @@ final class PostRing {
   private final SharedBlock block;
   private final ByteBuffer records;
   private final int capacity;
-  /** The most content bytes in one record: a quarter of the ring, so the writer can fill while the reader drains. */
+  /**
+   * The most content bytes in one record: a quarter of the ring, so the writer can fill while the reader
+   * drains, and at most {@value #MAX_RECORD} with the header, so the reader copies a large message out
+   * while the writer still writes it.
+   */
   private final int maxChunk;
 
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -99,7 +109,7 @@ final class PostRing {
     this.block = block;
     this.records = block.data().position(RECORDS_FROM).slice().order(ByteOrder.nativeOrder());
     this.capacity = records.capacity();
-    this.maxChunk = capacity / 4 - RECORD_HEADER;
+    this.maxChunk = Math.min(capacity / 4, MAX_RECORD) - RECORD_HEADER;
     this.tail = block.getLongVolatile(TAIL_AT);
     this.headRung = block.getLongVolatile(HEAD_AT);
   }
