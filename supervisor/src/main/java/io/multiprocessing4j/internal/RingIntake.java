@@ -125,7 +125,8 @@ final class RingIntake implements PostRing.Sink {
       localGet();
       // Only after a long wait: a getter that streams waits tens of thousands of times a second, and
       // waking the drainer each time (to park again) was a context switch on a core the stream needs.
-      if (localWaiters.decrementAndGet() == 0 && System.nanoTime() - start > STEP_ASIDE_MILLIS * 1_000_000) {
+      boolean longWait = System.nanoTime() - start > STEP_ASIDE_MILLIS * 1_000_000;
+      if (localWaiters.decrementAndGet() == 0 && longWait) {
         LockSupport.unpark(drainer);
       }
     }
