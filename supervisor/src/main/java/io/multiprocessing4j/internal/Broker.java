@@ -76,14 +76,27 @@ abstract class Broker implements AutoCloseable {
   abstract Outcome get(BrokerClient client, long requestId, long timeoutMillis, boolean peek);
 
   /**
-   * A get by the parent's own handle: first takes what clients have posted through their rings, on
-   * this thread, so an item already there costs no wake-up; if it then has to wait, the caller waits
-   * in {@link #awaitLocal}.
+   * A get by the parent's own handle. When the broker holds no item for it, it first takes what clients
+   * have posted through their rings, on this thread, so an item already there costs no wake-up; if it
+   * then has to wait, the caller waits in {@link #awaitLocal}. When the broker does hold one, the rings
+   * are left alone: a writer faster than this reader then waits for ring space, as it would on an OS
+   * pipe, instead of piling its stream up in this JVM's heap, where every young collection would copy it
+   * (tens of MB of 64 KiB messages made pauses of tens of ms, and G1 answers long pauses by growing the
+   * heap, whose fresh pages cost a fault each on first use).
    */
   final Outcome getLocal(BrokerClient client, long requestId, long timeoutMillis, boolean peek) {
-    drainRings();
+    boolean drain = !holdsItemFor(client);
+    for (RingIntake ring : rings) {
+      ring.localGet();
+      if (drain && ring.hasData()) {
+        ring.drainForGetter();
+      }
+    }
     return get(client, requestId, timeoutMillis, peek);
   }
+
+  /** Whether a get by {@code client} would find an item without waiting. */
+  abstract boolean holdsItemFor(BrokerClient client);
 
   /**
    * Waits for the answer of a parent getter that had to wait, draining a client's ring meanwhile (the
@@ -101,15 +114,6 @@ abstract class Broker implements AutoCloseable {
     }
     if (waitedOn != null) {
       waitedOn.await(answer);
-    }
-  }
-
-  private void drainRings() {
-    for (RingIntake ring : rings) {
-      ring.localGet();
-      if (ring.hasData()) {
-        ring.drain();
-      }
     }
   }
 

@@ -136,6 +136,12 @@ public final class PipeBroker extends Broker {
   }
 
   @Override
+  boolean holdsItemFor(BrokerClient client) {
+    int end = client.end;
+    return locked(answers -> direct[end] == null && inbox[end].size() > 0);
+  }
+
+  @Override
   Outcome directGet(BrokerClient.Remote client, long requestId, long timeoutMillis, boolean peek) {
     int end = client.end;
     boolean granted = locked(answers -> {

@@ -19,6 +19,10 @@ import java.util.function.BooleanSupplier;
  * sending side and a wake-up, a socket read and a frame parse on the receiving side. The ring's size is
  * a power of two chosen by its creator ({@value #POSTS_CAPACITY} bytes for posts and gets,
  * {@value #REPLIES_CAPACITY} for replies); its pages are allocated as the ring first passes over them.
+ * The posts ring holds a few 1 MiB messages so that a writer can stay a whole large message ahead of a
+ * reader that allocates and zeroes the next one's array (about 50 us for 1 MiB here); since a parent
+ * getter drains about one message at a time ({@link RingIntake#drainForGetter}), what waits in the ring
+ * stays outside the reader's heap.
  *
  * <p>One writing process (its threads take turns, so a message is never interleaved with another) and
  * one reading process (its threads take turns too; the writer's process reads only once the reader's
@@ -26,8 +30,8 @@ import java.util.function.BooleanSupplier;
  * {@code tail} word after the record is written, the reader frees the space by advancing {@code head}
  * after it copied the record out; both words only grow, and a record is always contiguous (the space
  * left before the end of the ring is filled with a padding record when the next one does not fit).
- * A message larger than {@link #maxChunk()} (a quarter of the ring) travels as several records (chunks) that the reader
- * reassembles; the first one carries the message's length, serializer and manifest. So a message of
+ * A message larger than {@link #maxChunk()} (a quarter of the ring, at most {@value #MAX_RECORD}
+ * bytes) travels as several records (chunks) that the reader reassembles; the first one carries the message's length, serializer and manifest. So a message of
  * any size goes through, as fast as the reader drains, and a reader sees a message whole or not at all:
  * a writer that dies mid-message leaves only a partial message, which is dropped with its connection.
  *
@@ -36,10 +40,12 @@ import java.util.function.BooleanSupplier;
  * background drainer sleeps on the doorbell at once ({@link #awaitData}). Each side rings the doorbell
  * after it changes its word, which costs one read when nobody sleeps, but not after every record: the
  * writer only when the reader had taken everything before its record, since a reader sleeps only on an
- * empty ring and the record that ended that emptiness has rung it; the reader at the end of each drain
- * and after every quarter of the ring it frees within one, since a writer waits for less than half the
- * ring (a record is at most a quarter, plus the padding before it). So a stream costs a ring per
- * batch, not a system call per record on whichever side is ahead.
+ * empty ring and the record that ended that emptiness has rung it; the reader after every quarter of
+ * the ring it frees (counted across drains), since a writer waits for less than half the ring (a
+ * record is at most a quarter, plus the padding before it), and at the end of a drain that emptied the
+ * ring. So a stream costs a ring per batch, not a system call per record on whichever side is ahead,
+ * also when the reader takes one message per drain ({@link #drain(Sink, long, long)}). A writer whose
+ * reader stopped short of both with room freed sleeps until its bounded park ends.
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
  * line), a direct ring's gate (long, {@link RingGate}) at 192, records from 256. A record: content length (int), flags (int: first chunk, last chunk,
@@ -48,8 +54,10 @@ import java.util.function.BooleanSupplier;
  * (long) and the manifest (UTF-8).
  */
 final class PostRing {
-  static final int POSTS_CAPACITY = 1 << 20;
+  static final int POSTS_CAPACITY = 1 << 22;
   static final int REPLIES_CAPACITY = 1 << 18;
+  /** The largest record, header included. */
+  static final int MAX_RECORD = 1 << 18;
   private static final int RECORD_HEADER = 16;
   private static final int TAIL_AT = SharedBlock.HEADER_BYTES;
   private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
@@ -74,7 +82,11 @@ final class PostRing {
   private final SharedBlock block;
   private final ByteBuffer records;
   private final int capacity;
-  /** The most content bytes in one record: a quarter of the ring, so the writer can fill while the reader drains. */
+  /**
+   * The most content bytes in one record: a quarter of the ring, so the writer can fill while the reader
+   * drains, and at most {@value #MAX_RECORD} with the header, so the reader copies a large message out
+   * while the writer still writes it.
+   */
   private final int maxChunk;
 
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -83,6 +95,8 @@ final class PostRing {
   private long headSeen;
 
   private final ReentrantLock readLock = new ReentrantLock();
+  /** Where head was when the reader last rang the doorbell. Guarded by the read lock. */
+  private long headRung;
   /** The message being reassembled from chunks. Guarded by the read lock. */
   private byte[] assembling;
   private int assembled;
@@ -95,8 +109,9 @@ final class PostRing {
     this.block = block;
     this.records = block.data().position(RECORDS_FROM).slice().order(ByteOrder.nativeOrder());
     this.capacity = records.capacity();
-    this.maxChunk = capacity / 4 - RECORD_HEADER;
+    this.maxChunk = Math.min(capacity / 4, MAX_RECORD) - RECORD_HEADER;
     this.tail = block.getLongVolatile(TAIL_AT);
+    this.headRung = block.getLongVolatile(HEAD_AT);
   }
 
   /**
@@ -240,11 +255,20 @@ final class PostRing {
    * @param maxBytes the longest message accepted; longer ones are skipped and reported
    */
   int drain(Sink sink, long maxBytes) {
+    return drain(sink, maxBytes, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #drain(Sink, long)}, but stops after the whole message that brings what it took to
+   * {@code budget} bytes or more, leaving the rest in the ring: for a reader that wants one message
+   * now and should not move a stream of large ones into its heap ahead of need.
+   */
+  int drain(Sink sink, long maxBytes, long budget) {
     readLock.lock();
     try {
       long head = block.getLong(HEAD_AT);
       long end = block.getLongVolatile(TAIL_AT);
-      long rungAt = head;
+      long took = 0;
       int taken = 0;
       while (head != end) {
         int at = (int) (head & (capacity - 1));
@@ -252,20 +276,26 @@ final class PostRing {
         int flags = records.getInt(at + 4);
         if ((flags & PADDING) == 0) {
           take(at, content, flags, sink, maxBytes);
+          took += content;
         }
         head += align(RECORD_HEADER + content);
         block.setLongVolatile(HEAD_AT, head);
-        if (head - rungAt >= capacity / 4) {
+        if (head - headRung >= capacity / 4) {
           Doorbell.ring(block);
-          rungAt = head;
+          headRung = head;
         }
         taken++;
-        if (head == end && (assembling != null || discarding)) {
+        boolean midMessage = assembling != null || discarding;
+        if (took >= budget && !midMessage) {
+          break;
+        }
+        if (head == end && midMessage) {
           end = block.getLongVolatile(TAIL_AT);
         }
       }
-      if (head != rungAt) {
+      if (head == end && head != headRung) {
         Doorbell.ring(block);
+        headRung = head;
       }
       return taken;
     } finally {

@@ -88,6 +88,11 @@ public final class QueueBroker extends Broker {
   }
 
   @Override
+  boolean holdsItemFor(BrokerClient client) {
+    return locked(answers -> queue.size() > 0);
+  }
+
+  @Override
   void cancel(BrokerClient client, long requestId) {
     locked(answers -> {
       if (!queue.cancel(client, requestId, answers)) {

@@ -15,8 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  * serve the child's next get too, with no other thread of the parent involved.
  *
  * <p>Who drains: a daemon thread per ring, which sleeps on the ring's doorbell while it is empty; the
- * parent's own getters, on their thread, before they take an item and while they wait for one
- * ({@link Broker#getLocal}, {@link #await}), so a message is taken by the thread that wants it, with no
+ * parent's own getters, on their thread, when the broker holds no item for them and while they wait
+ * for one, about a message's worth at a time ({@link Broker#getLocal}, {@link #await},
+ * {@link #drainForGetter}), so a message is taken by the thread that wants it, with no
  * wake-up when it comes within microseconds and one when it comes later (the drainer thread steps
  * aside while a getter waits and for a while after one took, see {@link #stepAsideNanos}, so that the
  * ring's doorbell wakes the waiting getter itself and a stream costs no thread hand-off); and the
@@ -26,6 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class RingIntake implements PostRing.Sink {
   static final long STEP_ASIDE_MILLIS = 10;
+  /** How many bytes of messages a getter's drain takes at most, plus the rest of the last message. */
+  static final long GETTER_BUDGET = 64 * 1024;
   private final Broker broker;
   private final BrokerClient.Remote client;
   private final PostRing ring;
@@ -63,7 +66,8 @@ final class RingIntake implements PostRing.Sink {
 
   /**
    * How long the drainer thread should leave the ring to the parent's getters: while one waits on it
-   * (until it is unparked), and for {@value #STEP_ASIDE_MILLIS} ms after one last took from it. A
+   * (a wait that lasted longer than {@value #STEP_ASIDE_MILLIS} ms unparks it when it ends, see
+   * {@link #await}), and for {@value #STEP_ASIDE_MILLIS} ms after one last took from it. A
    * getter that keeps taking drains the ring itself ({@link Broker#getLocal}); a drainer beside it would
    * only contend for the ring and make the writer ring its doorbell (a system call and a wake-up) for
    * every record that finds the ring empty.
@@ -93,14 +97,21 @@ final class RingIntake implements PostRing.Sink {
    * @throws InterruptedException if the thread is interrupted first
    */
   void await(CompletableFuture<Outcome> answer) throws InterruptedException {
+    long start = System.nanoTime();
     localWaiters.incrementAndGet();
     ring.wake();
-    answer.whenComplete((outcome, error) -> ring.wake());
+    Thread waiter = Thread.currentThread();
+    answer.whenComplete((outcome, error) -> {
+      if (Thread.currentThread() != waiter) {
+        // Answered elsewhere (another ring's drainer, a put in this JVM): the waiter may be asleep.
+        ring.wake();
+      }
+    });
     Backoff wait = Backoff.forever(ring.block());
     try {
       while (!answer.isDone() && !stopped) {
         if (ring.hasData()) {
-          if (drain() > 0) {
+          if (drainForGetter() > 0) {
             // Progress (e.g. a chunk of a large message): the next wait starts with a spin again.
             wait.done();
             wait = Backoff.forever(ring.block());
@@ -112,7 +123,10 @@ final class RingIntake implements PostRing.Sink {
     } finally {
       wait.done();
       localGet();
-      if (localWaiters.decrementAndGet() == 0) {
+      // Only after a long wait: a getter that streams waits tens of thousands of times a second, and
+      // waking the drainer each time (to park again) was a context switch on a core the stream needs.
+      boolean longWait = System.nanoTime() - start > STEP_ASIDE_MILLIS * 1_000_000;
+      if (localWaiters.decrementAndGet() == 0 && longWait) {
         LockSupport.unpark(drainer);
       }
     }
@@ -121,6 +135,15 @@ final class RingIntake implements PostRing.Sink {
   /** Takes every message posted so far into the broker; returns how many records that was. */
   int drain() {
     return ring.drain(this, broker.maxMessageBytes);
+  }
+
+  /**
+   * Takes messages posted so far into the broker until about {@value #GETTER_BUDGET} bytes of them:
+   * what a getter of the parent drains. The rest waits in the ring, outside the heap, so a writer faster
+   * than the getter waits for ring space instead of piling messages up in the heap.
+   */
+  int drainForGetter() {
+    return ring.drain(this, broker.maxMessageBytes, GETTER_BUDGET);
   }
 
   /** Whether the ring holds something not taken yet. */

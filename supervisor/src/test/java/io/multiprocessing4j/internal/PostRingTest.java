@@ -103,6 +103,26 @@ class PostRingTest {
   }
 
   @Test
+  void aBudgetedDrainTakesWholeMessagesUpToItsBudgetAndLeavesTheRestInTheRing() {
+    List<Payload> sent = List.of(message(1000, 0, ""), message(1000, 1, ""), message(1000, 2, ""),
+        message(2 * writer.maxChunk() + 5, 3, ""), message(10, 4, ""));
+    for (Payload m : sent) {
+      assertTrue(writer.write(m, 0, () -> false), "all five fit the ring at once");
+    }
+    Collected collected = new Collected();
+    reader.drain(collected, Long.MAX_VALUE, 1500);
+    assertEquals(sent.subList(0, 2), collected.messages, "a budget of 1500 bytes takes two 1000-byte messages");
+    reader.drain(collected, Long.MAX_VALUE, 1);
+    assertEquals(sent.subList(0, 3), collected.messages);
+    reader.drain(collected, Long.MAX_VALUE, 1);
+    assertEquals(sent.subList(0, 4), collected.messages, "a message of three chunks is taken whole");
+    assertTrue(reader.hasData(), "the last message is left in the ring");
+    reader.drain(collected, Long.MAX_VALUE, 1);
+    assertEquals(sent, collected.messages);
+    assertFalse(reader.hasData());
+  }
+
+  @Test
   void aMessageAboveTheReadersLimitIsSkippedAndTheNextOneArrives() {
     Collected collected = new Collected();
     int large = 2 * writer.maxChunk();
