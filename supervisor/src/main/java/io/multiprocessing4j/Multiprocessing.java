@@ -673,7 +673,13 @@ public final class Multiprocessing implements AutoCloseable {
   private void onExited(ProcessSupervisor.Exited exited) {
     // A child that crashed may have been the last user of a SharedMemory block: release it before
     // join() returns, so the caller sees the outcome.
-    blocks.releaseUnused();
+    try {
+      blocks.releaseUnused();
+    } catch (RuntimeException e) {
+      // A file that cannot be deleted (UncheckedIOException) must not stop the supervisor, whose
+      // thread this is, nor keep join() waiting: the block stays this context's, and close() deletes it.
+      LoggerFactory.getLogger(Multiprocessing.class).warn("releasing unused shared memory failed", e);
+    }
     exits.computeIfAbsent(exited.id(), key -> new CompletableFuture<>()).complete(exited);
   }
 

@@ -146,8 +146,9 @@ final class AgentActor extends AbstractBehavior<AgentActor.Command> {
       throw new IllegalStateException("cannot reach the parent at " + bootstrap.getSocketPath() + ": " + e.getMessage(), e);
     }
     exit.attach(channel);
-    // A target may end the JVM with System.exit itself; blocked readers would hold that exit up too.
-    exit.releaseReadersAtAnyExit();
+    // A target may end the JVM with System.exit itself: blocked readers would hold that exit up, and
+    // the library's exit work must run then too.
+    exit.hookTargetsOwnExit();
     if (bootstrap.getWarm()) {
       return new Link(channel, null, null, false);
     }

@@ -28,7 +28,7 @@ final class AgentExit {
    * The shutdown hook that releases the readers and runs the {@link ExitWork} when the target calls
    * System.exit itself, once registered.
    */
-  private Thread releaseAtExit;
+  private Thread targetsExitHook;
   /** Set by the agent actor, read by the main thread when the target ends. */
   volatile boolean parentGone;
   /** Set by the agent actor or the link's reader (see {@link #terminateTarget}). */
@@ -65,12 +65,12 @@ final class AgentExit {
    * readers and runs the {@link ExitWork} too. Must be called before the target can start: once the
    * JVM is shutting down, no hook can be added.
    */
-  synchronized void releaseReadersAtAnyExit() {
-    releaseAtExit = new Thread(() -> {
+  synchronized void hookTargetsOwnExit() {
+    targetsExitHook = new Thread(() -> {
       releaseBlockedReaders();
       ExitWork.runAll();
-    }, "multiprocessing4j-release-readers");
-    Runtime.getRuntime().addShutdownHook(releaseAtExit);
+    }, "multiprocessing4j-target-exit");
+    Runtime.getRuntime().addShutdownHook(targetsExitHook);
   }
 
   /**
@@ -123,13 +123,13 @@ final class AgentExit {
    */
   private void exitWithHooks(int status) {
     synchronized (this) {
-      if (releaseAtExit != null) {
+      if (targetsExitHook != null) {
         try {
-          Runtime.getRuntime().removeShutdownHook(releaseAtExit);
+          Runtime.getRuntime().removeShutdownHook(targetsExitHook);
         } catch (IllegalStateException shuttingDown) {
           // The target's own System.exit won the race; the hook runs, harmlessly.
         }
-        releaseAtExit = null;
+        targetsExitHook = null;
       }
     }
     ExitWork.runAll();

@@ -22,7 +22,10 @@ final class Chunk {
   final int start;
   final Object[] items;
   final Payload payload;
-  /** How many chunks of the job's feed this one stands for: they count as tasks, and time a worker. */
+  /**
+   * How many feed chunks this one stands for (of its job, or one per task of a {@link #batch}): they
+   * count as tasks, and time a worker.
+   */
   final int parts;
   /**
    * The one-task chunks of separate {@code apply} jobs this chunk carries, item {@code i} being the

@@ -81,7 +81,10 @@ public final class PoolCalls {
     return await(job);
   }
 
-  /** An asynchronous {@code map}: the first chunk is fed in this thread, the rest on a feeder thread. */
+  /**
+   * An asynchronous {@code map}: the first chunks (one per worker) are fed in this thread, the rest on
+   * a feeder thread.
+   */
   public <R> CompletableFuture<List<R>> mapAsync(String call, TaskFunction function, List<?> items, int chunksize) {
     Payload encoded = encode(function, call);
     if (items.isEmpty()) {

@@ -25,9 +25,10 @@ final class PoolWorker {
   /** Chunks a worker may hold at least: the one it runs and one prefetched. */
   static final int MIN_DEPTH = 2;
   /**
-   * Chunks a worker may hold at most, however tiny they are. Deep enough that a worker refilled with
-   * half of it runs one-task jobs ({@code applyAsync} in a loop) faster than a thread wake-up on each
-   * side of the round trip delivers the next refill, even on a loaded machine (a millisecond or more).
+   * Chunks a worker may hold at most, however tiny they are. Deep enough that a refill of half of it,
+   * in one-task jobs ({@code applyAsync} in a loop), keeps a worker busy for longer than the round trip
+   * that brings the next refill (a thread wake-up on each side: a millisecond or more on a loaded
+   * machine).
    */
   static final int MAX_DEPTH = 256;
   /**

@@ -31,8 +31,9 @@ import java.util.function.BooleanSupplier;
  * after it copied the record out; both words only grow, and a record is always contiguous (the space
  * left before the end of the ring is filled with a padding record when the next one does not fit).
  * A message larger than {@link #maxChunk()} (a quarter of the ring, at most {@value #MAX_RECORD}
- * bytes) travels as several records (chunks) that the reader reassembles; the first one carries the message's length, serializer and manifest. So a message of
- * any size goes through, as fast as the reader drains, and a reader sees a message whole or not at all:
+ * bytes) travels as several records (chunks) that the reader reassembles; the first one carries the
+ * message's length, serializer and manifest. So a message of any size goes through, as fast as the
+ * reader drains, and a reader sees a message whole or not at all:
  * a writer that dies mid-message leaves only a partial message, which is dropped with its connection.
  *
  * <p>Waiting: a writer waits for space, and a thread that wants an item for data, with the library's

@@ -148,6 +148,10 @@ final class WorkQueue {
     List<Chunk> queued = new ArrayList<>();
     for (int i = 0; i < held.size(); i++) {
       Chunk chunk = held.get(i).chunk;
+      if (chunk.batch == null && !isLive(chunk.job)) {
+        // Its job wants nothing more: not worth charging, splitting (encoding each item again) or queueing.
+        continue;
+      }
       if (i == 0 && died != null) {
         chunk.attempts++;
         if (chunk.attempts > taskRetries) {
