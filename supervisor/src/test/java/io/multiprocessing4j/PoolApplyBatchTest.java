@@ -97,6 +97,27 @@ class PoolApplyBatchTest extends PoolContextTests {
     assertEquals(3, pool.apply(PoolApplyBatchTest::poisonAt1500, 2), "the pool still serves");
   }
 
+  /**
+   * With no retries a worker's death fails the task it was running and nothing else: the tasks that
+   * would have travelled joined with it must not share its fate, so nothing is joined.
+   */
+  @Test
+  void withoutRetriesATaskThatKillsItsWorkerFailsAloneToo() throws Exception {
+    pool = mp.pool(PoolOptions.defaults().withProcesses(2).withTaskRetries(0));
+    warmUp(pool, PoolApplyBatchTest::poisonAt1500);
+    List<CompletableFuture<Integer>> futures = applyAll(pool, PoolApplyBatchTest::poisonAt1500, 0, TASKS);
+    for (int i = 0; i < TASKS; i++) {
+      if (i == 1500) {
+        ExecutionException failed = assertThrows(ExecutionException.class, futures.get(i)::get);
+        WorkerDiedException died = assertInstanceOf(WorkerDiedException.class, failed.getCause());
+        assertEquals(99, died.exitCode());
+        assertEquals(1, died.attempts());
+      } else {
+        assertEquals(i + 1, futures.get(i).get(30, TimeUnit.SECONDS), "result of task " + i);
+      }
+    }
+  }
+
   @Test
   void maxTasksPerChildCountsEveryJoinedTask() throws Exception {
     pool = mp.pool(PoolOptions.defaults().withProcesses(2).withMaxTasksPerChild(300));

@@ -153,7 +153,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     this.reader = new ResultReader(settings.inbox(), settings.loader());
     this.restarts = new RestartIntensity(options.maxRestarts(), options.restartPeriod());
     this.workers = new WorkerRoster(settings.supervisor());
-    this.dispatch = new PoolDispatch(work, workers, options.maxTasksPerChild(),
+    this.dispatch = new PoolDispatch(work, workers, options.maxTasksPerChild(), options.taskRetries() > 0,
         () -> state == State.RUN || state == State.CLOSE, this::ensureWorkers);
     settings.supervisor().tell(new ProcessSupervisor.Subscribe(
         context.messageAdapter(ProcessSupervisor.Event.class, SupervisorEvent::new)));

@@ -15,6 +15,11 @@ final class PoolDispatch {
   private final WorkQueue work;
   private final WorkerRoster workers;
   private final int maxTasksPerChild;
+  /**
+   * Whether tiny chunks may travel joined: not when tasks get no retries, since a worker's death is
+   * charged to the whole frame it was running, and would then fail every task joined in it.
+   */
+  private final boolean joinTiny;
   /** True while the pool may send work (it runs, or closes and finishes its work). */
   private final BooleanSupplier open;
   /** Run after each dispatch: workers that reached maxTasksPerChild are replaced while they finish. */
@@ -22,11 +27,12 @@ final class PoolDispatch {
   private boolean deferred;
   private boolean wanted;
 
-  PoolDispatch(WorkQueue work, WorkerRoster workers, int maxTasksPerChild, BooleanSupplier open,
-      Runnable afterDispatch) {
+  PoolDispatch(WorkQueue work, WorkerRoster workers, int maxTasksPerChild, boolean joinTiny,
+      BooleanSupplier open, Runnable afterDispatch) {
     this.work = work;
     this.workers = workers;
     this.maxTasksPerChild = maxTasksPerChild;
+    this.joinTiny = joinTiny;
     this.open = open;
     this.afterDispatch = afterDispatch;
   }
@@ -52,7 +58,7 @@ final class PoolDispatch {
     }
     wanted = false;
     if (open.getAsBoolean()) {
-      workers.dispatch(work, maxTasksPerChild);
+      workers.dispatch(work, maxTasksPerChild, joinTiny);
       afterDispatch.run();
     }
   }

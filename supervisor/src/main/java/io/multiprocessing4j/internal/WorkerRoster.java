@@ -74,10 +74,10 @@ final class WorkerRoster {
    * {@link PoolWorker#timed}), and writes each worker's share in one write. When nothing is left to
    * send while a worker is idle, asks busy workers for their prefetched chunks back. A worker that has
    * been sent its {@code maxTasksPerChild} share starts retiring. Consecutive chunks of tiny tasks go
-   * to a worker joined into one ({@link PoolWorker#joinLimit}); depths and task counts are in feed
-   * chunks either way.
+   * to a worker joined into one ({@link PoolWorker#joinLimit}) if {@code joinTiny}; depths and task
+   * counts are in feed chunks either way.
    */
-  void dispatch(WorkQueue work, int maxTasksPerChild) {
+  void dispatch(WorkQueue work, int maxTasksPerChild, boolean joinTiny) {
     List<PoolWorker> candidates = new ArrayList<>(workers.size());
     for (PoolWorker worker : workers.values()) {
       if (worker.wantsWork()) {
@@ -101,7 +101,8 @@ final class WorkerRoster {
           work.runFirst(chunk);
           continue;
         }
-        worker.queue(joinFollowing(chunk, worker.joinLimit(functionId, maxTasksPerChild), work), functionId);
+        int joinLimit = joinTiny ? worker.joinLimit(functionId, maxTasksPerChild) : 1;
+        worker.queue(joinFollowing(chunk, joinLimit, work), functionId);
         if (maxTasksPerChild > 0 && worker.tasksAssigned >= maxTasksPerChild) {
           worker.retiring = true;
         }
