@@ -74,7 +74,9 @@ final class RingIntake implements PostRing.Sink {
    */
   private long stepAsideNanos() {
     if (localWaiters.get() > 0) {
-      return 50_000_000;
+      // No longer than after a get: a short wait ends without waking the drainer, and the ring's
+      // items for other consumers must not sit here for a longer sleep's rest.
+      return STEP_ASIDE_MILLIS * 1_000_000;
     }
     return STEP_ASIDE_MILLIS * 1_000_000 - (System.nanoTime() - lastLocalGet);
   }
