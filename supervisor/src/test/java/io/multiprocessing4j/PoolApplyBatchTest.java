@@ -79,9 +79,11 @@ class PoolApplyBatchTest extends PoolContextTests {
     }
   }
 
-  @Test
-  void aTaskThatKillsItsWorkerAmongJoinedTasksFailsAloneAndTheOthersRunElsewhere() throws Exception {
-    pool = mp.pool(2);
+  /**
+   * Runs {@link #poisonAt1500} on every input after a warm-up, and expects task 1500 alone to fail,
+   * after {@code attempts} deaths of its worker, and every other task to get its result.
+   */
+  private void onlyThePoisonedTaskFails(int attempts) throws Exception {
     warmUp(pool, PoolApplyBatchTest::poisonAt1500);
     List<CompletableFuture<Integer>> futures = applyAll(pool, PoolApplyBatchTest::poisonAt1500, 0, TASKS);
     for (int i = 0; i < TASKS; i++) {
@@ -89,11 +91,17 @@ class PoolApplyBatchTest extends PoolContextTests {
         ExecutionException failed = assertThrows(ExecutionException.class, futures.get(i)::get);
         WorkerDiedException died = assertInstanceOf(WorkerDiedException.class, failed.getCause());
         assertEquals(99, died.exitCode());
-        assertEquals(1 + PoolOptions.defaults().taskRetries(), died.attempts());
+        assertEquals(attempts, died.attempts());
       } else {
         assertEquals(i + 1, futures.get(i).get(30, TimeUnit.SECONDS), "result of task " + i);
       }
     }
+  }
+
+  @Test
+  void aTaskThatKillsItsWorkerAmongJoinedTasksFailsAloneAndTheOthersRunElsewhere() throws Exception {
+    pool = mp.pool(2);
+    onlyThePoisonedTaskFails(1 + PoolOptions.defaults().taskRetries());
     assertEquals(3, pool.apply(PoolApplyBatchTest::poisonAt1500, 2), "the pool still serves");
   }
 
@@ -104,18 +112,7 @@ class PoolApplyBatchTest extends PoolContextTests {
   @Test
   void withoutRetriesATaskThatKillsItsWorkerFailsAloneToo() throws Exception {
     pool = mp.pool(PoolOptions.defaults().withProcesses(2).withTaskRetries(0));
-    warmUp(pool, PoolApplyBatchTest::poisonAt1500);
-    List<CompletableFuture<Integer>> futures = applyAll(pool, PoolApplyBatchTest::poisonAt1500, 0, TASKS);
-    for (int i = 0; i < TASKS; i++) {
-      if (i == 1500) {
-        ExecutionException failed = assertThrows(ExecutionException.class, futures.get(i)::get);
-        WorkerDiedException died = assertInstanceOf(WorkerDiedException.class, failed.getCause());
-        assertEquals(99, died.exitCode());
-        assertEquals(1, died.attempts());
-      } else {
-        assertEquals(i + 1, futures.get(i).get(30, TimeUnit.SECONDS), "result of task " + i);
-      }
-    }
+    onlyThePoisonedTaskFails(1);
   }
 
   @Test
