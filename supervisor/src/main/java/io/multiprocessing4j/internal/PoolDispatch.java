@@ -16,8 +16,10 @@ final class PoolDispatch {
   private final WorkerRoster workers;
   private final int maxTasksPerChild;
   /**
-   * Whether tiny chunks may travel joined: not when tasks get no retries, since a worker's death is
-   * charged to the whole frame it was running, and would then fail every task joined in it.
+   * Whether tiny chunks may travel joined: not when tasks get no retries. A worker's death is charged
+   * to the whole frame it was running; with no retries the other tasks joined in it would then either
+   * fail with it or, run again, run twice, and a pool without retries promises neither. One task per
+   * frame is what keeps that promise, so the choice is made here, for the pool, not per death.
    */
   private final boolean joinTiny;
   /** True while the pool may send work (it runs, or closes and finishes its work). */
