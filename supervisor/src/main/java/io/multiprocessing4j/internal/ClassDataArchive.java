@@ -113,12 +113,23 @@ public final class ClassDataArchive {
   }
 
   /**
+   * Whether a child JVM option takes charge of class-data sharing itself (its own archive, no sharing,
+   * or a dump or class list of its own): the child then gets no archive of ours, and no training runs
+   * with it, whose own class list and dump would clash with it.
+   */
+  static boolean choosesItsOwnSharing(String option) {
+    return option.startsWith("-XX:SharedArchiveFile") || option.startsWith("-XX:ArchiveClassesAtExit")
+        || option.startsWith("-XX:DumpLoadedClassList") || option.startsWith("-XX:SharedClassListFile")
+        || option.equals("-XX:+AutoCreateSharedArchive") || option.equals("-Xshare:off")
+        || option.equals("-Xshare:dump");
+  }
+
+  /**
    * Plans a child launch: uses a ready archive when there is one; otherwise launches without and, if
    * nobody is making this archive yet, starts a training run in the background. Never blocks on it.
    */
   public Plan plan(String java, List<String> jvmOptions, String classPath) {
-    if (jvmOptions.stream().anyMatch(option -> option.startsWith("-XX:SharedArchiveFile")
-        || option.startsWith("-XX:ArchiveClassesAtExit") || option.equals("-Xshare:off"))) {
+    if (jvmOptions.stream().anyMatch(ClassDataArchive::choosesItsOwnSharing)) {
       return new Plan(jvmOptions, classPath, false);
     }
     List<String> jars = new ArrayList<>();

@@ -117,10 +117,16 @@ class ClassDataArchiveTest {
   @Test
   void optionsThatChooseTheirOwnSharingAreLeftAlone() throws IOException {
     Path a = jar("a.jar");
-    ClassDataArchive.Plan plan = archive().plan(JAVA, List.of("-Xshare:off"), a.toString());
-    assertFalse(plan.usesArchive());
-    assertEquals(List.of("-Xshare:off"), plan.jvmOptions());
-    assertTrue(trained.isEmpty());
+    ClassDataArchive cds = archive();
+    for (String own : List.of("-Xshare:off", "-Xshare:dump", "-XX:SharedArchiveFile=/tmp/own.jsa",
+        "-XX:ArchiveClassesAtExit=/tmp/own.jsa", "-XX:DumpLoadedClassList=/tmp/own.classlist",
+        "-XX:SharedClassListFile=/tmp/own.classlist", "-XX:+AutoCreateSharedArchive")) {
+      List<String> options = List.of("-Xmx64m", own);
+      ClassDataArchive.Plan plan = cds.plan(JAVA, options, a.toString());
+      assertFalse(plan.usesArchive(), own);
+      assertEquals(options, plan.jvmOptions(), own);
+    }
+    assertTrue(trained.isEmpty(), "no training runs with options that choose their own sharing: " + trained);
   }
 
   @Test
