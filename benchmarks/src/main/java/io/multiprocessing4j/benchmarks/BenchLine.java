@@ -34,10 +34,16 @@ final class BenchLine {
     return new BenchLine(bench, params, median(samples), unit).samples(samples);
   }
 
-  /** Adds {@code reps} (the number of samples) and {@code stats} (their min and max). */
+  /**
+   * Adds {@code reps} (the number of samples), {@code stats} (their min and max) and {@code per_rep}
+   * (every sample, in the order measured: how a JVM's figures climb as its code is compiled and its heap
+   * grows, which the median alone hides).
+   */
   BenchLine samples(List<Double> samples) {
     fields.put("reps", samples.size());
-    return spread(samples);
+    spread(samples);
+    fields.put("per_rep", samples.stream().map(BenchLine::sig).toList());
+    return this;
   }
 
   /** Adds only {@code stats}: min and max over {@code samples} (e.g. over children rather than repetitions). */

@@ -81,11 +81,9 @@ final class SharedStateBenches {
     params.put("per_process", n);
     params.put("final_total_correct", true);
     params.put("how", locked ? "with v.getLock(): v.set(v.get() + 1)" : "v.getAndAdd(1)  # lock-free, no Python equivalent");
-    List<Double> perRep = rates.stream().map(BenchLine::sig).toList();
     untilDone.sort(null);
     benches.emit(BenchLine.ofSamples("value_increment", params, rates, "increments/s")
         .with("until_done", untilDone.get(untilDone.size() / 2))
-        .with("per_rep", perRep)
         .with("exit_ms", exitMillis));
   }
 
