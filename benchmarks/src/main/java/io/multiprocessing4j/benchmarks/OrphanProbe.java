@@ -1,0 +1,175 @@
+package io.multiprocessing4j.benchmarks;
+
+import static io.multiprocessing4j.benchmarks.Probes.PYTHON_COUNTERPART;
+import static io.multiprocessing4j.benchmarks.Probes.detail;
+import static io.multiprocessing4j.benchmarks.Probes.out;
+
+import io.multiprocessing4j.Multiprocessing;
+import io.multiprocessing4j.Pool;
+import io.multiprocessing4j.Process;
+import io.multiprocessing4j.ProcessInfo;
+import io.multiprocessing4j.ProcessOptions;
+import io.multiprocessing4j.StartMethod;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code parent_killed_orphans}: a "victim parent" JVM (this class's {@link #victimParent}, started by the
+ * probe) starts a daemon child, a non-daemon child and a pool of two, reports their pids and is then
+ * SIGKILLed; 5 s later the probe reports which of them are still alive, and kills those by pid.
+ */
+final class OrphanProbe {
+  private OrphanProbe() {}
+
+  private static final String REPORT_PREFIX = "{\"victim_parent\": ";
+  private static final long SURVIVE_WAIT_MS = 5_000;
+
+  /** The victim parent's main: starts the children, prints their pids, then waits to be killed. */
+  static void victimParent(String method) throws InterruptedException {
+    Multiprocessing mp = Multiprocessing.create(StartMethod.valueOf(method));
+    Process nonDaemon = mp.process(ProbeTargets.sleepFor(60_000), ProcessOptions.defaults().withName("non_daemon"));
+    Process shortNonDaemon = mp.process(ProbeTargets.sleepFor(3_000),
+        ProcessOptions.defaults().withName("non_daemon_3s"));
+    Process daemon = mp.process(ProbeTargets.sleepFor(60_000),
+        ProcessOptions.defaults().withName("daemon").withDaemon(true));
+    nonDaemon.start();
+    shortNonDaemon.start();
+    daemon.start();
+    Pool pool = mp.pool(2);
+    pool.map(ProbeTargets.identity(), List.of(1, 2));
+    List<Long> workers = pool.workers().stream().map(ProcessInfo::pid).toList();
+    StringBuilder json = new StringBuilder();
+    BenchLine.write(json, detail("victim_parent", ProcessHandle.current().pid(),
+        "non_daemon", nonDaemon.pid().getAsLong(), "non_daemon_3s", shortNonDaemon.pid().getAsLong(),
+        "daemon", daemon.pid().getAsLong(), "pool_workers", workers));
+    System.out.println(json);
+    System.out.flush();
+    Thread.sleep(120_000);
+    Runtime.getRuntime().halt(4); // never reached in the probe: it kills this JVM long before
+  }
+
+  static void parentKilledOrphans() throws Exception {
+    for (StartMethod method : StartMethod.values()) {
+      once(method);
+    }
+  }
+
+  private static void once(StartMethod method) throws Exception {
+    String variant = method == StartMethod.SPAWN ? "spawn" : "WARM (forkserver analogue)";
+    java.lang.Process victim = new ProcessBuilder(ReliabilityRunner.javaCommand("--victim-parent", method.name()))
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try {
+      Probes.Bounded<String> report = Probes.bounded(() -> readReport(victim), Duration.ofSeconds(60));
+      if (!report.ok() || report.value() == null) {
+        out("parent_killed_orphans", "probe_error", detail("error", "victim parent did not report: "
+            + report.status()), variant);
+        return;
+      }
+      Map<Long, String> roles = new LinkedHashMap<>();
+      roles.put(number(report.value(), "non_daemon"), "non_daemon_child");
+      roles.put(number(report.value(), "non_daemon_3s"), "non_daemon_child_3s_target");
+      roles.put(number(report.value(), "daemon"), "daemon_child");
+      for (long worker : numbers(report.value(), "pool_workers")) {
+        roles.put(worker, "pool_worker");
+      }
+      Probes.sleep(300);
+      victim.children().forEach(h -> roles.putIfAbsent(h.pid(), "helper:" + tail(Probes.cmdline(h.pid()))));
+      long started = System.nanoTime();
+      victim.destroyForcibly();
+      victim.waitFor();
+      // Poll rather than sleep 5 s blind, so that the detail says when each one went.
+      Map<Long, Double> goneAfter = new LinkedHashMap<>();
+      while (System.nanoTime() - started < SURVIVE_WAIT_MS * 1_000_000L) {
+        for (long pid : roles.keySet()) {
+          if (!goneAfter.containsKey(pid) && !Probes.alive(pid)) {
+            goneAfter.put(pid, Probes.secondsSince(started));
+          }
+        }
+        Probes.sleep(50);
+      }
+      Map<String, Object> fate = new LinkedHashMap<>();
+      List<Long> survivors = new ArrayList<>();
+      for (Map.Entry<Long, String> role : roles.entrySet()) {
+        long pid = role.getKey();
+        boolean alive = Probes.alive(pid);
+        if (alive) {
+          survivors.add(pid);
+        }
+        fate.put(String.valueOf(pid), detail("role", role.getValue(), "alive_5s_after_parent_SIGKILL", alive,
+            "state", Probes.procState(pid), "ppid_now", Probes.procParent(pid),
+            "gone_after_s", goneAfter.get(pid)));
+      }
+      survivors.forEach(Probes::killPid);
+      Probes.sleep(300);
+      List<Long> still = roles.keySet().stream().filter(Probes::alive).toList();
+      List<Long> exited = roles.keySet().stream().filter(pid -> !survivors.contains(pid)).toList();
+      out("parent_killed_orphans", "orphaned_alive=[" + tally(survivors, roles) + "] exited=[" + tally(exited, roles)
+          + "]", detail("start_method", method.name(), "victim_parent_pid", victim.pid(),
+              "probe_pid", ProcessHandle.current().pid(), "processes", fate, "killed_by_probe", survivors,
+              "still_alive_after_cleanup", still,
+              "note", "non_daemon_child sleeps 60 s, non_daemon_child_3s_target 3 s (not in Python's probe)",
+              PYTHON_COUNTERPART, method == StartMethod.SPAWN ? null : "forkserver"), variant);
+    } finally {
+      victim.destroyForcibly();
+    }
+  }
+
+  private static String readReport(java.lang.Process victim) throws IOException {
+    BufferedReader in = new BufferedReader(new InputStreamReader(victim.getInputStream(), StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      if (line.startsWith(REPORT_PREFIX)) {
+        return line;
+      }
+      System.err.println("  victim | " + line);
+    }
+    return null;
+  }
+
+  private static long number(String json, String key) {
+    Matcher m = Pattern.compile("\"" + key + "\": (\\d+)").matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + key + " in " + json);
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  private static List<Long> numbers(String json, String key) {
+    Matcher list = Pattern.compile("\"" + key + "\": \\[([\\d, ]*)]").matcher(json);
+    if (!list.find()) {
+      throw new IllegalStateException("no " + key + " in " + json);
+    }
+    List<Long> pids = new ArrayList<>();
+    for (String pid : list.group(1).split(", ")) {
+      if (!pid.isBlank()) {
+        pids.add(Long.parseLong(pid.strip()));
+      }
+    }
+    return pids;
+  }
+
+  private static String tail(String cmd) {
+    return cmd == null ? "?" : cmd.length() > 60 ? cmd.substring(cmd.length() - 60) : cmd;
+  }
+
+  /** Python's tally: roles counted, helpers as one kind, "none" if empty. */
+  private static String tally(List<Long> pids, Map<Long, String> roles) {
+    Map<String, Integer> names = new TreeMap<>();
+    for (long pid : pids) {
+      String role = roles.get(pid).startsWith("helper") ? "helper" : roles.get(pid);
+      names.merge(role, 1, Integer::sum);
+    }
+    List<String> parts = new ArrayList<>();
+    names.forEach((name, n) -> parts.add(n > 1 ? name + "x" + n : name));
+    return parts.isEmpty() ? "none" : String.join(",", parts);
+  }
+}
