@@ -80,8 +80,49 @@ final class PoolProbes {
           "waited_s", waited, "terminate_after_s", Probes.secondsSince(t1), "terminate_join", stopped.status());
       det.putAll(extra);
       out("pool_worker_killed", outcome, det, "Pool");
+      taskKillsItsWorker(mp);
     } finally {
       Probes.closeBounded(mp);
+    }
+  }
+
+  /**
+   * Not in Python's probe (its {@code Pool} hangs here too, and {@code ProcessPoolExecutor} breaks): one
+   * task SIGKILLs its worker on every attempt, while 19 others run.
+   */
+  private static void taskKillsItsWorker(Multiprocessing mp) {
+    Pool pool = mp.pool(2);
+    try {
+      List<CompletableFuture<Integer>> futures = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        futures.add(pool.applyAsync(ProbeTargets.sleepOrKillWorker(7), i));
+      }
+      long t0 = System.nanoTime();
+      int ok = 0;
+      Map<String, Object> failed = new java.util.TreeMap<>();
+      Object fatalResult = null;
+      for (int i = 0; i < futures.size(); i++) {
+        Probes.Bounded<Integer> got = Probes.await(futures.get(i), Duration.ofSeconds(30));
+        if (got.ok()) {
+          ok++;
+        } else {
+          String kind = got.error() == null ? got.status() : got.error().getClass().getSimpleName();
+          failed.merge(kind, 1, (a, b) -> (Integer) a + (Integer) b);
+          if (i == 7) {
+            fatalResult = got.error() == null ? got.status() : exc(got.error());
+          }
+        }
+      }
+      double waited = Probes.secondsSince(t0);
+      Probes.Bounded<Integer> again = Probes.await(pool.applyAsync(ProbeTargets.identity(), 1), Duration.ofSeconds(20));
+      boolean onlyFatalFailed = ok == 19 && failed.equals(Map.of("WorkerDiedException", 1));
+      out("pool_worker_killed", onlyFatalFailed ? "raised WorkerDiedException for that task only" : "other", detail(
+          "api", "Pool.applyAsync x20, task 7 SIGKILLs its worker on every attempt", "tasks", 20, "task_s", 0.5,
+          "results_ok", ok, "futures_failed_by_type", failed, "task_7", fatalResult, "all_settled_after_s", waited,
+          "submit_after", again.ok() ? "accepted, result " + again.value() : again.status()),
+          "Pool, a task kills its worker on every attempt");
+    } finally {
+      pool.terminate();
     }
   }
 

@@ -55,6 +55,22 @@ final class ProbeTargets {
     };
   }
 
+  /** Sleeps 0.5 s and returns its item, except that item {@code fatal} SIGKILLs its own worker, every time. */
+  static SerializableFunction<Integer, Integer> sleepOrKillWorker(int fatal) {
+    return x -> {
+      if (x == fatal) {
+        try {
+          new ProcessBuilder("kill", "-9", String.valueOf(ProcessHandle.current().pid())).start().waitFor();
+          Thread.sleep(10_000); // the signal is on its way
+        } catch (IOException | InterruptedException e) {
+          throw new IllegalStateException("could not kill this worker", e);
+        }
+      }
+      sleepUninterrupted(500);
+      return x;
+    };
+  }
+
   /** Python's {@code getpid_task}: sleeps 20 ms, returns the worker's pid. */
   static SerializableFunction<Integer, Long> getpidTask() {
     return x -> {
