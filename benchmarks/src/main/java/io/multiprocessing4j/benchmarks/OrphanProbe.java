@@ -25,25 +25,33 @@ import java.util.regex.Pattern;
 
 /**
  * {@code parent_killed_orphans}: a "victim parent" JVM (this class's {@link #victimParent}, started by the
- * probe) starts a daemon child, a non-daemon child and a pool of two, reports their pids and is then
- * SIGKILLed; 5 s later the probe reports which of them are still alive, and kills those by pid.
+ * probe) starts a daemon child, non-daemon children and a pool of two, reports their pids and is then
+ * SIGKILLed; the outcome says which of them were still alive 5 s later (as Python's), the detail when
+ * each one went within 20 s, after which the probe kills, by pid, any still alive.
  */
 final class OrphanProbe {
   private OrphanProbe() {}
 
   private static final String REPORT_PREFIX = "{\"victim_parent\": ";
   private static final long SURVIVE_WAIT_MS = 5_000;
+  /** Long enough to outlive Python's 5 s verdict, short enough to watch it end. */
+  private static final long NON_DAEMON_TARGET_MS = 15_000;
+  private static final long WATCH_MS = 20_000;
 
   /** The victim parent's main: starts the children, prints their pids, then waits to be killed. */
   static void victimParent(String method) throws InterruptedException {
     Multiprocessing mp = Multiprocessing.create(StartMethod.valueOf(method));
-    Process nonDaemon = mp.process(ProbeTargets.sleepFor(60_000), ProcessOptions.defaults().withName("non_daemon"));
+    Process nonDaemon = mp.process(ProbeTargets.sleepFor(NON_DAEMON_TARGET_MS),
+        ProcessOptions.defaults().withName("non_daemon"));
     Process shortNonDaemon = mp.process(ProbeTargets.sleepFor(3_000),
         ProcessOptions.defaults().withName("non_daemon_3s"));
+    Process endless = mp.process(ProbeTargets.swallowInterrupts(),
+        ProcessOptions.defaults().withName("non_daemon_endless"));
     Process daemon = mp.process(ProbeTargets.sleepFor(60_000),
         ProcessOptions.defaults().withName("daemon").withDaemon(true));
     nonDaemon.start();
     shortNonDaemon.start();
+    endless.start();
     daemon.start();
     Pool pool = mp.pool(2);
     pool.map(ProbeTargets.identity(), List.of(1, 2));
@@ -51,6 +59,7 @@ final class OrphanProbe {
     StringBuilder json = new StringBuilder();
     BenchLine.write(json, detail("victim_parent", ProcessHandle.current().pid(),
         "non_daemon", nonDaemon.pid().getAsLong(), "non_daemon_3s", shortNonDaemon.pid().getAsLong(),
+        "non_daemon_endless", endless.pid().getAsLong(),
         "daemon", daemon.pid().getAsLong(), "pool_workers", workers));
     System.out.println(json);
     System.out.flush();
@@ -78,6 +87,7 @@ final class OrphanProbe {
       Map<Long, String> roles = new LinkedHashMap<>();
       roles.put(number(report.value(), "non_daemon"), "non_daemon_child");
       roles.put(number(report.value(), "non_daemon_3s"), "non_daemon_child_3s_target");
+      roles.put(number(report.value(), "non_daemon_endless"), "non_daemon_child_endless_target");
       roles.put(number(report.value(), "daemon"), "daemon_child");
       for (long worker : numbers(report.value(), "pool_workers")) {
         roles.put(worker, "pool_worker");
@@ -87,13 +97,18 @@ final class OrphanProbe {
       long started = System.nanoTime();
       victim.destroyForcibly();
       victim.waitFor();
-      // Poll rather than sleep 5 s blind, so that the detail says when each one went.
+      // Poll rather than sleep blind, so that the detail says when each one went; Python's verdict is
+      // taken 5 s after the kill, then the watch goes on until the 15 s targets have ended.
       Map<Long, Double> goneAfter = new LinkedHashMap<>();
-      while (System.nanoTime() - started < SURVIVE_WAIT_MS * 1_000_000L) {
+      Map<Long, Boolean> aliveAt5s = new LinkedHashMap<>();
+      while (System.nanoTime() - started < WATCH_MS * 1_000_000L) {
         for (long pid : roles.keySet()) {
           if (!goneAfter.containsKey(pid) && !Probes.alive(pid)) {
             goneAfter.put(pid, Probes.secondsSince(started));
           }
+        }
+        if (aliveAt5s.isEmpty() && System.nanoTime() - started >= SURVIVE_WAIT_MS * 1_000_000L) {
+          roles.keySet().forEach(pid -> aliveAt5s.put(pid, Probes.alive(pid)));
         }
         Probes.sleep(50);
       }
@@ -101,23 +116,25 @@ final class OrphanProbe {
       List<Long> survivors = new ArrayList<>();
       for (Map.Entry<Long, String> role : roles.entrySet()) {
         long pid = role.getKey();
-        boolean alive = Probes.alive(pid);
-        if (alive) {
+        if (aliveAt5s.get(pid)) {
           survivors.add(pid);
         }
-        fate.put(String.valueOf(pid), detail("role", role.getValue(), "alive_5s_after_parent_SIGKILL", alive,
-            "state", Probes.procState(pid), "ppid_now", Probes.procParent(pid),
-            "gone_after_s", goneAfter.get(pid)));
+        fate.put(String.valueOf(pid), detail("role", role.getValue(), "alive_5s_after_parent_SIGKILL",
+            aliveAt5s.get(pid), "gone_after_s", goneAfter.get(pid), "state_at_" + WATCH_MS / 1000 + "s",
+            Probes.procState(pid), "ppid_now", Probes.procParent(pid)));
       }
-      survivors.forEach(Probes::killPid);
+      List<Long> stillAtEnd = roles.keySet().stream().filter(Probes::alive).toList();
+      stillAtEnd.forEach(Probes::killPid);
       Probes.sleep(300);
       List<Long> still = roles.keySet().stream().filter(Probes::alive).toList();
       List<Long> exited = roles.keySet().stream().filter(pid -> !survivors.contains(pid)).toList();
       out("parent_killed_orphans", "orphaned_alive=[" + tally(survivors, roles) + "] exited=[" + tally(exited, roles)
           + "]", detail("start_method", method.name(), "victim_parent_pid", victim.pid(),
-              "probe_pid", ProcessHandle.current().pid(), "processes", fate, "killed_by_probe", survivors,
+              "probe_pid", ProcessHandle.current().pid(), "processes", fate, "killed_by_probe", stillAtEnd,
               "still_alive_after_cleanup", still,
-              "note", "non_daemon_child sleeps 60 s, non_daemon_child_3s_target 3 s (not in Python's probe)",
+              "note", "non_daemon_child sleeps " + NON_DAEMON_TARGET_MS / 1000 + " s (Python's: 60 s); not in Python's"
+                  + " probe: non_daemon_child_3s_target sleeps 3 s, non_daemon_child_endless_target loops for ever"
+                  + " swallowing interrupts; survivors killed " + WATCH_MS / 1000 + " s after the parent",
               PYTHON_COUNTERPART, method == StartMethod.SPAWN ? null : "forkserver"), variant);
     } finally {
       victim.destroyForcibly();

@@ -45,7 +45,7 @@ public final class ReliabilityRunner {
 
   static {
     PROBES.put("pool_worker_killed", new Entry(PoolProbes::poolWorkerKilled, 90));
-    PROBES.put("parent_killed_orphans", new Entry(OrphanProbe::parentKilledOrphans, 90));
+    PROBES.put("parent_killed_orphans", new Entry(OrphanProbe::parentKilledOrphans, 120));
     PROBES.put("unpicklable_arg", new Entry(ProcessProbes::unpicklableArg, 90));
     PROBES.put("exception_in_worker", new Entry(PoolProbes::exceptionInWorker, 90));
     PROBES.put("terminate_running", new Entry(ProcessProbes::terminateRunning, 60));
