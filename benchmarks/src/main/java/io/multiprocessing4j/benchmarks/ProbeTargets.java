@@ -39,7 +39,7 @@ final class ProbeTargets {
 
   /** A pool function that captures {@code captured} (which may not be serializable). */
   static SerializableFunction<Integer, Integer> capturing(Object captured) {
-    return x -> x + (captured.hashCode() & 0);
+    return x -> x + (captured.hashCode() & 0); // uses the value, so the lambda really captures it
   }
 
   /** A pool function whose result cannot be serialized: Python's {@code return_lambda}. */

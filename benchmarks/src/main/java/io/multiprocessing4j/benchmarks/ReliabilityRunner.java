@@ -40,7 +40,10 @@ public final class ReliabilityRunner {
 
   private record Entry(Probe probe, int limitSeconds) {}
 
-  /** Python's probes, in Python's order, with Python's limits (plus JVM start-ups where a probe starts many). */
+  /**
+   * Python's probes, in Python's order, with Python's limits; parent_killed_orphans gets 120 s (Python's:
+   * 60), as it watches the orphans for 20 s, for two start methods.
+   */
   private static final Map<String, Entry> PROBES = new LinkedHashMap<>();
 
   static {
