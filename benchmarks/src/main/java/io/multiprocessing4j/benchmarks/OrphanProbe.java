@@ -9,6 +9,7 @@ import io.multiprocessing4j.Pool;
 import io.multiprocessing4j.Process;
 import io.multiprocessing4j.ProcessInfo;
 import io.multiprocessing4j.ProcessOptions;
+import io.multiprocessing4j.Queue;
 import io.multiprocessing4j.StartMethod;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,9 +26,10 @@ import java.util.regex.Pattern;
 
 /**
  * {@code parent_killed_orphans}: a "victim parent" JVM (this class's {@link #victimParent}, started by the
- * probe) starts a daemon child, non-daemon children and a pool of two, reports their pids and is then
- * SIGKILLed; the outcome says which of them were still alive 5 s later (as Python's), the detail when
- * each one went within 20 s, after which the probe kills, by pid, any still alive.
+ * probe) starts a daemon child, non-daemon children and a pool of two, waits until every child's target
+ * runs, reports their pids and is then SIGKILLed; the outcome says which of them were still alive 5 s
+ * later (as Python's), the detail when each one went within 20 s, after which the probe kills, by pid,
+ * any still alive.
  */
 final class OrphanProbe {
   private OrphanProbe() {}
@@ -41,18 +43,27 @@ final class OrphanProbe {
   /** The victim parent's main: starts the children, prints their pids, then waits to be killed. */
   static void victimParent(String method) throws InterruptedException {
     Multiprocessing mp = Multiprocessing.create(StartMethod.valueOf(method));
-    Process nonDaemon = mp.process(ProbeTargets.sleepFor(NON_DAEMON_TARGET_MS),
+    // Each child announces that its target runs: start() returns before that (0.3 s for a spawned
+    // child here, over a second for a warm agent still booting), and a child whose target has not
+    // begun when its parent dies exits at once, as an idle one does. Python's fork children run at once.
+    Queue<Long> running = mp.queue();
+    Process nonDaemon = mp.process(ProbeTargets.announced(running, ProbeTargets.sleepFor(NON_DAEMON_TARGET_MS)),
         ProcessOptions.defaults().withName("non_daemon"));
-    Process shortNonDaemon = mp.process(ProbeTargets.sleepFor(3_000),
+    Process shortNonDaemon = mp.process(ProbeTargets.announced(running, ProbeTargets.sleepFor(3_000)),
         ProcessOptions.defaults().withName("non_daemon_3s"));
-    Process endless = mp.process(ProbeTargets.swallowInterrupts(),
+    Process endless = mp.process(ProbeTargets.announced(running, ProbeTargets.swallowInterrupts()),
         ProcessOptions.defaults().withName("non_daemon_endless"));
-    Process daemon = mp.process(ProbeTargets.sleepFor(60_000),
+    Process daemon = mp.process(ProbeTargets.announced(running, ProbeTargets.sleepFor(60_000)),
         ProcessOptions.defaults().withName("daemon").withDaemon(true));
+    long t0 = System.nanoTime();
     nonDaemon.start();
     shortNonDaemon.start();
     endless.start();
     daemon.start();
+    for (int i = 0; i < 4; i++) {
+      running.get(Duration.ofSeconds(30));
+    }
+    double targetsRunningAfter = Probes.secondsSince(t0);
     Pool pool = mp.pool(2);
     pool.map(ProbeTargets.identity(), List.of(1, 2));
     List<Long> workers = pool.workers().stream().map(ProcessInfo::pid).toList();
@@ -60,7 +71,8 @@ final class OrphanProbe {
     BenchLine.write(json, detail("victim_parent", ProcessHandle.current().pid(),
         "non_daemon", nonDaemon.pid().getAsLong(), "non_daemon_3s", shortNonDaemon.pid().getAsLong(),
         "non_daemon_endless", endless.pid().getAsLong(),
-        "daemon", daemon.pid().getAsLong(), "pool_workers", workers));
+        "daemon", daemon.pid().getAsLong(), "pool_workers", workers,
+        "targets_running_after_s", targetsRunningAfter));
     System.out.println(json);
     System.out.flush();
     Thread.sleep(120_000);
@@ -130,6 +142,7 @@ final class OrphanProbe {
       List<Long> exited = roles.keySet().stream().filter(pid -> !survivors.contains(pid)).toList();
       out("parent_killed_orphans", "orphaned_alive=[" + tally(survivors, roles) + "] exited=[" + tally(exited, roles)
           + "]", detail("start_method", method.name(), "victim_parent_pid", victim.pid(),
+              "victim_saw_all_targets_running_after_s", seconds(report.value(), "targets_running_after_s"),
               "probe_pid", ProcessHandle.current().pid(), "processes", fate, "killed_by_probe", stillAtEnd,
               "still_alive_after_cleanup", still,
               "note", "non_daemon_child sleeps " + NON_DAEMON_TARGET_MS / 1000 + " s (Python's: 60 s); not in Python's"
@@ -158,6 +171,14 @@ final class OrphanProbe {
       throw new IllegalStateException("no " + key + " in " + json);
     }
     return Long.parseLong(m.group(1));
+  }
+
+  private static double seconds(String json, String key) {
+    Matcher m = Pattern.compile("\"" + key + "\": ([0-9.]+)").matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + key + " in " + json);
+    }
+    return Double.parseDouble(m.group(1));
   }
 
   private static List<Long> numbers(String json, String key) {

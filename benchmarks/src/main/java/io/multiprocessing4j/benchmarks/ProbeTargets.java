@@ -122,6 +122,19 @@ final class ProbeTargets {
     };
   }
 
+  /** Puts this process's pid on {@code started}, then runs {@code target}: so a parent knows the target runs. */
+  static SerializableRunnable announced(Queue<Long> started, SerializableRunnable target) {
+    return () -> {
+      try {
+        started.put(ProcessHandle.current().pid());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      target.run();
+    };
+  }
+
   /** Python's {@code sleep_forever(sec)}. */
   static SerializableRunnable sleepFor(long millis) {
     return () -> sleepUninterrupted(millis);
