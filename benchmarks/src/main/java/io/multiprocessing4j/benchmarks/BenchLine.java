@@ -105,7 +105,8 @@ final class BenchLine {
     return rounded;
   }
 
-  private static void write(StringBuilder out, Object value) {
+  /** Writes {@code value} (null, String, Boolean, Number, Map, List; anything else as its string) as JSON. */
+  static void write(StringBuilder out, Object value) {
     if (value == null) {
       out.append("null");
     } else if (value instanceof String s) {
