@@ -225,16 +225,9 @@ final class PoolProbes {
     long t0 = System.nanoTime();
     Probes.Bounded<List<Integer>> got = Probes.await(pool.mapAsync(ProbeTargets.raiseUndeserializable(), range(6), 1),
         Duration.ofSeconds(15));
-    String outcome;
-    Map<String, Object> det;
-    if (got.ok()) {
-      outcome = "no_error";
-      det = detail();
-    } else if (got.status().equals("timeout")) {
-      outcome = "hang";
-      det = detail();
-    } else {
-      outcome = "raised";
+    String outcome = got.outcome();
+    Map<String, Object> det = detail();
+    if (outcome.equals("raised")) {
       Throwable cause = got.error().getCause();
       det = detail("exception", exc(got.error()), "cause", cause == null ? null : exc(cause));
     }

@@ -61,6 +61,11 @@ final class Probes {
     boolean ok() {
       return status.equals("ok");
     }
+
+    /** The outcome in Python's words: {@code no_error}, {@code hang} (the limit passed) or {@code raised}. */
+    String outcome() {
+      return ok() ? "no_error" : status.equals("timeout") ? "hang" : "raised";
+    }
   }
 
   /** Python's {@code run_bounded}: runs {@code call} on a daemon thread and waits at most {@code timeout}. */

@@ -94,16 +94,9 @@ final class ProcessProbes {
   private static void poolCase(Pool pool, String variant, String pythonVariant, Callable<?> call) {
     long t0 = System.nanoTime();
     Probes.Bounded<?> got = Probes.bounded(call, Duration.ofSeconds(20));
-    String outcome;
-    Map<String, Object> det;
-    if (got.ok()) {
-      outcome = "no_error";
-      det = detail();
-    } else if (got.status().equals("timeout")) {
-      outcome = "hang";
-      det = detail();
-    } else {
-      outcome = "raised";
+    String outcome = got.outcome();
+    Map<String, Object> det = detail();
+    if (outcome.equals("raised")) {
       Throwable e = got.error() instanceof java.util.concurrent.ExecutionException ee ? ee.getCause() : got.error();
       det = detail("exception", exc(e));
     }
@@ -243,7 +236,7 @@ final class ProcessProbes {
       pool.terminate();
       Object res = got.ok() ? detail("exitcode", got.value()) : got.error() == null ? detail()
           : exc(got.error().getCause() != null ? got.error().getCause() : got.error());
-      out("daemon_child_spawn", got.ok() ? "no_error" : got.status().equals("timeout") ? "hang" : "raised",
+      out("daemon_child_spawn", got.outcome(),
           detail("in", "Pool worker (daemon)", "result", res), "Pool worker");
     } finally {
       Probes.closeBounded(mp);
