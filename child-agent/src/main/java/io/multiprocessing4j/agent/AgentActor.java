@@ -25,7 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *
  * <p>Orphan rules (the parent died without asking): a daemon child halts at once (see
  * {@link ChildMain}); a non-daemon child that is running its target lets it finish, then exits; an
- * idle one exits immediately. So no child ever lingers without a parent.
+ * idle one exits immediately. So no child outlives its parent by more than its current target.
  */
 final class AgentActor extends AbstractBehavior<AgentActor.Command> {
   sealed interface Command {}
