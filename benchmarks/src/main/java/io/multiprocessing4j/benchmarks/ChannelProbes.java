@@ -34,12 +34,7 @@ final class ChannelProbes {
         p.join(Duration.ofSeconds(5));
         boolean deadlocked = p.isAlive();
         long t0 = System.nanoTime();
-        Object got;
-        try {
-          got = q.get(Duration.ofSeconds(10)).length;
-        } catch (RuntimeException e) {
-          got = exc(e);
-        }
+        Object got = Probes.attempt(() -> q.get(Duration.ofSeconds(10)).length);
         p.join(Duration.ofSeconds(10));
         out("queue_join_deadlock", deadlocked ? "deadlock" : "no_deadlock", detail("item_bytes", size,
             "child_alive_after_join_timeout_5s", deadlocked,

@@ -56,6 +56,20 @@ final class Probes {
     return detail("type", e.getClass().getName(), "msg", message.length() > 300 ? message.substring(0, 300) : message);
   }
 
+  /** A probe step that may wait. */
+  interface Step {
+    Object run() throws InterruptedException;
+  }
+
+  /** Runs {@code step}: what it returned, or the exception it threw as {@link #exc} describes it. */
+  static Object attempt(Step step) throws InterruptedException {
+    try {
+      return step.run();
+    } catch (RuntimeException e) {
+      return exc(e);
+    }
+  }
+
   /** How a bounded call ended: {@code ok} with a value, {@code raised} with the exception, or {@code timeout}. */
   record Bounded<V>(String status, V value, Throwable error) {
     boolean ok() {

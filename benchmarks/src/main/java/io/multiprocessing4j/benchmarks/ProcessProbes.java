@@ -111,20 +111,14 @@ final class ProcessProbes {
 
   private static void queuePut(Multiprocessing mp) throws InterruptedException {
     Queue<Object> q = mp.queue();
-    Object put;
-    try {
+    Object put = Probes.attempt(() -> {
       q.put(new NotSerializable());
-      put = "returned normally";
-    } catch (RuntimeException e) {
-      put = exc(e);
-    }
-    Object get;
-    try {
+      return "returned normally";
+    });
+    Object get = Probes.attempt(() -> {
       q.get(Duration.ofSeconds(3));
-      get = "got item";
-    } catch (RuntimeException e) {
-      get = exc(e);
-    }
+      return "got item";
+    });
     boolean dropped = put.equals("returned normally") && !get.equals("got item");
     out("unpicklable_arg", dropped ? "silently_dropped" : put instanceof Map ? "raised" : "no_error",
         detail("put", put, "consumer_get_timeout_3s", get, "start_method", "spawn",
@@ -134,13 +128,10 @@ final class ProcessProbes {
 
   private static void simpleQueuePut(Multiprocessing mp) throws InterruptedException {
     SimpleQueue<Object> sq = mp.simpleQueue();
-    Object res;
-    try {
+    Object res = Probes.attempt(() -> {
       sq.put(new NotSerializable());
-      res = "returned normally";
-    } catch (RuntimeException e) {
-      res = exc(e);
-    }
+      return "returned normally";
+    });
     out("unpicklable_arg", res instanceof Map ? "raised_in_caller" : "no_error",
         detail("put", res, PYTHON_COUNTERPART, "SimpleQueue.put(lambda)"), "SimpleQueue.put(non-Serializable)");
     sq.close();
@@ -189,13 +180,10 @@ final class ProcessProbes {
       Process done = mp.process(ProbeTargets.noop());
       done.start();
       done.join(Duration.ofSeconds(20));
-      Object res;
-      try {
+      Object res = Probes.attempt(() -> {
         done.terminate();
-        res = "no error";
-      } catch (RuntimeException e) {
-        res = exc(e);
-      }
+        return "no error";
+      });
       out("terminate_running", res.equals("no error") ? "no_error" : "raised", detail("terminate_after_exit", res,
           "exitcode", done.exitCode().isPresent() ? done.exitCode().getAsInt() : null), "terminate after exit");
     } finally {
