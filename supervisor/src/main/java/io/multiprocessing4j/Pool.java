@@ -82,7 +82,7 @@ public final class Pool implements AutoCloseable {
           + ChildRuntime.current().get().name() + ")");
     }
     Payload initializer = options.initializer() == null ? null
-        : TargetEncoder.encode(options.initializer(), "the initializer of a pool");
+        : TargetEncoder.encode(options.initializer(), "the initializer of a pool", "initializer");
     ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
         ? Thread.currentThread().getContextClassLoader() : Pool.class.getClassLoader();
     PoolStatus status = new PoolStatus();

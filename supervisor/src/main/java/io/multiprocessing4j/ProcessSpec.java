@@ -31,7 +31,7 @@ public final class ProcessSpec {
       throw new NullPointerException("options");
     }
     String who = options.name() == null ? "a process" : options.name();
-    return new ProcessSpec(options, TargetEncoder.encode(target, "the target of " + who));
+    return new ProcessSpec(options, TargetEncoder.encode(target, "the target of " + who, "target"));
   }
 
   public ProcessOptions options() {

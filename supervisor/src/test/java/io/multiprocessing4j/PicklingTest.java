@@ -50,6 +50,11 @@ class PicklingTest {
     System.out.println(value);
   }
 
+  /** Worker side (never reached in these tests). */
+  static Object identity(Object value) {
+    return value;
+  }
+
   private static Set<Long> descendantPids() {
     return ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(Collectors.toSet());
   }
@@ -102,6 +107,22 @@ class PicklingTest {
 
     assertTrue(e.getMessage().contains(PicklingTest.class.getName() + " is not Serializable"), e.getMessage());
     assertNotStarted(p, before);
+  }
+
+  @Test
+  void anItemThatCannotTravelIsNamedAsTheItemItIsNotAsATarget() {
+    Queue<Object> queue = mp.queue();
+    PicklingException put = assertThrows(PicklingException.class, () -> queue.put(new Holder()));
+    assertTrue(put.getMessage().contains("(at: value.inner (" + Unpicklable.class.getName() + "))"),
+        "the path starts at the item put: " + put.getMessage());
+    assertFalse(put.getMessage().contains("target ("), "no target is involved: " + put.getMessage());
+
+    try (Pool pool = mp.pool(1)) {
+      PicklingException map = assertThrows(PicklingException.class,
+          () -> pool.map(PicklingTest::identity, List.<Object>of("first", new Holder())));
+      assertTrue(map.getMessage().contains("item 1 of") && map.getMessage().contains("(at: item.inner ("),
+          "names the item and the path inside it: " + map.getMessage());
+    }
   }
 
   @Test

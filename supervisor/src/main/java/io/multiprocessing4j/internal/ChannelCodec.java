@@ -50,7 +50,7 @@ final class ChannelCodec {
     }
     Payload payload = Payloads.compact(value);
     if (payload == null) {
-      payload = TargetEncoder.encode(value, what);
+      payload = TargetEncoder.encode(value, what, "value");
     }
     checkSize(payload.getData().size(), maxMessageBytes);
     return payload;

@@ -191,10 +191,10 @@ final class ChunkFeed {
     Payload encoded = CompactArrays.encode(items);
     if (encoded == null) {
       try {
-        encoded = TargetEncoder.encode(items, "the items of " + job.call);
+        encoded = TargetEncoder.encode(items, "the items of " + job.call, "items");
       } catch (PicklingException whole) {
         for (int i = 0; i < items.length; i++) {
-          TargetEncoder.encode(items[i], "item " + (start + i) + " of " + job.call);
+          TargetEncoder.encode(items[i], "item " + (start + i) + " of " + job.call, "item");
         }
         throw whole;
       }

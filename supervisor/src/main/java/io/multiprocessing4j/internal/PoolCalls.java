@@ -61,9 +61,9 @@ public final class PoolCalls {
   Payload encode(TaskFunction function, String call) {
     Object key = TaskAdapters.reusableEncodingKey(function);
     if (key == null) {
-      return TargetEncoder.encode(function, "the function of " + call);
+      return TargetEncoder.encode(function, "the function of " + call, "function");
     }
-    return reusableEncodings.computeIfAbsent(key, same -> TargetEncoder.encode(function, "the function of " + call));
+    return reusableEncodings.computeIfAbsent(key, same -> TargetEncoder.encode(function, "the function of " + call, "function"));
   }
 
   /**

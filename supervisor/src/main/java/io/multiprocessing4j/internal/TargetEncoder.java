@@ -28,16 +28,18 @@ public final class TargetEncoder {
    * Encodes {@code value} with Java serialization.
    *
    * @param what what the value is, for the message (e.g. "the target of Process-1")
+   * @param root how the path to a value that cannot travel starts (e.g. "target", "item")
    * @throws PicklingException naming the class that cannot travel and the path to it
    */
-  public static Payload encode(Object value, String what) {
+  public static Payload encode(Object value, String what, String root) {
     try {
       return Payloads.javaSerialized(value);
     } catch (NotSerializableException e) {
-      String path = locate(value, "target", new IdentityHashMap<>(), 0);
+      String path = locate(value, root, new IdentityHashMap<>(), 0);
       throw new PicklingException("cannot send " + what + " to a child process: " + e.getMessage()
-          + " is not Serializable" + (path == null ? "" : " (captured at: " + path + ")")
-          + ". Everything a target captures must be Serializable, as Python's arguments must be picklable.", e);
+          + " is not Serializable" + (path == null ? "" : " (at: " + path + ")")
+          + ". Everything sent to a child process (a target and what it captures, a pool's functions and"
+          + " items, queue and pipe messages) must be Serializable, as Python's must be picklable.", e);
     } catch (IOException | RuntimeException e) {
       throw new PicklingException("cannot send " + what + " to a child process: " + e, e);
     }
