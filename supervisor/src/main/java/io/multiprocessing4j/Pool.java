@@ -60,6 +60,9 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * {@code with Pool() as pool:} calls {@code terminate()} on exit; try-with-resources on this class
  * calls {@code close()}, which finishes the work first. {@link #terminate()} is the abrupt stop.
  *
+ * <p>A null function, task or input is refused with a {@link NullPointerException} in the caller's
+ * thread, before anything is submitted (Python would fail the task later, in its worker).
+ *
  * <p>Threads: every method may be called from any thread. Futures are completed on the pool's result
  * thread, in the order results complete, so a dependent stage that blocks holds up later completions
  * (as a slow callback does in Python); use the {@code ...Async} stage variants for slow stages.

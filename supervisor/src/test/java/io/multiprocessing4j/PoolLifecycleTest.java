@@ -9,6 +9,7 @@ import java.io.NotSerializableException;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The pool's lifecycle (RUN, CLOSE, TERMINATE) and the errors a caller gets in its own thread:
@@ -151,6 +153,29 @@ class PoolLifecycleTest extends PoolContextTests {
     TaskFailedException result = assertThrows(TaskFailedException.class, () -> pool.apply(() -> new Object()));
     assertInstanceOf(NotSerializableException.class, result.getCause());
     assertEquals(List.of(1, 2), pool.map(x -> x + 1, range(2)), "the pool still serves");
+  }
+
+  @Test
+  void aNullFunctionIsRefusedInTheCallersThread() {
+    pool = mp.pool(1);
+    List<Executable> calls = List.of(
+        () -> pool.map(null, range(3)),
+        () -> pool.map(null, List.of()),
+        () -> pool.mapAsync(null, range(3)),
+        () -> pool.starmap(null, List.of(Map.entry(1, 2))),
+        () -> pool.starmapAsync(null, List.of(Map.entry(1, 2))),
+        () -> pool.imap(null, range(3)),
+        () -> pool.imapUnordered(null, range(3)),
+        () -> pool.apply((SerializableFunction<Integer, Integer>) null, 1),
+        () -> pool.applyAsync((SerializableFunction<Integer, Integer>) null, 1));
+    for (Executable call : calls) {
+      NullPointerException refused = assertThrows(NullPointerException.class, call);
+      assertEquals("function", refused.getMessage());
+    }
+    assertEquals("task", assertThrows(NullPointerException.class,
+        () -> pool.apply((SerializableCallable<Integer>) null)).getMessage());
+    assertEquals("task", assertThrows(NullPointerException.class,
+        () -> pool.applyAsync((SerializableCallable<Integer>) null)).getMessage());
   }
 
   @Test
