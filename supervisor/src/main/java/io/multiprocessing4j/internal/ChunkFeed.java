@@ -127,7 +127,7 @@ final class ChunkFeed {
    */
   private boolean feedOne() throws InterruptedException {
     synchronized (this) {
-      while (!closed && (isFull() || unconsumed + chunksize > window)) {
+      while (!closed && (isFull() || windowIsFull())) {
         feederWaiting = true;
         wait();
       }
@@ -206,6 +206,15 @@ final class ChunkFeed {
           + "); use a smaller chunksize", null);
     }
     return encoded;
+  }
+
+  /**
+   * The next chunk would take the unconsumed items past the window. A chunk is always let in when
+   * nothing is unconsumed: the window is capped below {@code Integer.MAX_VALUE}, so a chunksize
+   * larger than it (an {@code imap} asked for one chunk of everything) would otherwise never be fed.
+   */
+  private boolean windowIsFull() {
+    return unconsumed > 0 && unconsumed + chunksize > window;
   }
 
   private boolean isFull() {
