@@ -51,7 +51,8 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * tasks travel joined, a frame per batch: the chunks of one call, and the tasks of {@code applyAsync}
  * calls of one function made in a loop (each still has its own result, failure and retries). The
  * default chunksize of {@code map} and {@code starmap} is Python's: the input length divided by four
- * times the number of processes, rounded up; {@code imap} and {@code imapUnordered} default to 1.
+ * times the number of processes, rounded up; {@code imap} and {@code imapUnordered} default to 1. A
+ * chunksize given explicitly must be 1 or more, else the call throws {@link IllegalArgumentException}.
  *
  * <h2>Lifecycle: RUN, CLOSE, TERMINATE</h2>
  * {@link #close()} is {@code ExecutorService.close()}: stop accepting work, let the submitted work
@@ -124,7 +125,8 @@ public final class Pool implements AutoCloseable {
    */
   public <T, R> List<R> map(SerializableFunction<? super T, ? extends R> function, Iterable<? extends T> items)
       throws InterruptedException {
-    return map(function, items, 0);
+    checkRunning();
+    return calls.map("Pool.map", TaskAdapters.unary(function), PoolCalls.listOf(items), PoolCalls.PYTHON_CHUNKSIZE);
   }
 
   /**
@@ -135,7 +137,8 @@ public final class Pool implements AutoCloseable {
   public <T, R> List<R> map(SerializableFunction<? super T, ? extends R> function, Iterable<? extends T> items,
       int chunksize) throws InterruptedException {
     checkRunning();
-    return calls.map("Pool.map", TaskAdapters.unary(function), PoolCalls.listOf(items), chunksize);
+    return calls.map("Pool.map", TaskAdapters.unary(function), PoolCalls.listOf(items),
+        PoolCalls.requireChunksize(chunksize));
   }
 
   /**
@@ -150,14 +153,17 @@ public final class Pool implements AutoCloseable {
    */
   public <T, R> CompletableFuture<List<R>> mapAsync(SerializableFunction<? super T, ? extends R> function,
       Iterable<? extends T> items) {
-    return mapAsync(function, items, 0);
+    checkRunning();
+    return calls.mapAsync("Pool.mapAsync", TaskAdapters.unary(function), PoolCalls.listOf(items),
+        PoolCalls.PYTHON_CHUNKSIZE);
   }
 
   /** {@link #mapAsync(SerializableFunction, Iterable)} in chunks of {@code chunksize} items. */
   public <T, R> CompletableFuture<List<R>> mapAsync(SerializableFunction<? super T, ? extends R> function,
       Iterable<? extends T> items, int chunksize) {
     checkRunning();
-    return calls.mapAsync("Pool.mapAsync", TaskAdapters.unary(function), PoolCalls.listOf(items), chunksize);
+    return calls.mapAsync("Pool.mapAsync", TaskAdapters.unary(function), PoolCalls.listOf(items),
+        PoolCalls.requireChunksize(chunksize));
   }
 
   /**
@@ -167,21 +173,26 @@ public final class Pool implements AutoCloseable {
    */
   public <A, B, R> List<R> starmap(SerializableBiFunction<? super A, ? super B, ? extends R> function,
       Iterable<? extends Map.Entry<? extends A, ? extends B>> arguments) throws InterruptedException {
-    return starmap(function, arguments, 0);
+    checkRunning();
+    return calls.map("Pool.starmap", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments),
+        PoolCalls.PYTHON_CHUNKSIZE);
   }
 
   /** {@link #starmap(SerializableBiFunction, Iterable)} in chunks of {@code chunksize} pairs. */
   public <A, B, R> List<R> starmap(SerializableBiFunction<? super A, ? super B, ? extends R> function,
       Iterable<? extends Map.Entry<? extends A, ? extends B>> arguments, int chunksize) throws InterruptedException {
     checkRunning();
-    return calls.map("Pool.starmap", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments), chunksize);
+    return calls.map("Pool.starmap", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments),
+        PoolCalls.requireChunksize(chunksize));
   }
 
   /** Starts a {@code starmap} and returns at once. Python's {@code starmap_async}; see {@link #mapAsync}. */
   public <A, B, R> CompletableFuture<List<R>> starmapAsync(
       SerializableBiFunction<? super A, ? super B, ? extends R> function,
       Iterable<? extends Map.Entry<? extends A, ? extends B>> arguments) {
-    return starmapAsync(function, arguments, 0);
+    checkRunning();
+    return calls.mapAsync("Pool.starmapAsync", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments),
+        PoolCalls.PYTHON_CHUNKSIZE);
   }
 
   /** {@link #starmapAsync(SerializableBiFunction, Iterable)} in chunks of {@code chunksize} pairs. */
@@ -190,7 +201,7 @@ public final class Pool implements AutoCloseable {
       Iterable<? extends Map.Entry<? extends A, ? extends B>> arguments, int chunksize) {
     checkRunning();
     return calls.mapAsync("Pool.starmapAsync", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments),
-        chunksize);
+        PoolCalls.requireChunksize(chunksize));
   }
 
   // ---- imap -------------------------------------------------------------------------------------

@@ -179,6 +179,29 @@ class PoolLifecycleTest extends PoolContextTests {
   }
 
   @Test
+  void aChunksizeBelowOneIsRefusedByEveryCallThatTakesOneWhateverTheInput() {
+    pool = mp.pool(1);
+    for (int chunksize : new int[] {0, -1}) {
+      for (List<Integer> items : List.of(range(3), List.<Integer>of())) {
+        List<Map.Entry<Integer, Integer>> pairs = items.stream().map(x -> Map.entry(x, x)).toList();
+        List<Executable> calls = List.of(
+            () -> pool.map(x -> x, items, chunksize),
+            () -> pool.mapAsync(x -> x, items, chunksize),
+            () -> pool.starmap(Integer::sum, pairs, chunksize),
+            () -> pool.starmapAsync(Integer::sum, pairs, chunksize),
+            () -> pool.imap(x -> x, items, chunksize),
+            () -> pool.imapUnordered(x -> x, items, chunksize));
+        for (Executable call : calls) {
+          IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, call,
+              "chunksize " + chunksize + " over " + items.size() + " items");
+          assertTrue(refused.getMessage().contains("chunksize must be 1 or more, not " + chunksize),
+              refused.getMessage());
+        }
+      }
+    }
+  }
+
+  @Test
   void mapAsyncSerializesOneChunkPerWorkerInTheCallersThread() throws Exception {
     pool = mp.pool(2);
     // Chunks of one item: item 1 is the second worker's first chunk, so mapAsync itself throws.

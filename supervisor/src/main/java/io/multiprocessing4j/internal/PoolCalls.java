@@ -34,6 +34,11 @@ public final class PoolCalls {
   private static final Executor IN_PLACE = Runnable::run;
   /** An {@code imap} reader may fall this many chunks per worker behind before the input stops being read. */
   private static final int IMAP_WINDOW_CHUNKS = 20;
+  /**
+   * The chunksize of a {@code map} or {@code starmap} called without one: Python's default, worked
+   * out from the input's length. Never a valid chunksize ({@link #requireChunksize}).
+   */
+  public static final int PYTHON_CHUNKSIZE = 0;
   private final PoolInbox inbox;
   private final PoolStatus status;
   private final int processes;
@@ -108,10 +113,7 @@ public final class PoolCalls {
   /** {@code imap} and {@code imapUnordered}: the input is read on a feeder thread. */
   public <R> ResultIterator<R> imap(String call, TaskFunction function, Iterator<?> items, int chunksize,
       boolean ordered) {
-    if (chunksize < 1) {
-      throw new IllegalArgumentException("chunksize must be 1 or more, not " + chunksize);
-    }
-    return cast(submitIterator(call, encode(function, call), items, chunksize, ordered));
+    return cast(submitIterator(call, encode(function, call), items, requireChunksize(chunksize), ordered));
   }
 
   /**
@@ -218,16 +220,25 @@ public final class PoolCalls {
   }
 
   /**
-   * {@code requested}, or when it is 0 (not given) Python's rule:
-   * {@code chunksize, extra = divmod(len, 4 * processes); if extra: chunksize += 1}.
+   * A chunksize the caller gave, checked before anything else is done with the call (so an empty
+   * input does not hide a bad one).
    *
-   * @throws IllegalArgumentException if {@code requested} is negative
+   * @throws IllegalArgumentException if it is less than 1, as Python's {@code imap} raises
+   *     {@code ValueError} (its {@code map} would divide by zero)
    */
-  public int chunksize(int requested, int length) {
-    if (requested != 0) {
-      if (requested < 1) {
-        throw new IllegalArgumentException("chunksize must be 1 or more, not " + requested);
-      }
+  public static int requireChunksize(int chunksize) {
+    if (chunksize < 1) {
+      throw new IllegalArgumentException("chunksize must be 1 or more, not " + chunksize);
+    }
+    return chunksize;
+  }
+
+  /**
+   * {@code requested}, or when it is {@link #PYTHON_CHUNKSIZE} Python's rule:
+   * {@code chunksize, extra = divmod(len, 4 * processes); if extra: chunksize += 1}.
+   */
+  int chunksize(int requested, int length) {
+    if (requested != PYTHON_CHUNKSIZE) {
       return requested;
     }
     int divisor = 4 * processes;
