@@ -316,7 +316,8 @@ public final class Pool implements AutoCloseable {
    * {@link #shutdown()}, then waits until the submitted work is done and every worker has exited:
    * {@code ExecutorService.close()}, and Python's {@code close(); join()}. Not Python's {@code with}
    * block, which terminates. If this thread is interrupted while waiting, the pool is terminated and
-   * the interrupt status kept. Idempotent.
+   * the interrupt status kept. Idempotent. In a callback of the pool's own futures it shuts the pool
+   * down, then throws as {@link #join()} does, since it cannot wait there.
    */
   @Override
   public void close() {
@@ -350,7 +351,9 @@ public final class Pool implements AutoCloseable {
    * work is done, or after {@link #terminate()}. Python's {@code join()}.
    *
    * @throws IllegalStateException if the pool is still running (neither shut down nor terminated),
-   *     as Python raises {@code ValueError}
+   *     as Python raises {@code ValueError}; or if this is a dependent stage of one of the pool's
+   *     futures and the pool has not stopped yet: the pool completes its futures on this thread, so it
+   *     would wait for itself (Python raises {@code RuntimeError: cannot join current thread})
    * @throws InterruptedException if this thread is interrupted while waiting
    */
   public void join() throws InterruptedException {
@@ -358,6 +361,10 @@ public final class Pool implements AutoCloseable {
       if (state == State.RUN && status.broken() == null) {
         throw new IllegalStateException("join() before close(), shutdown() or terminate(): the pool is still running");
       }
+    }
+    if (!status.terminated().isDone() && calls.isCompletionThread()) {
+      throw new IllegalStateException("cannot join a pool from a callback (a dependent stage of one of its futures): "
+          + "the pool completes its futures on this thread, so it would wait for itself; join from another thread");
     }
     try {
       status.terminated().get();

@@ -202,6 +202,32 @@ class PoolLifecycleTest extends PoolContextTests {
   }
 
   @Test
+  void joiningThePoolFromItsOwnCallbackFailsInsteadOfWaitingForItself() throws Exception {
+    pool = mp.pool(1);
+    // Python raises RuntimeError("cannot join current thread") from a callback that joins its pool.
+    CompletableFuture<Void> closing = pool.applyAsync(() -> 1).thenAccept(one -> pool.close());
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> closing.get(20, TimeUnit.SECONDS));
+    IllegalStateException selfJoin = assertInstanceOf(IllegalStateException.class, failed.getCause());
+    assertTrue(selfJoin.getMessage().contains("callback"), selfJoin.getMessage());
+    pool.join();
+    assertTrue(pool.workers().isEmpty(), "close() in the callback still shut the pool down: " + pool);
+
+    pool = mp.pool(1);
+    CompletableFuture<Void> joining = pool.applyAsync(() -> 1).thenAccept(one -> {
+      pool.shutdown();
+      try {
+        pool.join();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    failed = assertThrows(ExecutionException.class, () -> joining.get(20, TimeUnit.SECONDS));
+    assertInstanceOf(IllegalStateException.class, failed.getCause());
+    pool.join();
+    assertTrue(pool.workers().isEmpty(), pool.toString());
+  }
+
+  @Test
   void mapAsyncSerializesOneChunkPerWorkerInTheCallersThread() throws Exception {
     pool = mp.pool(2);
     // Chunks of one item: item 1 is the second worker's first chunk, so mapAsync itself throws.

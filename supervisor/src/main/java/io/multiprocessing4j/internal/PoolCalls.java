@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Turns the calls on a pool into jobs for its actor: encodes the function in the caller's thread,
@@ -45,17 +46,28 @@ public final class PoolCalls {
   private final ExecutorService feeders;
   private final ExecutorService completions;
   private final Map<Object, Payload> reusableEncodings = new ConcurrentHashMap<>();
+  /** The thread that runs {@link #completions} (remade if a callback killed the last one). */
+  private volatile Thread completionThread;
 
   public PoolCalls(PoolInbox inbox, PoolStatus status, int processes) {
     this.inbox = inbox;
     this.status = status;
     this.processes = processes;
     this.feeders = Executors.newCachedThreadPool(ChannelServer.daemonThreads("multiprocessing4j-pool-feeder"));
-    this.completions = Executors.newSingleThreadExecutor(ChannelServer.daemonThreads("multiprocessing4j-pool-results"));
+    ThreadFactory resultThreads = ChannelServer.daemonThreads("multiprocessing4j-pool-results");
+    this.completions = Executors.newSingleThreadExecutor(task -> completionThread = resultThreads.newThread(task));
     status.terminated().whenComplete((done, error) -> {
       feeders.shutdownNow();
       completions.shutdown();
     });
+  }
+
+  /**
+   * Whether this thread completes the pool's futures: a dependent stage of one of them (Python's
+   * callback) is running. Such a stage must not wait for the pool to stop, which needs this thread.
+   */
+  public boolean isCompletionThread() {
+    return Thread.currentThread() == completionThread;
   }
 
   /**
