@@ -268,7 +268,7 @@ public final class Multiprocessing implements AutoCloseable {
     synchronized (children) {
       children.removeIf(child -> !child.isStartedAndRunning());
       for (Process child : children) {
-        if (child.isAlive()) {
+        if (child.isRunning()) {
           running.add(child);
         }
       }

@@ -48,9 +48,7 @@ public final class Process {
     if (state == State.STARTED) {
       throw new IllegalStateException("cannot start a process twice: " + this);
     }
-    if (state == State.CLOSED) {
-      throw new IllegalStateException("process object is closed: " + this);
-    }
+    checkNotClosed();
     if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(false)) {
       throw new IllegalStateException("daemonic processes are not allowed to have children (this JVM is daemon "
           + ChildRuntime.current().get().name() + ")");
@@ -100,9 +98,18 @@ public final class Process {
 
   /**
    * Whether the child is running: started and not yet exited. Backed by the OS process handle, so it
-   * turns false as soon as the OS has reaped the child, however it died. Never blocks.
+   * turns false as soon as the OS has reaped the child, however it died. Never blocks. Python's
+   * {@code is_alive()}.
+   *
+   * @throws IllegalStateException if this process object is closed
    */
   public synchronized boolean isAlive() {
+    checkNotClosed();
+    return isRunning();
+  }
+
+  /** {@link #isAlive()} in any state: false once closed. */
+  synchronized boolean isRunning() {
     if (state != State.STARTED || exit.isDone()) {
       return false;
     }
@@ -133,10 +140,13 @@ public final class Process {
    * normal return, 1 if the target threw, n after {@code System.exit(n)}, -N if it died of signal N.
    * Never blocks for long (at most a moment when the OS has reaped the child but its exit is still
    * being reported).
+   *
+   * @throws IllegalStateException if this process object is closed (Python raises {@code ValueError})
    */
   public OptionalInt exitCode() {
     CompletableFuture<ProcessSupervisor.Exited> exited;
     synchronized (this) {
+      checkNotClosed();
       if (state != State.STARTED) {
         return OptionalInt.empty();
       }
@@ -155,8 +165,13 @@ public final class Process {
     return result == null ? OptionalInt.empty() : OptionalInt.of(result.exitCode());
   }
 
-  /** The child's OS pid; empty before {@link #start()}. Python's {@code pid}. */
+  /**
+   * The child's OS pid; empty before {@link #start()}. Python's {@code pid}.
+   *
+   * @throws IllegalStateException if this process object is closed
+   */
   public synchronized OptionalLong pid() {
+    checkNotClosed();
     return pid < 0 ? OptionalLong.empty() : OptionalLong.of(pid);
   }
 
@@ -171,7 +186,10 @@ public final class Process {
   }
 
   /**
-   * Releases this object; the equivalent of Python's {@code Process.close()}.
+   * Releases this object; the equivalent of Python's {@code Process.close()}. As in Python, a closed
+   * process can no longer be started, joined or asked its pid, exit code or liveness (those throw
+   * {@link IllegalStateException}); its name, daemon flag and {@link #toString()} remain, and
+   * {@link #terminate()} and {@link #kill()} do nothing. Idempotent.
    *
    * @throws IllegalStateException if the child is still running
    */
@@ -183,8 +201,13 @@ public final class Process {
     state = State.CLOSED;
   }
 
-  /** The child's stack trace if its target threw; empty otherwise or while it runs. */
+  /**
+   * The child's stack trace if its target threw; empty otherwise or while it runs.
+   *
+   * @throws IllegalStateException if this process object is closed
+   */
   public synchronized java.util.Optional<String> remoteTraceback() {
+    checkNotClosed();
     if (state != State.STARTED || !exit.isDone()) {
       return java.util.Optional.empty();
     }
@@ -196,13 +219,18 @@ public final class Process {
   }
 
   private synchronized CompletableFuture<ProcessSupervisor.Exited> startedExit(String operation) {
+    checkNotClosed();
     if (state == State.INITIAL) {
       throw new IllegalStateException("can only " + operation + " a started process: " + this);
     }
+    return exit;
+  }
+
+  /** Python's {@code _check_closed()}. */
+  private synchronized void checkNotClosed() {
     if (state == State.CLOSED) {
       throw new IllegalStateException("process object is closed: " + this);
     }
-    return exit;
   }
 
   /** Like Python's repr: {@code <Process name='Process-1' pid=123 parent=100 started daemon>}. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Misuse of the process lifecycle fails at once with an {@link IllegalStateException} that says what
@@ -86,6 +88,23 @@ class LifecycleErrorsTest {
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
     e = assertThrows(IllegalStateException.class, p::start);
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
+  }
+
+  @Test
+  void aClosedProcessRefusesToReportOnItsChildAsPythonsRaisesValueError() throws Exception {
+    Process p = mp.process(() -> { });
+    p.start();
+    p.join();
+    assertEquals(OptionalInt.of(0), p.exitCode());
+    p.close();
+    // An empty exit code would read as "still running"; Python's exitcode, pid and is_alive() raise.
+    List<Executable> questions = List.of(p::exitCode, p::isAlive, p::pid, p::remoteTraceback);
+    for (Executable question : questions) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, question);
+      assertTrue(e.getMessage().contains("process object is closed"), e.getMessage());
+    }
+    assertTrue(p.toString().contains("closed"), p.toString());
+    assertTrue(mp.activeChildren().isEmpty());
   }
 
   @Test
