@@ -87,7 +87,8 @@ public final class Process {
   public boolean join(Duration timeout) throws InterruptedException {
     CompletableFuture<ProcessSupervisor.Exited> exited = startedExit("join");
     try {
-      exited.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      // convert saturates where toNanos() would overflow (a timeout of more than 292 years).
+      exited.get(Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)), TimeUnit.NANOSECONDS);
       return true;
     } catch (TimeoutException e) {
       return false;

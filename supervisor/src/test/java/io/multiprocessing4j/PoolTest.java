@@ -161,6 +161,15 @@ class PoolTest extends PoolContextTests {
   }
 
   @Test
+  void imapNextWithATimeoutTooLongForNanosecondsWaitsForTheResult() throws Exception {
+    try (ResultIterator<Integer> results = pool.imap(PoolTest::doWork, range(3))) {
+      for (int x = 0; x < 3; x++) {
+        assertEquals(doWork(x), results.next(Duration.ofSeconds(Long.MAX_VALUE)));
+      }
+    }
+  }
+
+  @Test
   void imapUnorderedYieldsEveryResultOnce() {
     List<Integer> seen = new ArrayList<>();
     pool.imapUnordered(PoolTest::doWork, range(300)).forEachRemaining(seen::add);
