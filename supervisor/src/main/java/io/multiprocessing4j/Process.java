@@ -153,17 +153,26 @@ public final class Process {
       }
       exited = exit;
     }
-    if (!exited.isDone() && handle != null && !handle.isAlive()) {
+    ProcessSupervisor.Exited result = reportedExit(exited);
+    return result == null ? OptionalInt.empty() : OptionalInt.of(result.exitCode());
+  }
+
+  /**
+   * The started child's exit, or null while it runs. When the OS has already reaped the child (so
+   * {@link #isAlive()} is false) but its exit is still being reported, waits a moment for the report,
+   * so that what {@code isAlive()} said is not contradicted. Call without holding this object's lock.
+   */
+  private ProcessSupervisor.Exited reportedExit(CompletableFuture<ProcessSupervisor.Exited> exited) {
+    if (!exited.isDone() && (handle == null || !handle.isAlive())) {
       try {
         exited.get(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (ExecutionException | TimeoutException e) {
-        return OptionalInt.empty();
+        return null;
       }
     }
-    ProcessSupervisor.Exited result = exited.getNow(null);
-    return result == null ? OptionalInt.empty() : OptionalInt.of(result.exitCode());
+    return exited.getNow(null);
   }
 
   /**
@@ -190,16 +199,24 @@ public final class Process {
    * Releases this object; the equivalent of Python's {@code Process.close()}. As in Python, a closed
    * process can no longer be started, joined or asked its pid, exit code or liveness (those throw
    * {@link IllegalStateException}); its name, daemon flag and {@link #toString()} remain, and
-   * {@link #terminate()} and {@link #kill()} do nothing. Idempotent.
+   * {@link #terminate()} and {@link #kill()} do nothing. Idempotent. A child that {@link #isAlive()}
+   * no longer reports as alive can always be closed (this waits a moment if its exit is still being
+   * reported).
    *
    * @throws IllegalStateException if the child is still running
    */
-  public synchronized void close() {
-    if (state == State.STARTED && !exit.isDone()) {
+  public void close() {
+    CompletableFuture<ProcessSupervisor.Exited> exited;
+    synchronized (this) {
+      exited = state == State.STARTED ? exit : null;
+    }
+    if (exited != null && reportedExit(exited) == null) {
       throw new IllegalStateException("cannot close a process while it is still running; join() or terminate() first: "
           + this);
     }
-    state = State.CLOSED;
+    synchronized (this) {
+      state = State.CLOSED;
+    }
   }
 
   /**
@@ -207,12 +224,17 @@ public final class Process {
    *
    * @throws IllegalStateException if this process object is closed
    */
-  public synchronized java.util.Optional<String> remoteTraceback() {
-    checkNotClosed();
-    if (state != State.STARTED || !exit.isDone()) {
-      return java.util.Optional.empty();
+  public java.util.Optional<String> remoteTraceback() {
+    CompletableFuture<ProcessSupervisor.Exited> exited;
+    synchronized (this) {
+      checkNotClosed();
+      if (state != State.STARTED) {
+        return java.util.Optional.empty();
+      }
+      exited = exit;
     }
-    return exit.join().remoteTraceback();
+    ProcessSupervisor.Exited result = reportedExit(exited);
+    return result == null ? java.util.Optional.empty() : result.remoteTraceback();
   }
 
   synchronized boolean isStartedAndRunning() {

@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,23 @@ class LifecycleErrorsTest {
     }
     assertTrue(p.toString().contains("closed"), p.toString());
     assertTrue(mp.activeChildren().isEmpty());
+  }
+
+  @Test
+  void aProcessThatIsNoLongerAliveCanBeClosedAtOnce() throws Exception {
+    // Python's "while p.is_alive(): ...; p.close()". isAlive() follows the OS, which reaps the
+    // child a moment before its exit is reported; close() must not call it running in between.
+    for (int i = 0; i < 5; i++) {
+      Process p = mp.process(() -> { });
+      p.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (p.isAlive() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertFalse(p.isAlive(), "the child exits");
+      p.close();
+      assertTrue(p.toString().contains("closed"), p.toString());
+    }
   }
 
   @Test
