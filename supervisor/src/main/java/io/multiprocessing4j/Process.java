@@ -91,7 +91,8 @@ public final class Process {
       exited.get(Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)), TimeUnit.NANOSECONDS);
       return true;
     } catch (TimeoutException e) {
-      return false;
+      // Not if the OS has reaped the child (isAlive() is false) and its exit is being reported.
+      return reportedExit(exited) != null;
     } catch (ExecutionException e) {
       throw new IllegalStateException("supervision of " + name() + " failed", e.getCause());
     }
