@@ -8,6 +8,7 @@ import io.multiprocessing4j.internal.ChannelBrokers;
 import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.PipeHandle;
+import io.multiprocessing4j.wire.FrameChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -67,11 +68,17 @@ public final class Multiprocessing implements AutoCloseable {
   private final AtomicLong managerCounter = new AtomicLong();
   private final List<Manager> managers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  /**
+   * The largest frame a child's channel carries: the context's setting, and at most what an agent
+   * accepts (its reader's limit is the default).
+   */
+  private final int childFrameBytes;
 
   private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings) {
     this.system = system;
     this.ownsSystem = ownsSystem;
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
+    this.childFrameBytes = Math.min(settings.maxFrameBytes(), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
     this.channels = new ChannelBrokers(channelServer, system);
     String suffix = UUID.randomUUID().toString();
     AgentWarmUp warmUp = settings.startMethod() == StartMethod.WARM ? new AgentWarmUp(channels) : null;
@@ -618,8 +625,20 @@ public final class Multiprocessing implements AutoCloseable {
     }
   }
 
-  /** Starts a child through the supervisor and waits for its pid (or its launch failure). */
+  /**
+   * Starts a child through the supervisor and waits for its pid (or its launch failure).
+   *
+   * @throws PicklingException if the serialized target cannot reach the child in one frame (it would
+   *     never run)
+   */
   ProcessSupervisor.Started startChild(ProcessSpec spec, Process process) {
+    // Room for the frame's other fields (name, flags) next to the target.
+    long frame = spec.target().getSerializedSize() + 1024L;
+    if (frame > childFrameBytes) {
+      throw new PicklingException("the target of " + spec.options().name() + " takes " + frame
+          + " bytes, more than one frame to a child may carry (maxFrameBytes " + childFrameBytes
+          + "); pass large data through shared memory, a queue or a pipe", null);
+    }
     synchronized (children) {
       checkOpen();
       children.add(process);

@@ -38,8 +38,8 @@ public final class Process {
    * Starts the child: serializes the target, launches a JVM for it and returns once the OS process
    * exists (its pid is known); the target then runs in the child. Python's {@code Process.start()}.
    *
-   * @throws PicklingException if the target or a value it captures cannot be serialized; nothing is
-   *     started then
+   * @throws PicklingException if the target or a value it captures cannot be serialized, or it
+   *     serializes to more than the child's channel carries in one frame; nothing is started then
    * @throws IllegalStateException if this process was already started or closed, the context is
    *     closed, or this JVM is a daemon child (daemonic processes may not have children)
    * @throws java.io.UncheckedIOException if the child JVM could not be launched
