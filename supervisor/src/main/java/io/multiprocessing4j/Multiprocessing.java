@@ -632,13 +632,8 @@ public final class Multiprocessing implements AutoCloseable {
    *     never run)
    */
   ProcessSupervisor.Started startChild(ProcessSpec spec, Process process) {
-    // Room for the frame's other fields (name, flags) next to the target.
-    long frame = spec.target().getSerializedSize() + 1024L;
-    if (frame > childFrameBytes) {
-      throw new PicklingException("the target of " + spec.options().name() + " takes " + frame
-          + " bytes, more than one frame to a child may carry (maxFrameBytes " + childFrameBytes
-          + "); pass large data through shared memory, a queue or a pipe", null);
-    }
+    ProcessSpec.checkFitsOneFrame("the target of " + spec.options().name(), spec.target().getSerializedSize(),
+        childFrameBytes);
     synchronized (children) {
       checkOpen();
       children.add(process);
@@ -727,7 +722,8 @@ public final class Multiprocessing implements AutoCloseable {
    * A pool configured by {@code options}. Python's
    * {@code Pool(processes, initializer, initargs, maxtasksperchild)}.
    *
-   * @throws PicklingException if the initializer, or a value it captures, cannot be serialized
+   * @throws PicklingException if the initializer, or a value it captures, cannot be serialized, or it
+   *     is too large to reach a worker in one frame
    * @throws IllegalStateException as {@link #pool()}
    */
   public Pool pool(PoolOptions options) {
@@ -736,7 +732,7 @@ public final class Multiprocessing implements AutoCloseable {
     }
     synchronized (children) {
       checkOpen();
-      Pool pool = Pool.start(system, supervisor, channelServer, options);
+      Pool pool = Pool.start(system, supervisor, channelServer, options, childFrameBytes);
       pools.add(pool);
       pool.whenTerminated(() -> {
         synchronized (children) {

@@ -78,15 +78,27 @@ public final class Pool implements AutoCloseable {
   private final PoolCalls calls;
   private State state = State.RUN;
 
-  /** Starts a pool's supervisor actor as a system actor of the context's actor system. */
+  /** What a worker's target holds besides its initializer: the worker loop and its task channel's address. */
+  private static final int WORKER_TARGET_BYTES = 16 * 1024;
+
+  /**
+   * Starts a pool's supervisor actor as a system actor of the context's actor system.
+   *
+   * @param childFrameBytes the largest frame a child's channel carries, which a worker's target (its
+   *     initializer included) must fit in
+   */
   static Pool start(ActorSystem<?> system, ActorRef<ProcessSupervisor.Command> supervisor, ChannelServer channelServer,
-      PoolOptions options) {
+      PoolOptions options, int childFrameBytes) {
     if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(false)) {
       throw new IllegalStateException("daemonic processes are not allowed to have children (this JVM is daemon "
           + ChildRuntime.current().get().name() + ")");
     }
     Payload initializer = options.initializer() == null ? null
         : TargetEncoder.encode(options.initializer(), "the initializer of a pool", "initializer");
+    if (initializer != null) {
+      ProcessSpec.checkFitsOneFrame("the initializer of a pool (inside each worker's target)",
+          initializer.getSerializedSize() + WORKER_TARGET_BYTES, childFrameBytes);
+    }
     ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
         ? Thread.currentThread().getContextClassLoader() : Pool.class.getClassLoader();
     PoolStatus status = new PoolStatus();

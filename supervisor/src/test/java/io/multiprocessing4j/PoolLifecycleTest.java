@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.NotSerializableException;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -225,6 +226,20 @@ class PoolLifecycleTest extends PoolContextTests {
     assertInstanceOf(IllegalStateException.class, failed.getCause());
     pool.join();
     assertTrue(pool.workers().isEmpty(), pool.toString());
+  }
+
+  @Test
+  void anInitializerTooLargeForOneFrameFailsWhenThePoolIsCreated() {
+    int limit = 64 * 1024;
+    try (Multiprocessing small = Multiprocessing.create(
+        new ProcessSupervisor.Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, true))) {
+      byte[] payload = new byte[4 * limit];
+      // It travels inside each worker's target; too large, no worker would ever start its loop.
+      PicklingException e = assertThrows(PicklingException.class,
+          () -> small.pool(PoolOptions.defaults().withProcesses(1).withInitializer(() -> payload.clone())));
+      assertTrue(e.getMessage().contains("initializer") && e.getMessage().contains(String.valueOf(limit)),
+          e.getMessage());
+    }
   }
 
   @Test
