@@ -107,15 +107,16 @@ public final class Pool implements AutoCloseable {
         PoolActor.create(new PoolActor.Settings(options, supervisor, channelServer, initializer, loader, status, inbox)),
         "multiprocessing4j-pool-" + UUID.randomUUID(), DispatcherSelector.blocking());
     inbox.deliverTo(actor);
-    return new Pool(options, actor, status, inbox);
+    return new Pool(options, actor, status, inbox, childFrameBytes);
   }
 
-  private Pool(PoolOptions options, ActorRef<PoolActor.Command> actor, PoolStatus status, PoolInbox inbox) {
+  private Pool(PoolOptions options, ActorRef<PoolActor.Command> actor, PoolStatus status, PoolInbox inbox,
+      int childFrameBytes) {
     this.processes = options.processes();
     this.terminateGrace = options.terminateGrace();
     this.actor = actor;
     this.status = status;
-    this.calls = new PoolCalls(inbox, status, processes);
+    this.calls = new PoolCalls(inbox, status, processes, childFrameBytes);
   }
 
   // ---- map and starmap --------------------------------------------------------------------------

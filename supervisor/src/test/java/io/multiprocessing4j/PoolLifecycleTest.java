@@ -243,6 +243,22 @@ class PoolLifecycleTest extends PoolContextTests {
   }
 
   @Test
+  void itemsTooLargeForTheContextsFramesFailInTheCallersThread() {
+    int limit = 64 * 1024;
+    try (Multiprocessing small = Multiprocessing.create(
+        new ProcessSupervisor.Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, true))) {
+      Pool narrow = small.pool(1);
+      byte[] item = new byte[4 * limit];
+      // Under the default limit, so only the context's own limit refuses them; before, the chunk was
+      // handed from worker to worker, never delivered, and the call waited forever.
+      PicklingException single = assertThrows(PicklingException.class, () -> narrow.applyAsync(b -> b.length, item));
+      assertTrue(single.getMessage().contains("Pool.applyAsync") && single.getMessage().contains("one frame"),
+          single.getMessage());
+      assertThrows(PicklingException.class, () -> narrow.mapAsync(b -> b.length, List.of(item)));
+    }
+  }
+
+  @Test
   void mapAsyncSerializesOneChunkPerWorkerInTheCallersThread() throws Exception {
     pool = mp.pool(2);
     // Chunks of one item: item 1 is the second worker's first chunk, so mapAsync itself throws.

@@ -43,16 +43,20 @@ public final class PoolCalls {
   private final PoolInbox inbox;
   private final PoolStatus status;
   private final int processes;
+  /** The largest frame the workers' channels carry. */
+  private final int frameBytes;
   private final ExecutorService feeders;
   private final ExecutorService completions;
   private final Map<Object, Payload> reusableEncodings = new ConcurrentHashMap<>();
   /** The thread that runs {@link #completions} (remade if a callback killed the last one). */
   private volatile Thread completionThread;
 
-  public PoolCalls(PoolInbox inbox, PoolStatus status, int processes) {
+  /** @param frameBytes the largest frame the workers' channels carry, which each chunk must fit in */
+  public PoolCalls(PoolInbox inbox, PoolStatus status, int processes, int frameBytes) {
     this.inbox = inbox;
     this.status = status;
     this.processes = processes;
+    this.frameBytes = frameBytes;
     this.feeders = Executors.newCachedThreadPool(ChannelServer.daemonThreads("multiprocessing4j-pool-feeder"));
     ThreadFactory resultThreads = ChannelServer.daemonThreads("multiprocessing4j-pool-results");
     this.completions = Executors.newSingleThreadExecutor(task -> completionThread = resultThreads.newThread(task));
@@ -184,7 +188,7 @@ public final class PoolCalls {
   MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single, Executor completeOn) {
     MapJob job = new MapJob(call, function, items.size(), single, completeOn);
     ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW,
-        this::chunkReady);
+        this::chunkReady, frameBytes);
     attach(job, feed);
     feedFirstChunks(job, processes);
     submit(job);
@@ -200,7 +204,7 @@ public final class PoolCalls {
     long window = (long) chunksize * IMAP_WINDOW_CHUNKS * processes;
     ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(),
         (int) Math.min(Integer.MAX_VALUE - 1, window),
-        this::chunkReady);
+        this::chunkReady, frameBytes);
     attach(job, feed);
     submit(job);
     feedInBackground(job);
