@@ -1,5 +1,6 @@
 package io.multiprocessing4j;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -243,7 +244,7 @@ class PoolLifecycleTest extends PoolContextTests {
   }
 
   @Test
-  void itemsTooLargeForTheContextsFramesFailInTheCallersThread() {
+  void itemsOrResultsTooLargeForTheContextsFramesFailWithTheReason() {
     int limit = 64 * 1024;
     try (Multiprocessing small = Multiprocessing.create(
         new ProcessSupervisor.Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, true))) {
@@ -255,6 +256,15 @@ class PoolLifecycleTest extends PoolContextTests {
       assertTrue(single.getMessage().contains("Pool.applyAsync") && single.getMessage().contains("one frame"),
           single.getMessage());
       assertThrows(PicklingException.class, () -> narrow.mapAsync(b -> b.length, List.of(item)));
+
+      // A result too large fails its own task with the reason, as under the default limit; before,
+      // the parent dropped the worker's channel and the task failed as if its worker had died.
+      CompletableFuture<Integer> large = narrow.applyAsync(() -> new byte[4 * limit].length);
+      assertEquals(4 * limit, assertDoesNotThrow(() -> large.get(30, TimeUnit.SECONDS)), "a small result still travels");
+      CompletableFuture<byte[]> tooLarge = narrow.applyAsync(() -> new byte[4 * limit]);
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> tooLarge.get(30, TimeUnit.SECONDS));
+      TaskFailedException task = assertInstanceOf(TaskFailedException.class, failed.getCause());
+      assertTrue(task.getMessage().contains("more than one frame"), task.getMessage());
     }
   }
 
