@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -640,14 +641,12 @@ public final class Multiprocessing implements AutoCloseable {
     }
     ProcessSupervisor.StartResult result;
     try {
+      // Not interruptible (join, not get): once asked, the supervisor launches the child, so giving
+      // up here would leave it running untracked. The ask's own timeout bounds the wait.
       result = AskPattern.<ProcessSupervisor.Command, ProcessSupervisor.StartResult>ask(supervisor,
               replyTo -> new ProcessSupervisor.Start(spec, replyTo), START_TIMEOUT, system.scheduler())
-          .toCompletableFuture().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      forget(process);
-      throw new IllegalStateException("interrupted while starting " + spec.options().name(), e);
-    } catch (ExecutionException e) {
+          .toCompletableFuture().join();
+    } catch (CompletionException e) {
       forget(process);
       throw new IllegalStateException("the supervisor did not start " + spec.options().name(), e.getCause());
     }

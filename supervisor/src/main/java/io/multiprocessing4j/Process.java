@@ -37,6 +37,8 @@ public final class Process {
   /**
    * Starts the child: serializes the target, launches a JVM for it and returns once the OS process
    * exists (its pid is known); the target then runs in the child. Python's {@code Process.start()}.
+   * Not interruptible: an interrupt while it waits for the pid is kept for the caller, and the start
+   * completes, so that no child is launched that this object does not know.
    *
    * @throws PicklingException if the target or a value it captures cannot be serialized, or it
    *     serializes to more than the child's channel carries in one frame; nothing is started then

@@ -127,6 +127,23 @@ class LifecycleErrorsTest {
   }
 
   @Test
+  void anInterruptDoesNotCutStartShortSoItsChildIsNeverLost() throws Exception {
+    Process p = mp.process(() -> { });
+    // Before, start() threw "interrupted while starting" while the child it had asked for was
+    // launched anyway: it ran its target untracked, and a second start() would have run it again.
+    Thread.currentThread().interrupt();
+    try {
+      p.start();
+      assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+    } finally {
+      Thread.interrupted();
+    }
+    assertTrue(p.pid().isPresent(), p.toString());
+    p.join();
+    assertEquals(OptionalInt.of(0), p.exitCode());
+  }
+
+  @Test
   void daemonChildMayNotStartChildren() throws Exception {
     try (StdCapture out = StdCapture.stdout(); StdCapture err = StdCapture.stderr()) {
       Process p = mp.process(LifecycleErrorsTest::startChildFromDaemon, ProcessOptions.defaults().withDaemon(true));
