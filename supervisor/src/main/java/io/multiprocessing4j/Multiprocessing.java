@@ -8,6 +8,7 @@ import io.multiprocessing4j.internal.ChannelBrokers;
 import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.PipeHandle;
+import io.multiprocessing4j.wire.FrameChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -67,11 +69,17 @@ public final class Multiprocessing implements AutoCloseable {
   private final AtomicLong managerCounter = new AtomicLong();
   private final List<Manager> managers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  /**
+   * The largest frame a child's channel carries: the context's setting, and at most what an agent
+   * accepts (its reader's limit is the default).
+   */
+  private final int childFrameBytes;
 
   private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings) {
     this.system = system;
     this.ownsSystem = ownsSystem;
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
+    this.childFrameBytes = Math.min(settings.maxFrameBytes(), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
     this.channels = new ChannelBrokers(channelServer, system);
     String suffix = UUID.randomUUID().toString();
     AgentWarmUp warmUp = settings.startMethod() == StartMethod.WARM ? new AgentWarmUp(channels) : null;
@@ -268,7 +276,7 @@ public final class Multiprocessing implements AutoCloseable {
     synchronized (children) {
       children.removeIf(child -> !child.isStartedAndRunning());
       for (Process child : children) {
-        if (child.isAlive()) {
+        if (child.isRunning()) {
           running.add(child);
         }
       }
@@ -618,22 +626,27 @@ public final class Multiprocessing implements AutoCloseable {
     }
   }
 
-  /** Starts a child through the supervisor and waits for its pid (or its launch failure). */
+  /**
+   * Starts a child through the supervisor and waits for its pid (or its launch failure).
+   *
+   * @throws PicklingException if the serialized target cannot reach the child in one frame (it would
+   *     never run)
+   */
   ProcessSupervisor.Started startChild(ProcessSpec spec, Process process) {
+    ProcessSpec.checkFitsOneFrame("the target of " + spec.options().name(), spec.target().getSerializedSize(),
+        childFrameBytes);
     synchronized (children) {
       checkOpen();
       children.add(process);
     }
     ProcessSupervisor.StartResult result;
     try {
+      // Not interruptible (join, not get): once asked, the supervisor launches the child, so giving
+      // up here would leave it running untracked. The ask's own timeout bounds the wait.
       result = AskPattern.<ProcessSupervisor.Command, ProcessSupervisor.StartResult>ask(supervisor,
               replyTo -> new ProcessSupervisor.Start(spec, replyTo), START_TIMEOUT, system.scheduler())
-          .toCompletableFuture().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      forget(process);
-      throw new IllegalStateException("interrupted while starting " + spec.options().name(), e);
-    } catch (ExecutionException e) {
+          .toCompletableFuture().join();
+    } catch (CompletionException e) {
       forget(process);
       throw new IllegalStateException("the supervisor did not start " + spec.options().name(), e.getCause());
     }
@@ -708,7 +721,8 @@ public final class Multiprocessing implements AutoCloseable {
    * A pool configured by {@code options}. Python's
    * {@code Pool(processes, initializer, initargs, maxtasksperchild)}.
    *
-   * @throws PicklingException if the initializer, or a value it captures, cannot be serialized
+   * @throws PicklingException if the initializer, or a value it captures, cannot be serialized, or it
+   *     is too large to reach a worker in one frame
    * @throws IllegalStateException as {@link #pool()}
    */
   public Pool pool(PoolOptions options) {
@@ -717,7 +731,7 @@ public final class Multiprocessing implements AutoCloseable {
     }
     synchronized (children) {
       checkOpen();
-      Pool pool = Pool.start(system, supervisor, channelServer, options);
+      Pool pool = Pool.start(system, supervisor, channelServer, options, childFrameBytes);
       pools.add(pool);
       pool.whenTerminated(() -> {
         synchronized (children) {

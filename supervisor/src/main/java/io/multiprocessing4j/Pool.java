@@ -51,7 +51,8 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * tasks travel joined, a frame per batch: the chunks of one call, and the tasks of {@code applyAsync}
  * calls of one function made in a loop (each still has its own result, failure and retries). The
  * default chunksize of {@code map} and {@code starmap} is Python's: the input length divided by four
- * times the number of processes, rounded up; {@code imap} and {@code imapUnordered} default to 1.
+ * times the number of processes, rounded up; {@code imap} and {@code imapUnordered} default to 1. A
+ * chunksize given explicitly must be 1 or more, else the call throws {@link IllegalArgumentException}.
  *
  * <h2>Lifecycle: RUN, CLOSE, TERMINATE</h2>
  * {@link #close()} is {@code ExecutorService.close()}: stop accepting work, let the submitted work
@@ -59,6 +60,9 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * {@link #shutdown()} then {@link #join()} (or just {@code close()}). Note that Python's
  * {@code with Pool() as pool:} calls {@code terminate()} on exit; try-with-resources on this class
  * calls {@code close()}, which finishes the work first. {@link #terminate()} is the abrupt stop.
+ *
+ * <p>A null function, task or input is refused with a {@link NullPointerException} in the caller's
+ * thread, before anything is submitted (Python would fail the task later, in its worker).
  *
  * <p>Threads: every method may be called from any thread. Futures are completed on the pool's result
  * thread, in the order results complete, so a dependent stage that blocks holds up later completions
@@ -74,15 +78,27 @@ public final class Pool implements AutoCloseable {
   private final PoolCalls calls;
   private State state = State.RUN;
 
-  /** Starts a pool's supervisor actor as a system actor of the context's actor system. */
+  /** What a worker's target holds besides its initializer: the worker loop and its task channel's address. */
+  private static final int WORKER_TARGET_BYTES = 16 * 1024;
+
+  /**
+   * Starts a pool's supervisor actor as a system actor of the context's actor system.
+   *
+   * @param childFrameBytes the largest frame a child's channel carries, which a worker's target (its
+   *     initializer included) must fit in
+   */
   static Pool start(ActorSystem<?> system, ActorRef<ProcessSupervisor.Command> supervisor, ChannelServer channelServer,
-      PoolOptions options) {
+      PoolOptions options, int childFrameBytes) {
     if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(false)) {
       throw new IllegalStateException("daemonic processes are not allowed to have children (this JVM is daemon "
           + ChildRuntime.current().get().name() + ")");
     }
     Payload initializer = options.initializer() == null ? null
         : TargetEncoder.encode(options.initializer(), "the initializer of a pool", "initializer");
+    if (initializer != null) {
+      ProcessSpec.checkFitsOneFrame("the initializer of a pool (inside each worker's target)",
+          initializer.getSerializedSize() + WORKER_TARGET_BYTES, childFrameBytes);
+    }
     ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
         ? Thread.currentThread().getContextClassLoader() : Pool.class.getClassLoader();
     PoolStatus status = new PoolStatus();
@@ -91,15 +107,16 @@ public final class Pool implements AutoCloseable {
         PoolActor.create(new PoolActor.Settings(options, supervisor, channelServer, initializer, loader, status, inbox)),
         "multiprocessing4j-pool-" + UUID.randomUUID(), DispatcherSelector.blocking());
     inbox.deliverTo(actor);
-    return new Pool(options, actor, status, inbox);
+    return new Pool(options, actor, status, inbox, childFrameBytes);
   }
 
-  private Pool(PoolOptions options, ActorRef<PoolActor.Command> actor, PoolStatus status, PoolInbox inbox) {
+  private Pool(PoolOptions options, ActorRef<PoolActor.Command> actor, PoolStatus status, PoolInbox inbox,
+      int childFrameBytes) {
     this.processes = options.processes();
     this.terminateGrace = options.terminateGrace();
     this.actor = actor;
     this.status = status;
-    this.calls = new PoolCalls(inbox, status, processes);
+    this.calls = new PoolCalls(inbox, status, processes, childFrameBytes);
   }
 
   // ---- map and starmap --------------------------------------------------------------------------
@@ -121,7 +138,8 @@ public final class Pool implements AutoCloseable {
    */
   public <T, R> List<R> map(SerializableFunction<? super T, ? extends R> function, Iterable<? extends T> items)
       throws InterruptedException {
-    return map(function, items, 0);
+    checkRunning();
+    return calls.map("Pool.map", TaskAdapters.unary(function), PoolCalls.listOf(items), PoolCalls.PYTHON_CHUNKSIZE);
   }
 
   /**
@@ -132,7 +150,8 @@ public final class Pool implements AutoCloseable {
   public <T, R> List<R> map(SerializableFunction<? super T, ? extends R> function, Iterable<? extends T> items,
       int chunksize) throws InterruptedException {
     checkRunning();
-    return calls.map("Pool.map", TaskAdapters.unary(function), PoolCalls.listOf(items), chunksize);
+    return calls.map("Pool.map", TaskAdapters.unary(function), PoolCalls.listOf(items),
+        PoolCalls.requireChunksize(chunksize));
   }
 
   /**
@@ -147,14 +166,17 @@ public final class Pool implements AutoCloseable {
    */
   public <T, R> CompletableFuture<List<R>> mapAsync(SerializableFunction<? super T, ? extends R> function,
       Iterable<? extends T> items) {
-    return mapAsync(function, items, 0);
+    checkRunning();
+    return calls.mapAsync("Pool.mapAsync", TaskAdapters.unary(function), PoolCalls.listOf(items),
+        PoolCalls.PYTHON_CHUNKSIZE);
   }
 
   /** {@link #mapAsync(SerializableFunction, Iterable)} in chunks of {@code chunksize} items. */
   public <T, R> CompletableFuture<List<R>> mapAsync(SerializableFunction<? super T, ? extends R> function,
       Iterable<? extends T> items, int chunksize) {
     checkRunning();
-    return calls.mapAsync("Pool.mapAsync", TaskAdapters.unary(function), PoolCalls.listOf(items), chunksize);
+    return calls.mapAsync("Pool.mapAsync", TaskAdapters.unary(function), PoolCalls.listOf(items),
+        PoolCalls.requireChunksize(chunksize));
   }
 
   /**
@@ -164,21 +186,26 @@ public final class Pool implements AutoCloseable {
    */
   public <A, B, R> List<R> starmap(SerializableBiFunction<? super A, ? super B, ? extends R> function,
       Iterable<? extends Map.Entry<? extends A, ? extends B>> arguments) throws InterruptedException {
-    return starmap(function, arguments, 0);
+    checkRunning();
+    return calls.map("Pool.starmap", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments),
+        PoolCalls.PYTHON_CHUNKSIZE);
   }
 
   /** {@link #starmap(SerializableBiFunction, Iterable)} in chunks of {@code chunksize} pairs. */
   public <A, B, R> List<R> starmap(SerializableBiFunction<? super A, ? super B, ? extends R> function,
       Iterable<? extends Map.Entry<? extends A, ? extends B>> arguments, int chunksize) throws InterruptedException {
     checkRunning();
-    return calls.map("Pool.starmap", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments), chunksize);
+    return calls.map("Pool.starmap", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments),
+        PoolCalls.requireChunksize(chunksize));
   }
 
   /** Starts a {@code starmap} and returns at once. Python's {@code starmap_async}; see {@link #mapAsync}. */
   public <A, B, R> CompletableFuture<List<R>> starmapAsync(
       SerializableBiFunction<? super A, ? super B, ? extends R> function,
       Iterable<? extends Map.Entry<? extends A, ? extends B>> arguments) {
-    return starmapAsync(function, arguments, 0);
+    checkRunning();
+    return calls.mapAsync("Pool.starmapAsync", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments),
+        PoolCalls.PYTHON_CHUNKSIZE);
   }
 
   /** {@link #starmapAsync(SerializableBiFunction, Iterable)} in chunks of {@code chunksize} pairs. */
@@ -187,7 +214,7 @@ public final class Pool implements AutoCloseable {
       Iterable<? extends Map.Entry<? extends A, ? extends B>> arguments, int chunksize) {
     checkRunning();
     return calls.mapAsync("Pool.starmapAsync", TaskAdapters.binary(function), PoolCalls.pairsOf(arguments),
-        chunksize);
+        PoolCalls.requireChunksize(chunksize));
   }
 
   // ---- imap -------------------------------------------------------------------------------------
@@ -302,7 +329,8 @@ public final class Pool implements AutoCloseable {
    * {@link #shutdown()}, then waits until the submitted work is done and every worker has exited:
    * {@code ExecutorService.close()}, and Python's {@code close(); join()}. Not Python's {@code with}
    * block, which terminates. If this thread is interrupted while waiting, the pool is terminated and
-   * the interrupt status kept. Idempotent.
+   * the interrupt status kept. Idempotent. In a callback of the pool's own futures it shuts the pool
+   * down, then throws as {@link #join()} does, since it cannot wait there.
    */
   @Override
   public void close() {
@@ -336,7 +364,9 @@ public final class Pool implements AutoCloseable {
    * work is done, or after {@link #terminate()}. Python's {@code join()}.
    *
    * @throws IllegalStateException if the pool is still running (neither shut down nor terminated),
-   *     as Python raises {@code ValueError}
+   *     as Python raises {@code ValueError}; or if this is a dependent stage of one of the pool's
+   *     futures and the pool has not stopped yet: the pool completes its futures on this thread, so it
+   *     would wait for itself (Python raises {@code RuntimeError: cannot join current thread})
    * @throws InterruptedException if this thread is interrupted while waiting
    */
   public void join() throws InterruptedException {
@@ -344,6 +374,10 @@ public final class Pool implements AutoCloseable {
       if (state == State.RUN && status.broken() == null) {
         throw new IllegalStateException("join() before close(), shutdown() or terminate(): the pool is still running");
       }
+    }
+    if (!status.terminated().isDone() && calls.isCompletionThread()) {
+      throw new IllegalStateException("cannot join a pool from a callback (a dependent stage of one of its futures): "
+          + "the pool completes its futures on this thread, so it would wait for itself; join from another thread");
     }
     try {
       status.terminated().get();

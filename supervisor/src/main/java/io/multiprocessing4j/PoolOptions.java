@@ -192,7 +192,8 @@ public final class PoolOptions {
   /**
    * How long {@link Pool#terminate()} lets a busy worker react to its interrupt before killing it.
    *
-   * @throws IllegalArgumentException if it is null or negative
+   * @throws IllegalArgumentException if it is null, negative or longer than
+   *     {@link ProcessOptions#MAX_TERMINATE_GRACE}
    */
   public PoolOptions withTerminateGrace(Duration terminateGrace) {
     ProcessOptions.defaults().withTerminateGrace(terminateGrace);

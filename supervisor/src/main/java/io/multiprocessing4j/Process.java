@@ -37,9 +37,11 @@ public final class Process {
   /**
    * Starts the child: serializes the target, launches a JVM for it and returns once the OS process
    * exists (its pid is known); the target then runs in the child. Python's {@code Process.start()}.
+   * Not interruptible: an interrupt while it waits for the pid is kept for the caller, and the start
+   * completes, so that no child is launched that this object does not know.
    *
-   * @throws PicklingException if the target or a value it captures cannot be serialized; nothing is
-   *     started then
+   * @throws PicklingException if the target or a value it captures cannot be serialized, or it
+   *     serializes to more than the child's channel carries in one frame; nothing is started then
    * @throws IllegalStateException if this process was already started or closed, the context is
    *     closed, or this JVM is a daemon child (daemonic processes may not have children)
    * @throws java.io.UncheckedIOException if the child JVM could not be launched
@@ -48,9 +50,7 @@ public final class Process {
     if (state == State.STARTED) {
       throw new IllegalStateException("cannot start a process twice: " + this);
     }
-    if (state == State.CLOSED) {
-      throw new IllegalStateException("process object is closed: " + this);
-    }
+    checkNotClosed();
     if (ChildRuntime.current().map(ChildRuntime::daemon).orElse(false)) {
       throw new IllegalStateException("daemonic processes are not allowed to have children (this JVM is daemon "
           + ChildRuntime.current().get().name() + ")");
@@ -89,10 +89,12 @@ public final class Process {
   public boolean join(Duration timeout) throws InterruptedException {
     CompletableFuture<ProcessSupervisor.Exited> exited = startedExit("join");
     try {
-      exited.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      // convert saturates where toNanos() would overflow (a timeout of more than 292 years).
+      exited.get(Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)), TimeUnit.NANOSECONDS);
       return true;
     } catch (TimeoutException e) {
-      return false;
+      // Not if the OS has reaped the child (isAlive() is false) and its exit is being reported.
+      return reportedExit(exited) != null;
     } catch (ExecutionException e) {
       throw new IllegalStateException("supervision of " + name() + " failed", e.getCause());
     }
@@ -100,9 +102,18 @@ public final class Process {
 
   /**
    * Whether the child is running: started and not yet exited. Backed by the OS process handle, so it
-   * turns false as soon as the OS has reaped the child, however it died. Never blocks.
+   * turns false as soon as the OS has reaped the child, however it died. Never blocks. Python's
+   * {@code is_alive()}.
+   *
+   * @throws IllegalStateException if this process object is closed
    */
   public synchronized boolean isAlive() {
+    checkNotClosed();
+    return isRunning();
+  }
+
+  /** {@link #isAlive()} in any state: false once closed. */
+  synchronized boolean isRunning() {
     if (state != State.STARTED || exit.isDone()) {
       return false;
     }
@@ -133,30 +144,47 @@ public final class Process {
    * normal return, 1 if the target threw, n after {@code System.exit(n)}, -N if it died of signal N.
    * Never blocks for long (at most a moment when the OS has reaped the child but its exit is still
    * being reported).
+   *
+   * @throws IllegalStateException if this process object is closed (Python raises {@code ValueError})
    */
   public OptionalInt exitCode() {
     CompletableFuture<ProcessSupervisor.Exited> exited;
     synchronized (this) {
+      checkNotClosed();
       if (state != State.STARTED) {
         return OptionalInt.empty();
       }
       exited = exit;
     }
-    if (!exited.isDone() && handle != null && !handle.isAlive()) {
+    ProcessSupervisor.Exited result = reportedExit(exited);
+    return result == null ? OptionalInt.empty() : OptionalInt.of(result.exitCode());
+  }
+
+  /**
+   * The started child's exit, or null while it runs. When the OS has already reaped the child (so
+   * {@link #isAlive()} is false) but its exit is still being reported, waits a moment for the report,
+   * so that what {@code isAlive()} said is not contradicted. Call without holding this object's lock.
+   */
+  private ProcessSupervisor.Exited reportedExit(CompletableFuture<ProcessSupervisor.Exited> exited) {
+    if (!exited.isDone() && (handle == null || !handle.isAlive())) {
       try {
         exited.get(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (ExecutionException | TimeoutException e) {
-        return OptionalInt.empty();
+        return null;
       }
     }
-    ProcessSupervisor.Exited result = exited.getNow(null);
-    return result == null ? OptionalInt.empty() : OptionalInt.of(result.exitCode());
+    return exited.getNow(null);
   }
 
-  /** The child's OS pid; empty before {@link #start()}. Python's {@code pid}. */
+  /**
+   * The child's OS pid; empty before {@link #start()}. Python's {@code pid}.
+   *
+   * @throws IllegalStateException if this process object is closed
+   */
   public synchronized OptionalLong pid() {
+    checkNotClosed();
     return pid < 0 ? OptionalLong.empty() : OptionalLong.of(pid);
   }
 
@@ -171,24 +199,45 @@ public final class Process {
   }
 
   /**
-   * Releases this object; the equivalent of Python's {@code Process.close()}.
+   * Releases this object; the equivalent of Python's {@code Process.close()}. As in Python, a closed
+   * process can no longer be started, joined or asked its pid, exit code or liveness (those throw
+   * {@link IllegalStateException}); its name, daemon flag and {@link #toString()} remain, and
+   * {@link #terminate()} and {@link #kill()} do nothing. Idempotent. A child that {@link #isAlive()}
+   * no longer reports as alive can always be closed (this waits a moment if its exit is still being
+   * reported).
    *
    * @throws IllegalStateException if the child is still running
    */
-  public synchronized void close() {
-    if (state == State.STARTED && !exit.isDone()) {
+  public void close() {
+    CompletableFuture<ProcessSupervisor.Exited> exited;
+    synchronized (this) {
+      exited = state == State.STARTED ? exit : null;
+    }
+    if (exited != null && reportedExit(exited) == null) {
       throw new IllegalStateException("cannot close a process while it is still running; join() or terminate() first: "
           + this);
     }
-    state = State.CLOSED;
+    synchronized (this) {
+      state = State.CLOSED;
+    }
   }
 
-  /** The child's stack trace if its target threw; empty otherwise or while it runs. */
-  public synchronized java.util.Optional<String> remoteTraceback() {
-    if (state != State.STARTED || !exit.isDone()) {
-      return java.util.Optional.empty();
+  /**
+   * The child's stack trace if its target threw; empty otherwise or while it runs.
+   *
+   * @throws IllegalStateException if this process object is closed
+   */
+  public java.util.Optional<String> remoteTraceback() {
+    CompletableFuture<ProcessSupervisor.Exited> exited;
+    synchronized (this) {
+      checkNotClosed();
+      if (state != State.STARTED) {
+        return java.util.Optional.empty();
+      }
+      exited = exit;
     }
-    return exit.join().remoteTraceback();
+    ProcessSupervisor.Exited result = reportedExit(exited);
+    return result == null ? java.util.Optional.empty() : result.remoteTraceback();
   }
 
   synchronized boolean isStartedAndRunning() {
@@ -196,13 +245,18 @@ public final class Process {
   }
 
   private synchronized CompletableFuture<ProcessSupervisor.Exited> startedExit(String operation) {
+    checkNotClosed();
     if (state == State.INITIAL) {
       throw new IllegalStateException("can only " + operation + " a started process: " + this);
     }
+    return exit;
+  }
+
+  /** Python's {@code _check_closed()}. */
+  private synchronized void checkNotClosed() {
     if (state == State.CLOSED) {
       throw new IllegalStateException("process object is closed: " + this);
     }
-    return exit;
   }
 
   /** Like Python's repr: {@code <Process name='Process-1' pid=123 parent=100 started daemon>}. */

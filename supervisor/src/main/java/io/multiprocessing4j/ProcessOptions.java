@@ -78,6 +78,12 @@ public final class ProcessOptions {
     };
   }
 
+  /**
+   * The longest {@code terminateGrace}, about 24.8 days: the child is told its grace in whole
+   * milliseconds in a 32-bit field, and the supervisor must be able to schedule the kill.
+   */
+  public static final Duration MAX_TERMINATE_GRACE = Duration.ofMillis(Integer.MAX_VALUE);
+
   private static final ProcessOptions DEFAULTS =
       new ProcessOptions(null, false, DEFAULT_JVM_OPTIONS, null, Duration.ofSeconds(2));
 
@@ -129,9 +135,16 @@ public final class ProcessOptions {
     return new ProcessOptions(name, daemon, jvmOptions, classPath, terminateGrace);
   }
 
+  /**
+   * @throws IllegalArgumentException if it is null, negative or longer than {@link #MAX_TERMINATE_GRACE}
+   */
   public ProcessOptions withTerminateGrace(Duration terminateGrace) {
     if (terminateGrace == null || terminateGrace.isNegative()) {
       throw new IllegalArgumentException("terminateGrace must be zero or positive, was " + terminateGrace);
+    }
+    if (terminateGrace.compareTo(MAX_TERMINATE_GRACE) > 0) {
+      throw new IllegalArgumentException("terminateGrace must be at most " + MAX_TERMINATE_GRACE + ", was "
+          + terminateGrace);
     }
     return new ProcessOptions(name, daemon, jvmOptions, classPath, terminateGrace);
   }

@@ -9,6 +9,9 @@ import io.multiprocessing4j.proto.Payload;
  * with a {@link PicklingException}, not later in an actor or a child.
  */
 public final class ProcessSpec {
+  /** What a target's frame holds besides the target: the child's name and flags. */
+  private static final int FRAME_FIELDS_BYTES = 1024;
+
   private final ProcessOptions options;
   private final Payload target;
 
@@ -32,6 +35,23 @@ public final class ProcessSpec {
     }
     String who = options.name() == null ? "a process" : options.name();
     return new ProcessSpec(options, TargetEncoder.encode(target, "the target of " + who, "target"));
+  }
+
+  /**
+   * Refuses a target that cannot reach its child: the child receives it in one frame, and a frame
+   * larger than the channel carries is never delivered, so the child would wait for it forever.
+   *
+   * @param what the target, for the message ({@code the target of Process-1})
+   * @param bytes its serialized size
+   * @param frameLimit the largest frame the child's channel carries
+   * @throws PicklingException if it does not fit, with room for the frame's other fields
+   */
+  static void checkFitsOneFrame(String what, long bytes, int frameLimit) {
+    long frame = bytes + FRAME_FIELDS_BYTES;
+    if (frame > frameLimit) {
+      throw new PicklingException(what + " takes " + frame + " bytes, more than one frame to a child may carry"
+          + " (maxFrameBytes " + frameLimit + "); pass large data through shared memory, a queue or a pipe", null);
+    }
   }
 
   public ProcessOptions options() {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,5 +56,28 @@ class JoinTimeoutTest {
     assertFalse(p.isAlive());
     assertTrue(mp.activeChildren().isEmpty());
     assertTrue(p.join(Duration.ZERO), "join after exit returns at once");
+  }
+
+  @Test
+  void aTimeoutTooLongForNanosecondsWaitsLikeNoTimeout() throws Exception {
+    String release = dir.resolve("release").toString();
+    Process p = mp.process(() -> waitForRelease(release));
+    p.start();
+    // Python's join(timeout=1e12) just waits; Duration.toNanos() would overflow here.
+    CompletableFuture<Boolean> joined = CompletableFuture.supplyAsync(() -> {
+      try {
+        return p.join(Duration.ofSeconds(Long.MAX_VALUE));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    try {
+      assertFalse(p.join(Duration.ofMillis(200)), "still running, so the long join is still waiting");
+      assertFalse(joined.isDone(), "the long join waits: " + joined);
+    } finally {
+      ChildSide.touch(release);
+    }
+    assertTrue(joined.get(20, TimeUnit.SECONDS));
+    assertEquals(OptionalInt.of(0), p.exitCode());
   }
 }

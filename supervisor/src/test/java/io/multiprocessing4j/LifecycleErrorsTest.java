@@ -1,10 +1,12 @@
 package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Misuse of the process lifecycle fails at once with an {@link IllegalStateException} that says what
@@ -86,6 +89,58 @@ class LifecycleErrorsTest {
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
     e = assertThrows(IllegalStateException.class, p::start);
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
+  }
+
+  @Test
+  void aClosedProcessRefusesToReportOnItsChildAsPythonsRaisesValueError() throws Exception {
+    Process p = mp.process(() -> { });
+    p.start();
+    p.join();
+    assertEquals(OptionalInt.of(0), p.exitCode());
+    p.close();
+    // An empty exit code would read as "still running"; Python's exitcode, pid and is_alive() raise.
+    List<Executable> questions = List.of(p::exitCode, p::isAlive, p::pid, p::remoteTraceback);
+    for (Executable question : questions) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, question);
+      assertTrue(e.getMessage().contains("process object is closed"), e.getMessage());
+    }
+    assertTrue(p.toString().contains("closed"), p.toString());
+    assertTrue(mp.activeChildren().isEmpty());
+  }
+
+  @Test
+  void aProcessThatIsNoLongerAliveHasExitedForJoinAndClose() throws Exception {
+    // Python's "while p.is_alive(): ...; p.join(0); p.close()". isAlive() follows the OS, which reaps
+    // the child a moment before its exit is reported; join and close must not call it running then.
+    for (int i = 0; i < 3; i++) {
+      Process p = mp.process(() -> { });
+      p.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (p.isAlive() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertFalse(p.isAlive(), "the child exits");
+      assertTrue(p.join(Duration.ZERO), "join(0) agrees that it has exited");
+      p.close();
+      assertTrue(p.toString().contains("closed"), p.toString());
+    }
+  }
+
+  @Test
+  void anInterruptDoesNotCutStartShortSoItsChildIsNeverLost() throws Exception {
+    Process p = mp.process(() -> { });
+    // Before, start() threw "interrupted while starting" while the child it had asked for was
+    // launched anyway: it ran its target untracked, and a second start() would have run it again.
+    Thread.currentThread().interrupt();
+    try {
+      p.start();
+      assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+    } finally {
+      Thread.interrupted();
+    }
+    assertTrue(p.pid().isPresent(), p.toString());
+    p.join();
+    assertEquals(OptionalInt.of(0), p.exitCode());
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -82,6 +83,25 @@ class PicklingTest {
     assertTrue(message.contains("captured argument #0"), "names the captured argument: " + message);
     assertNotStarted(p, before);
     assertTrue(mp.activeChildren().isEmpty());
+  }
+
+  @Test
+  void aTargetTooLargeForTheChildsChannelFailsAtStartInsteadOfNeverRunning() {
+    Set<Long> before = descendantPids();
+    int limit = 64 * 1024;
+    try (Multiprocessing small = Multiprocessing.create(
+        new ProcessSupervisor.Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, true))) {
+      byte[] payload = new byte[4 * limit];
+      Process p = small.process(() -> use(payload.length));
+
+      PicklingException e = assertThrows(PicklingException.class, p::start);
+
+      String message = e.getMessage();
+      assertTrue(message.contains("the target of " + p.name()) && message.contains(String.valueOf(limit)),
+          "names the target and the limit: " + message);
+      assertNotStarted(p, before);
+      assertEquals(List.of(), small.activeChildren());
+    }
   }
 
   @Test

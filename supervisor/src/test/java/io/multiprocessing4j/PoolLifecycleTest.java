@@ -1,5 +1,6 @@
 package io.multiprocessing4j;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.NotSerializableException;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The pool's lifecycle (RUN, CLOSE, TERMINATE) and the errors a caller gets in its own thread:
@@ -151,6 +155,117 @@ class PoolLifecycleTest extends PoolContextTests {
     TaskFailedException result = assertThrows(TaskFailedException.class, () -> pool.apply(() -> new Object()));
     assertInstanceOf(NotSerializableException.class, result.getCause());
     assertEquals(List.of(1, 2), pool.map(x -> x + 1, range(2)), "the pool still serves");
+  }
+
+  @Test
+  void aNullFunctionIsRefusedInTheCallersThread() {
+    pool = mp.pool(1);
+    List<Executable> calls = List.of(
+        () -> pool.map(null, range(3)),
+        () -> pool.map(null, List.of()),
+        () -> pool.mapAsync(null, range(3)),
+        () -> pool.starmap(null, List.of(Map.entry(1, 2))),
+        () -> pool.starmapAsync(null, List.of(Map.entry(1, 2))),
+        () -> pool.imap(null, range(3)),
+        () -> pool.imapUnordered(null, range(3)),
+        () -> pool.apply((SerializableFunction<Integer, Integer>) null, 1),
+        () -> pool.applyAsync((SerializableFunction<Integer, Integer>) null, 1));
+    for (Executable call : calls) {
+      NullPointerException refused = assertThrows(NullPointerException.class, call);
+      assertEquals("function", refused.getMessage());
+    }
+    assertEquals("task", assertThrows(NullPointerException.class,
+        () -> pool.apply((SerializableCallable<Integer>) null)).getMessage());
+    assertEquals("task", assertThrows(NullPointerException.class,
+        () -> pool.applyAsync((SerializableCallable<Integer>) null)).getMessage());
+  }
+
+  @Test
+  void aChunksizeBelowOneIsRefusedByEveryCallThatTakesOneWhateverTheInput() {
+    pool = mp.pool(1);
+    for (int chunksize : new int[] {0, -1}) {
+      for (List<Integer> items : List.of(range(3), List.<Integer>of())) {
+        List<Map.Entry<Integer, Integer>> pairs = items.stream().map(x -> Map.entry(x, x)).toList();
+        List<Executable> calls = List.of(
+            () -> pool.map(x -> x, items, chunksize),
+            () -> pool.mapAsync(x -> x, items, chunksize),
+            () -> pool.starmap(Integer::sum, pairs, chunksize),
+            () -> pool.starmapAsync(Integer::sum, pairs, chunksize),
+            () -> pool.imap(x -> x, items, chunksize),
+            () -> pool.imapUnordered(x -> x, items, chunksize));
+        for (Executable call : calls) {
+          IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, call,
+              "chunksize " + chunksize + " over " + items.size() + " items");
+          assertTrue(refused.getMessage().contains("chunksize must be 1 or more, not " + chunksize),
+              refused.getMessage());
+        }
+      }
+    }
+  }
+
+  @Test
+  void joiningThePoolFromItsOwnCallbackFailsInsteadOfWaitingForItself() throws Exception {
+    pool = mp.pool(1);
+    // Python raises RuntimeError("cannot join current thread") from a callback that joins its pool.
+    CompletableFuture<Void> closing = pool.applyAsync(() -> 1).thenAccept(one -> pool.close());
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> closing.get(20, TimeUnit.SECONDS));
+    IllegalStateException selfJoin = assertInstanceOf(IllegalStateException.class, failed.getCause());
+    assertTrue(selfJoin.getMessage().contains("callback"), selfJoin.getMessage());
+    pool.join();
+    assertTrue(pool.workers().isEmpty(), "close() in the callback still shut the pool down: " + pool);
+
+    pool = mp.pool(1);
+    CompletableFuture<Void> joining = pool.applyAsync(() -> 1).thenAccept(one -> {
+      pool.shutdown();
+      try {
+        pool.join();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    failed = assertThrows(ExecutionException.class, () -> joining.get(20, TimeUnit.SECONDS));
+    assertInstanceOf(IllegalStateException.class, failed.getCause());
+    pool.join();
+    assertTrue(pool.workers().isEmpty(), pool.toString());
+  }
+
+  @Test
+  void anInitializerTooLargeForOneFrameFailsWhenThePoolIsCreated() {
+    int limit = 64 * 1024;
+    try (Multiprocessing small = Multiprocessing.create(
+        new ProcessSupervisor.Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, true))) {
+      byte[] payload = new byte[4 * limit];
+      // It travels inside each worker's target; too large, no worker would ever start its loop.
+      PicklingException e = assertThrows(PicklingException.class,
+          () -> small.pool(PoolOptions.defaults().withProcesses(1).withInitializer(() -> payload.clone())));
+      assertTrue(e.getMessage().contains("initializer") && e.getMessage().contains(String.valueOf(limit)),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void itemsOrResultsTooLargeForTheContextsFramesFailWithTheReason() {
+    int limit = 64 * 1024;
+    try (Multiprocessing small = Multiprocessing.create(
+        new ProcessSupervisor.Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, true))) {
+      Pool narrow = small.pool(1);
+      byte[] item = new byte[4 * limit];
+      // Under the default limit, so only the context's own limit refuses them; before, the chunk was
+      // handed from worker to worker, never delivered, and the call waited forever.
+      PicklingException single = assertThrows(PicklingException.class, () -> narrow.applyAsync(b -> b.length, item));
+      assertTrue(single.getMessage().contains("Pool.applyAsync") && single.getMessage().contains("one frame"),
+          single.getMessage());
+      assertThrows(PicklingException.class, () -> narrow.mapAsync(b -> b.length, List.of(item)));
+
+      // A result too large fails its own task with the reason, as under the default limit; before,
+      // the parent dropped the worker's channel and the task failed as if its worker had died.
+      CompletableFuture<Integer> large = narrow.applyAsync(() -> new byte[4 * limit].length);
+      assertEquals(4 * limit, assertDoesNotThrow(() -> large.get(30, TimeUnit.SECONDS)), "a small result still travels");
+      CompletableFuture<byte[]> tooLarge = narrow.applyAsync(() -> new byte[4 * limit]);
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> tooLarge.get(30, TimeUnit.SECONDS));
+      TaskFailedException task = assertInstanceOf(TaskFailedException.class, failed.getCause());
+      assertTrue(task.getMessage().contains("more than one frame"), task.getMessage());
+    }
   }
 
   @Test

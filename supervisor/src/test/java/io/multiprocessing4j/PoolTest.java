@@ -1,11 +1,13 @@
 package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -140,6 +142,31 @@ class PoolTest extends PoolContextTests {
     assertEquals(IntStream.range(0, items).mapToLong(x -> x % 7).sum(), sum);
     // The window is a few chunks per worker, far below the million a greedy reader would pull.
     assertTrue(furthestAhead <= 50L * chunksize * pool.processes(), "read ahead by " + furthestAhead);
+  }
+
+  @Test
+  void imapWithAChunksizeLargerThanItsInputYieldsEveryResult() throws Exception {
+    for (boolean ordered : new boolean[] {true, false}) {
+      List<Integer> seen = new ArrayList<>();
+      try (ResultIterator<Integer> results = ordered
+          ? pool.imap(PoolTest::doWork, range(5), Integer.MAX_VALUE)
+          : pool.imapUnordered(PoolTest::doWork, range(5), Integer.MAX_VALUE)) {
+        for (int i = 0; i < 5; i++) {
+          seen.add(results.next(Duration.ofSeconds(20)));
+        }
+        assertFalse(results.hasNext());
+      }
+      assertEquals(squares(5), ordered ? seen : seen.stream().sorted().toList());
+    }
+  }
+
+  @Test
+  void imapNextWithATimeoutTooLongForNanosecondsWaitsForTheResult() throws Exception {
+    try (ResultIterator<Integer> results = pool.imap(PoolTest::doWork, range(3))) {
+      for (int x = 0; x < 3; x++) {
+        assertEquals(doWork(x), results.next(Duration.ofSeconds(Long.MAX_VALUE)));
+      }
+    }
   }
 
   @Test

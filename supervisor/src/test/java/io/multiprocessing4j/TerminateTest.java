@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -123,6 +124,28 @@ class TerminateTest {
       p.kill();
       assertEquals(OptionalInt.of(-15), p.exitCode(), "calls after exit change nothing");
       assertFalse(p.isAlive());
+    }
+  }
+
+  @Test
+  void aGraceTooLongToScheduleIsRefusedWhereItIsSetAndTheLongestAllowedWorks() throws Exception {
+    // Longer than the supervisor can schedule a kill for: before, terminate() crashed the child's
+    // supervising actor and the child was never stopped.
+    for (Duration tooLong : new Duration[] {Duration.ofDays(365), Duration.ofSeconds(Long.MAX_VALUE)}) {
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+          () -> ProcessOptions.defaults().withTerminateGrace(tooLong));
+      assertTrue(refused.getMessage().contains("terminateGrace must be at most"), refused.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> PoolOptions.defaults().withTerminateGrace(tooLong));
+    }
+    String token = "t" + System.nanoTime();
+    try (StdCapture out = StdCapture.stdout()) {
+      Process p = mp.process(() -> busyUntilInterrupted(token),
+          ProcessOptions.defaults().withTerminateGrace(ProcessOptions.MAX_TERMINATE_GRACE));
+      p.start();
+      out.awaitLine("busy " + token, CHILD_BOOT);
+      p.terminate();
+      assertTrue(p.join(Duration.ofSeconds(20)), "the interrupted child exits");
+      assertEquals(OptionalInt.of(-15), p.exitCode());
     }
   }
 }

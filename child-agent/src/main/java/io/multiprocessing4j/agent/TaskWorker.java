@@ -41,14 +41,19 @@ public final class TaskWorker implements Runnable, Serializable {
   private final Endpoint taskChannel;
   /** A serialized {@code Payload} holding the initializer, or empty for none. */
   private final byte[] initializer;
+  /** The largest frame the parent reads from the task channel. */
+  private final int maxFrameBytes;
 
   /**
    * @param taskChannel the endpoint the pool opened for this worker's task channel
    * @param initializer the Java-serialized {@code Runnable} to run once before the first task, or null
+   * @param maxFrameBytes the largest frame the parent reads from the task channel: a chunk's results
+   *     must fit in one (a larger frame would make the parent drop the channel)
    */
-  public TaskWorker(Endpoint taskChannel, Payload initializer) {
+  public TaskWorker(Endpoint taskChannel, Payload initializer, int maxFrameBytes) {
     this.taskChannel = taskChannel;
     this.initializer = initializer == null ? new byte[0] : initializer.toByteArray();
+    this.maxFrameBytes = maxFrameBytes;
   }
 
   @Override
@@ -135,7 +140,7 @@ public final class TaskWorker implements Runnable, Serializable {
     }
   }
 
-  private static Frame runChunk(RunTasks run, long arrivedNanos, Map<Long, CachedFunction> functions) {
+  private Frame runChunk(RunTasks run, long arrivedNanos, Map<Long, CachedFunction> functions) {
     TaskFunction function;
     Object[] items;
     try {
@@ -168,10 +173,10 @@ public final class TaskWorker implements Runnable, Serializable {
     }
     long finished = System.nanoTime();
     Frame results = TaskFrames.taskResults(run.getChunkId(), values, failures, finished - started, finished - arrivedNanos);
-    if (results.getSerializedSize() > FrameChannel.DEFAULT_MAX_FRAME_BYTES) {
+    if (results.getSerializedSize() > maxFrameBytes) {
       return TaskFrames.allFailed(run.getChunkId(), items.length, new IllegalStateException("the results of this chunk "
           + "take " + results.getSerializedSize() + " bytes, more than one frame may carry ("
-          + FrameChannel.DEFAULT_MAX_FRAME_BYTES + "); use a smaller chunksize or smaller results"));
+          + maxFrameBytes + "); use a smaller chunksize or smaller results"));
     }
     return results;
   }

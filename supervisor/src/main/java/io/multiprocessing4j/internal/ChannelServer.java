@@ -92,6 +92,11 @@ public final class ChannelServer implements AutoCloseable {
     acceptor.start();
   }
 
+  /** The largest frame this server's channels read (and send). */
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
   /** Opens a server in a fresh private directory under {@code java.io.tmpdir}. */
   public static ChannelServer open(Duration handshakeTimeout, int maxFrameBytes) {
     removeDirectoriesOfDeadOwners();

@@ -3,7 +3,6 @@ package io.multiprocessing4j.internal;
 import io.multiprocessing4j.PicklingException;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.CompactArrays;
-import io.multiprocessing4j.wire.FrameChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,8 +26,8 @@ import java.util.RandomAccess;
 final class ChunkFeed {
   /** No window: every item is consumed by the job as soon as its result arrives. */
   static final int NO_WINDOW = Integer.MAX_VALUE;
-  /** A chunk and its function must fit in one frame, with room for the frame's own fields. */
-  private static final int MAX_CHUNK_BYTES = FrameChannel.DEFAULT_MAX_FRAME_BYTES - 1024;
+  /** What a chunk's frame holds besides the chunk and its function. */
+  private static final int FRAME_FIELDS_BYTES = 1024;
   /** Beyond {@code minChunks}, the buffer takes more chunks only while it holds less than this. */
   private static final long MAX_BUFFERED_BYTES = 256 * 1024;
 
@@ -38,6 +37,8 @@ final class ChunkFeed {
   private final List<?> list;
   private int listPosition;
   private final int chunksize;
+  /** A chunk and its function must fit in one frame to a worker, with room for the frame's own fields. */
+  private final int maxChunkBytes;
   private final int minChunks;
   private final int maxChunks;
   private int window;
@@ -58,23 +59,27 @@ final class ChunkFeed {
    * @param maxChunks how many small encoded chunks may wait in the buffer
    * @param window how many fed items may be unconsumed at once, or {@link #NO_WINDOW}
    * @param onChunk told (from the feeding thread) when a chunk is added while the actor waits for one
+   * @param frameBytes the largest frame the workers' channels carry
    */
-  ChunkFeed(PoolJob job, Iterator<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk) {
-    this(job, input, null, chunksize, minChunks, maxChunks, window, onChunk);
+  ChunkFeed(PoolJob job, Iterator<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk,
+      int frameBytes) {
+    this(job, input, null, chunksize, minChunks, maxChunks, window, onChunk, frameBytes);
   }
 
   /** A feed over a list, read a chunk at a time ({@link List#subList} copies) when it is random-access. */
-  ChunkFeed(PoolJob job, List<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk) {
+  ChunkFeed(PoolJob job, List<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk,
+      int frameBytes) {
     this(job, input instanceof RandomAccess ? null : input.iterator(), input instanceof RandomAccess ? input : null,
-        chunksize, minChunks, maxChunks, window, onChunk);
+        chunksize, minChunks, maxChunks, window, onChunk, frameBytes);
   }
 
   private ChunkFeed(PoolJob job, Iterator<?> input, List<?> list, int chunksize, int minChunks, int maxChunks,
-      int window, Runnable onChunk) {
+      int window, Runnable onChunk, int frameBytes) {
     this.job = job;
     this.input = input;
     this.list = list;
     this.chunksize = chunksize;
+    this.maxChunkBytes = frameBytes - FRAME_FIELDS_BYTES;
     this.minChunks = minChunks;
     this.maxChunks = Math.max(minChunks, maxChunks);
     this.window = window;
@@ -127,7 +132,7 @@ final class ChunkFeed {
    */
   private boolean feedOne() throws InterruptedException {
     synchronized (this) {
-      while (!closed && (isFull() || unconsumed + chunksize > window)) {
+      while (!closed && (isFull() || windowIsFull())) {
         feederWaiting = true;
         wait();
       }
@@ -200,12 +205,21 @@ final class ChunkFeed {
       }
     }
     long size = (long) encoded.getSerializedSize() + job.function.getSerializedSize();
-    if (size > MAX_CHUNK_BYTES) {
+    if (size > maxChunkBytes) {
       throw new PicklingException("items " + start + " to " + (start + items.length - 1) + " of " + job.call + " take "
-          + size + " bytes, more than one frame to a worker may carry (" + MAX_CHUNK_BYTES
+          + size + " bytes, more than one frame to a worker may carry (" + maxChunkBytes
           + "); use a smaller chunksize", null);
     }
     return encoded;
+  }
+
+  /**
+   * The next chunk would take the unconsumed items past the window. A chunk is always let in when
+   * nothing is unconsumed: the window is capped below {@code Integer.MAX_VALUE}, so a chunksize
+   * larger than it (an {@code imap} asked for one chunk of everything) would otherwise never be fed.
+   */
+  private boolean windowIsFull() {
+    return unconsumed > 0 && unconsumed + chunksize > window;
   }
 
   private boolean isFull() {

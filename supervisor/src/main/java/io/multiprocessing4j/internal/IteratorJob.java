@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -138,7 +139,9 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
 
   @Override
   public Object next(Duration timeout) throws TimeoutException, InterruptedException {
-    return take(true, System.nanoTime() + Math.max(0, timeout.toNanos()));
+    // convert saturates where toNanos() would overflow; the deadline may wrap, which the
+    // subtraction in awaitNext undoes.
+    return take(true, System.nanoTime() + Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)));
   }
 
   private Object take(boolean timed, long deadline) throws TimeoutException, InterruptedException {

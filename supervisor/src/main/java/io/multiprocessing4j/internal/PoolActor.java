@@ -262,7 +262,8 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     ActorRef<Command> self = getContext().getSelf();
     Endpoint endpoint = settings.channelServer().openEndpoint(channel -> self.tell(new Connected(number, channel)));
     workers.add(new PoolWorker(number, name, endpoint));
-    ProcessSpec spec = ProcessSpec.of(TaskAdapters.workerTarget(new TaskWorker(endpoint, settings.initializer())),
+    ProcessSpec spec = ProcessSpec.of(TaskAdapters.workerTarget(new TaskWorker(endpoint, settings.initializer(),
+        settings.channelServer().maxFrameBytes())),
         workerOptions.withName(name));
     getContext().ask(ProcessSupervisor.StartResult.class, settings.supervisor(), START_TIMEOUT,
         replyTo -> new ProcessSupervisor.Start(spec, replyTo),

@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Turns the calls on a pool into jobs for its actor: encodes the function in the caller's thread,
@@ -34,23 +35,43 @@ public final class PoolCalls {
   private static final Executor IN_PLACE = Runnable::run;
   /** An {@code imap} reader may fall this many chunks per worker behind before the input stops being read. */
   private static final int IMAP_WINDOW_CHUNKS = 20;
+  /**
+   * The chunksize of a {@code map} or {@code starmap} called without one: Python's default, worked
+   * out from the input's length. Never a valid chunksize ({@link #requireChunksize}).
+   */
+  public static final int PYTHON_CHUNKSIZE = 0;
   private final PoolInbox inbox;
   private final PoolStatus status;
   private final int processes;
+  /** The largest frame the workers' channels carry. */
+  private final int frameBytes;
   private final ExecutorService feeders;
   private final ExecutorService completions;
   private final Map<Object, Payload> reusableEncodings = new ConcurrentHashMap<>();
+  /** The thread that runs {@link #completions} (remade if a callback killed the last one). */
+  private volatile Thread completionThread;
 
-  public PoolCalls(PoolInbox inbox, PoolStatus status, int processes) {
+  /** @param frameBytes the largest frame the workers' channels carry, which each chunk must fit in */
+  public PoolCalls(PoolInbox inbox, PoolStatus status, int processes, int frameBytes) {
     this.inbox = inbox;
     this.status = status;
     this.processes = processes;
+    this.frameBytes = frameBytes;
     this.feeders = Executors.newCachedThreadPool(ChannelServer.daemonThreads("multiprocessing4j-pool-feeder"));
-    this.completions = Executors.newSingleThreadExecutor(ChannelServer.daemonThreads("multiprocessing4j-pool-results"));
+    ThreadFactory resultThreads = ChannelServer.daemonThreads("multiprocessing4j-pool-results");
+    this.completions = Executors.newSingleThreadExecutor(task -> completionThread = resultThreads.newThread(task));
     status.terminated().whenComplete((done, error) -> {
       feeders.shutdownNow();
       completions.shutdown();
     });
+  }
+
+  /**
+   * Whether this thread completes the pool's futures: a dependent stage of one of them (Python's
+   * callback) is running. Such a stage must not wait for the pool to stop, which needs this thread.
+   */
+  public boolean isCompletionThread() {
+    return Thread.currentThread() == completionThread;
   }
 
   /**
@@ -108,10 +129,7 @@ public final class PoolCalls {
   /** {@code imap} and {@code imapUnordered}: the input is read on a feeder thread. */
   public <R> ResultIterator<R> imap(String call, TaskFunction function, Iterator<?> items, int chunksize,
       boolean ordered) {
-    if (chunksize < 1) {
-      throw new IllegalArgumentException("chunksize must be 1 or more, not " + chunksize);
-    }
-    return cast(submitIterator(call, encode(function, call), items, chunksize, ordered));
+    return cast(submitIterator(call, encode(function, call), items, requireChunksize(chunksize), ordered));
   }
 
   /**
@@ -170,7 +188,7 @@ public final class PoolCalls {
   MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single, Executor completeOn) {
     MapJob job = new MapJob(call, function, items.size(), single, completeOn);
     ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW,
-        this::chunkReady);
+        this::chunkReady, frameBytes);
     attach(job, feed);
     feedFirstChunks(job, processes);
     submit(job);
@@ -186,7 +204,7 @@ public final class PoolCalls {
     long window = (long) chunksize * IMAP_WINDOW_CHUNKS * processes;
     ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(),
         (int) Math.min(Integer.MAX_VALUE - 1, window),
-        this::chunkReady);
+        this::chunkReady, frameBytes);
     attach(job, feed);
     submit(job);
     feedInBackground(job);
@@ -218,16 +236,25 @@ public final class PoolCalls {
   }
 
   /**
-   * {@code requested}, or when it is 0 (not given) Python's rule:
-   * {@code chunksize, extra = divmod(len, 4 * processes); if extra: chunksize += 1}.
+   * A chunksize the caller gave, checked before anything else is done with the call (so an empty
+   * input does not hide a bad one).
    *
-   * @throws IllegalArgumentException if {@code requested} is negative
+   * @throws IllegalArgumentException if it is less than 1, as Python's {@code imap} raises
+   *     {@code ValueError} (its {@code map} would divide by zero)
    */
-  public int chunksize(int requested, int length) {
-    if (requested != 0) {
-      if (requested < 1) {
-        throw new IllegalArgumentException("chunksize must be 1 or more, not " + requested);
-      }
+  public static int requireChunksize(int chunksize) {
+    if (chunksize < 1) {
+      throw new IllegalArgumentException("chunksize must be 1 or more, not " + chunksize);
+    }
+    return chunksize;
+  }
+
+  /**
+   * {@code requested}, or when it is {@link #PYTHON_CHUNKSIZE} Python's rule:
+   * {@code chunksize, extra = divmod(len, 4 * processes); if extra: chunksize += 1}.
+   */
+  int chunksize(int requested, int length) {
+    if (requested != PYTHON_CHUNKSIZE) {
       return requested;
     }
     int divisor = 4 * processes;

@@ -53,7 +53,7 @@ public final class RehearsedTraining {
   private static void actAsParent(FrameChannel<Frame> channel, Endpoint tasks) {
     try {
       channel.send(Frame.newBuilder().setRunTarget(RunTarget.newBuilder()
-          .setTarget(Payloads.javaSerialized(TaskAdapters.workerTarget(new TaskWorker(tasks, null))))
+          .setTarget(Payloads.javaSerialized(TaskAdapters.workerTarget(new TaskWorker(tasks, null, FrameChannel.DEFAULT_MAX_FRAME_BYTES))))
           .setName("ClassDataTraining")
           .setDaemon(true)).build());
       channel.startReader("multiprocessing4j-training-parent", frame -> { }, cause -> { });

@@ -10,6 +10,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Adapts the user's task shapes to the one a worker calls ({@link TaskFunction}): a function of one
@@ -20,18 +21,24 @@ import java.util.Map;
 public final class TaskAdapters {
   private TaskAdapters() {}
 
+  // Each adapter refuses null here, in the caller's thread: a null inside an adapter would
+  // serialize fine and fail only later, in a worker, as that task's failure.
+
+  /** @throws NullPointerException if {@code function} is null */
   @SuppressWarnings("unchecked")
   public static TaskFunction unary(SerializableFunction<?, ?> function) {
-    return new Unary((SerializableFunction<Object, ?>) function);
+    return new Unary((SerializableFunction<Object, ?>) Objects.requireNonNull(function, "function"));
   }
 
+  /** @throws NullPointerException if {@code function} is null */
   @SuppressWarnings("unchecked")
   public static TaskFunction binary(SerializableBiFunction<?, ?, ?> function) {
-    return new Binary((SerializableBiFunction<Object, Object, ?>) function);
+    return new Binary((SerializableBiFunction<Object, Object, ?>) Objects.requireNonNull(function, "function"));
   }
 
+  /** @throws NullPointerException if {@code task} is null */
   public static TaskFunction nullary(SerializableCallable<?> task) {
-    return new Nullary(task);
+    return new Nullary(Objects.requireNonNull(task, "task"));
   }
 
   /**
