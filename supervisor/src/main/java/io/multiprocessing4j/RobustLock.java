@@ -41,7 +41,8 @@ abstract class RobustLock implements Serializable {
   }
 
   /**
-   * Acquires the lock, waiting at most {@code timeout}. Python's {@code acquire(timeout=...)}.
+   * Acquires the lock, waiting at most {@code timeout} (null: no limit, Python's {@code None}).
+   * Python's {@code acquire(timeout=...)}.
    *
    * @return true if acquired, false if the timeout passed first
    * @throws InterruptedException if the thread is interrupted while waiting

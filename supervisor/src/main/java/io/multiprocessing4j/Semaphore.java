@@ -55,7 +55,8 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
   }
 
   /**
-   * Takes a permit, waiting at most {@code timeout}. Python's {@code acquire(timeout=...)}.
+   * Takes a permit, waiting at most {@code timeout} (null: no limit, Python's {@code None}). Python's
+   * {@code acquire(timeout=...)}.
    *
    * @return true if a permit was taken, false if the timeout passed first
    * @throws InterruptedException if the thread is interrupted while waiting

@@ -80,6 +80,26 @@ class LockTest {
     lock.release();
   }
 
+  /** Python's None and a Duration too long to count in nanoseconds both wait without a limit. */
+  @Test
+  void aTimeoutTooLongToCountWaitsWithoutALimit() throws Exception {
+    Lock lock = mp.lock();
+    lock.acquire();
+    CompletableFuture<Boolean> acquirer = CompletableFuture.supplyAsync(() -> {
+      try {
+        return lock.acquire(Duration.ofSeconds(Long.MAX_VALUE));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertFalse(SharedFiles.awaitState(acquirer::isDone, Duration.ofMillis(200)), "the acquire waits");
+    lock.release();
+    assertTrue(acquirer.get(10, TimeUnit.SECONDS));
+    lock.release();
+    assertTrue(lock.acquire(null));
+    lock.release();
+  }
+
   @Test
   void rLockSemanticsAsInPython() throws Exception {
     RLock lock = mp.rLock();

@@ -139,6 +139,15 @@ class PipeTest {
   }
 
   @Test
+  void pollWithANullOrEndlessTimeoutAnswersAsPythonsPollNone() throws Exception {
+    Pipe<String> pipe = mp.pipe();
+    pipe.conn1().send("x");
+    assertTrue(pipe.conn2().poll(null), "Python's poll(None)");
+    assertTrue(pipe.conn2().poll(Duration.ofSeconds(Long.MAX_VALUE)), "too long to count: no limit");
+    assertEquals("x", pipe.conn2().recv());
+  }
+
+  @Test
   void bytesAndObjectsKeepTheirForm() throws Exception {
     Pipe<Object> pipe = mp.pipe();
     byte[] bytes = {1, 2, 3, 4, 5};

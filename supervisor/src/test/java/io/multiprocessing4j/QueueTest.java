@@ -94,6 +94,29 @@ class QueueTest {
     assertEquals("second", q.get(PATIENCE));
   }
 
+  /** A null timeout waits as Python's timeout=None does, and so does one too long to count. */
+  @Test
+  void aNullOrEndlessTimeoutWaitsWithoutALimit() throws Exception {
+    Queue<String> q = mp.queue(1);
+    CompletableFuture<String> getter = CompletableFuture.supplyAsync(() -> {
+      try {
+        return q.get(null);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertFalse(SharedFiles.awaitState(getter::isDone, Duration.ofMillis(200)), "the get waits for an item");
+    q.put("first");
+    assertEquals("first", getter.get(10, TimeUnit.SECONDS));
+
+    q.put("full");
+    CompletableFuture<Void> putter = CompletableFuture.runAsync(() -> ChildBodies.unchecked(() -> q.put("second", null)));
+    assertFalse(SharedFiles.awaitState(putter::isDone, Duration.ofMillis(200)), "the put waits for space");
+    assertEquals("full", q.get(Duration.ofSeconds(Long.MAX_VALUE)));
+    putter.get(10, TimeUnit.SECONDS);
+    assertEquals("second", q.get(Duration.ofSeconds(Long.MAX_VALUE)));
+  }
+
   /** Child side: Empty and Full seen from a child, reported as text. */
   static void probeTimeoutsFromChild(Queue<Integer> full, Queue<Integer> empty, Queue<String> report) {
     try {

@@ -75,7 +75,7 @@ public final class Backoff {
 
   /** A wait on {@code block} of at most {@code timeout} (null = no limit) that can be interrupted. */
   public static Backoff within(SharedBlock block, Duration timeout) {
-    return new Backoff(block, timeout == null ? -1 : Math.max(0, timeout.toNanos()), true);
+    return new Backoff(block, Timeouts.nanos(timeout), true);
   }
 
   /**
