@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -109,8 +111,9 @@ class LockTest {
     assertEquals(2, lock.getHoldCount());
     assertTrue(lock.isHeldByCurrentThread());
     assertFalse(CompletableFuture.supplyAsync(lock::tryAcquire).get(10, TimeUnit.SECONDS), "owned by another thread");
-    assertThrows(Exception.class, () -> CompletableFuture.runAsync(lock::release).get(10, TimeUnit.SECONDS),
-        "only the owner may release an RLock");
+    ExecutionException notOwner = assertThrows(ExecutionException.class,
+        () -> CompletableFuture.runAsync(lock::release).get(10, TimeUnit.SECONDS));
+    assertInstanceOf(IllegalMonitorStateException.class, notOwner.getCause(), "only the owner may release an RLock");
     lock.release();
     assertEquals(1, lock.getHoldCount());
     lock.release();
