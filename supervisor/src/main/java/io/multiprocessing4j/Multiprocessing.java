@@ -533,10 +533,13 @@ public final class Multiprocessing implements AutoCloseable {
   /**
    * Closes the context as Python's interpreter exit would: terminates open pools and running daemon
    * children, waits for every non-daemon child to exit (without a time limit, as Python does), then
-   * stops the supervisor, closes its pipes and queues (their items are dropped, waiting calls are
-   * refused, pipe ends see end of file), removes the private channel directory, and terminates the
-   * actor system if this context created it. Idempotent. If the calling thread is interrupted while
-   * waiting, the remaining children are killed and the interrupt status is kept.
+   * releases its shared memory, values, arrays and synchronization primitives (handles to the last
+   * three then throw {@link IllegalStateException}, and threads waiting on a lock, semaphore, event,
+   * condition or barrier wake with it), stops the supervisor, closes its pipes and queues (their items
+   * are dropped, waiting calls are refused, pipe ends see end of file), removes the private channel
+   * directory, and terminates the actor system if this context created it. Idempotent. If the calling
+   * thread is interrupted while waiting, the remaining children are killed and the interrupt status is
+   * kept.
    */
   @Override
   public void close() {

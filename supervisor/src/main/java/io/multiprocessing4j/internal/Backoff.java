@@ -90,6 +90,7 @@ public final class Backoff {
    * Waits a little. Returns false (without waiting) once the time limit has passed.
    *
    * @throws InterruptedException if this wait is interruptible and the thread is interrupted
+   * @throws IllegalStateException if the context that created the block closed (see {@link SharedBlock#released()})
    */
   public boolean pause() throws InterruptedException {
     if (Thread.interrupted()) {
@@ -97,6 +98,10 @@ public final class Backoff {
         throw new InterruptedException();
       }
       interrupted = true;
+    }
+    if (block != null && block.released()) {
+      // Nothing will ever change the block: its context closed, as a queue's waiting calls are refused then.
+      throw BlockRef.closedContext(block.path().toString(), block.kind());
     }
     long now = System.nanoTime();
     if (timed && now - deadline >= 0) {

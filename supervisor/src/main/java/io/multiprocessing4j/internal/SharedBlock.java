@@ -62,6 +62,8 @@ public final class SharedBlock extends MappedWords {
    * learned, not shared. Races between threads only blur the estimate.
    */
   private volatile int spinNanos = Backoff.INITIAL_SPIN_NANOS;
+  /** Set in the creating process when its context closes and deletes the block (see {@link #released()}). */
+  private volatile boolean released;
 
   private SharedBlock(Path path, MappedByteBuffer buffer, Kind kind, long dataSize) {
     super(buffer);
@@ -143,6 +145,19 @@ public final class SharedBlock extends MappedWords {
   /** What the block holds. */
   public Kind kind() {
     return kind;
+  }
+
+  /**
+   * Whether the context that created this block closed and released it. Only the creating process
+   * learns it (its children are gone by then); its handles, which keep the mapping, then refuse the
+   * block, and its waits on the block end, instead of using memory no other process shares.
+   */
+  public boolean released() {
+    return released;
+  }
+
+  void markReleased() {
+    released = true;
   }
 
   /** The number of data bytes (after the header). */
