@@ -85,6 +85,11 @@ public abstract sealed class Array extends LockableBlock
       throw new IllegalArgumentException("an array's length cannot be negative: " + length);
     }
     long bytes = RobustMutex.BYTES + (long) length * type.elementBytes;
+    if (bytes > SharedBlock.MAX_DATA_BYTES) {
+      throw new IllegalArgumentException("an array of " + length + " elements of type '" + type.typecode
+          + "' does not fit in one shared block: at most " + (SharedBlock.MAX_DATA_BYTES - RobustMutex.BYTES)
+          / type.elementBytes + " elements of that type");
+    }
     SharedBlock block = store.allocate(SharedBlock.Kind.ARRAY, bytes);
     return type.maker.make(new BlockRef(block.path().toString(), SharedBlock.Kind.ARRAY), length, locked);
   }

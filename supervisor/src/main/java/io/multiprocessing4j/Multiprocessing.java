@@ -362,7 +362,8 @@ public final class Multiprocessing implements AutoCloseable {
    * A shared array of {@code length} zeros with a lock, e.g. {@code mp.array(Array.DOUBLE, 1000)}.
    * Python's {@code Array('d', 1000)}.
    *
-   * @throws IllegalArgumentException if {@code length} is negative or too large (about 2 GiB of elements)
+   * @throws IllegalArgumentException if {@code length} is negative or the elements take more than about
+   *     2 GiB
    * @throws IllegalStateException if this context is closed
    * @throws java.io.UncheckedIOException if the shared memory cannot be created
    */
