@@ -90,7 +90,8 @@ public final class Backoff {
    * Waits a little. Returns false (without waiting) once the time limit has passed.
    *
    * @throws InterruptedException if this wait is interruptible and the thread is interrupted
-   * @throws IllegalStateException if the context that created the block closed (see {@link SharedBlock#released()})
+   * @throws IllegalStateException if the context that created the block closed (see {@link SharedBlock#released()});
+   *     noticed before sleeping, not while spinning
    */
   public boolean pause() throws InterruptedException {
     if (Thread.interrupted()) {
@@ -98,10 +99,6 @@ public final class Backoff {
         throw new InterruptedException();
       }
       interrupted = true;
-    }
-    if (block != null && block.released()) {
-      // Nothing will ever change the block: its context closed, as a queue's waiting calls are refused then.
-      throw BlockRef.closedContext(block.path().toString(), block.kind());
     }
     long now = System.nanoTime();
     if (timed && now - deadline >= 0) {
@@ -117,6 +114,7 @@ public final class Backoff {
     } else if (sleeperSlot == AWAKE) {
       fallAsleep();
     } else {
+      sleepingOnLiveBlock();
       long nanos = timed ? Math.min(parkNanos, Math.max(1, deadline - now)) : parkNanos;
       if (sleeperSlot >= 0) {
         Doorbell.sleep(nanos);
@@ -126,6 +124,16 @@ public final class Backoff {
       parkNanos = Math.min(parkNanos * 2, maxParkNanos);
     }
     return true;
+  }
+
+  /**
+   * Ends a wait whose block was released (its context closed): nothing will ever change the block, as a
+   * queue's waiting calls are refused then. Checked only between sleeps, off the spinning path.
+   */
+  private void sleepingOnLiveBlock() {
+    if (block != null && block.released()) {
+      throw BlockRef.closedContext(block.path().toString(), block.kind());
+    }
   }
 
   private void fallAsleep() {
