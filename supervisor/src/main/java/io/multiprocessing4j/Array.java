@@ -25,8 +25,8 @@ import java.util.Objects;
  * of {@code int}, {@code long} and {@code double} arrays also have lock-free atomic operations, atomic
  * with respect to each other but not to sequences under the lock.
  *
- * <p><b>Lifetime:</b> the memory lives until the context that created the array closes. At most
- * about 2 GiB per array.
+ * <p><b>Lifetime:</b> the memory lives until the context that created the array closes; after that, a
+ * handle to it throws {@link IllegalStateException} on use. At most about 2 GiB per array.
  */
 public abstract sealed class Array extends LockableBlock
     permits Array.OfInt, Array.OfLong, Array.OfDouble, Array.OfByte {
@@ -85,6 +85,11 @@ public abstract sealed class Array extends LockableBlock
       throw new IllegalArgumentException("an array's length cannot be negative: " + length);
     }
     long bytes = RobustMutex.BYTES + (long) length * type.elementBytes;
+    if (bytes > SharedBlock.MAX_DATA_BYTES) {
+      throw new IllegalArgumentException("an array of " + length + " elements of type '" + type.typecode
+          + "' does not fit in one shared block: at most " + (SharedBlock.MAX_DATA_BYTES - RobustMutex.BYTES)
+          / type.elementBytes + " elements of that type");
+    }
     SharedBlock block = store.allocate(SharedBlock.Kind.ARRAY, bytes);
     return type.maker.make(new BlockRef(block.path().toString(), SharedBlock.Kind.ARRAY), length, locked);
   }

@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import io.multiprocessing4j.internal.ManagerAddress;
 import io.multiprocessing4j.internal.ManagerClient;
+import io.multiprocessing4j.internal.Timeouts;
 import java.io.Serializable;
 
 /**
@@ -38,7 +39,7 @@ abstract class BaseProxy implements Serializable {
   }
 
   static long millis(java.time.Duration timeout) {
-    return timeout == null ? -1 : Math.max(0, timeout.toMillis());
+    return Timeouts.millis(timeout);
   }
 
   /** Like Python's repr: {@code <DictProxy object, typeid 'dict' at SyncManager-1 (pid 123)#4>}. */

@@ -7,6 +7,7 @@ import io.multiprocessing4j.internal.Doorbell;
 import io.multiprocessing4j.internal.ProcessIdentity;
 import io.multiprocessing4j.internal.RobustMutex;
 import io.multiprocessing4j.internal.SharedBlock;
+import io.multiprocessing4j.internal.Timeouts;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -103,7 +104,8 @@ public final class Condition implements Serializable {
   }
 
   /**
-   * As {@link #await()}, waiting at most {@code timeout} for a signal. Python's {@code wait(timeout)}.
+   * As {@link #await()}, waiting at most {@code timeout} (null: no limit) for a signal. Python's
+   * {@code wait(timeout)}.
    *
    * @return true if signalled, false if the timeout passed first (the lock is held again either way)
    */
@@ -128,10 +130,11 @@ public final class Condition implements Serializable {
    * @return the predicate's last value: false if the timeout passed while it was false
    */
   public boolean awaitFor(BooleanSupplier predicate, Duration timeout) throws InterruptedException {
-    long deadline = timeout == null ? 0 : System.nanoTime() + Math.max(0, timeout.toNanos());
+    long nanos = Timeouts.nanos(timeout);
+    long deadline = System.nanoTime() + Math.max(0, nanos);
     boolean result = predicate.getAsBoolean();
     while (!result) {
-      if (timeout == null) {
+      if (nanos < 0) {
         await();
       } else {
         long left = deadline - System.nanoTime();

@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import io.multiprocessing4j.internal.PipeHandle;
+import io.multiprocessing4j.internal.Timeouts;
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -152,15 +153,16 @@ public final class Connection<T> implements Serializable, AutoCloseable {
   }
 
   /**
-   * Whether a message (or the end of file) can be received, waiting up to {@code timeout} for one.
-   * Equivalent of Python's {@code poll(timeout)}.
+   * Whether a message (or the end of file) can be received, waiting up to {@code timeout} for one
+   * (null: as long as it takes, Python's {@code poll(None)}; negative: not at all). Equivalent of
+   * Python's {@code poll(timeout)}.
    *
    * @return true as soon as {@link #recv()} would not block; false if {@code timeout} passed first
    * @throws InterruptedException if the thread is interrupted while waiting
    * @throws IllegalStateException if this end is closed or only sends
    */
   public boolean poll(Duration timeout) throws InterruptedException {
-    return handle.poll(Queue.millis(timeout));
+    return handle.poll(Timeouts.millis(timeout));
   }
 
   /** Whether this end can receive (false for the sending end of a one-way pipe). Python's {@code readable}. */

@@ -76,7 +76,8 @@ public final class Event implements Serializable {
   }
 
   /**
-   * Waits at most {@code timeout} for the flag to be set. Python's {@code wait(timeout)}.
+   * Waits at most {@code timeout} (null: no limit, Python's {@code None}) for the flag to be set.
+   * Python's {@code wait(timeout)}.
    *
    * @return true if the flag was set before or during the wait, false if the timeout passed first
    * @throws InterruptedException if the thread is interrupted while waiting

@@ -41,7 +41,7 @@ public final class EventProxy extends BaseProxy {
   }
 
   /**
-   * Waits at most {@code timeout} for the flag. Python's {@code wait(timeout)}.
+   * Waits at most {@code timeout} (null: no limit) for the flag. Python's {@code wait(timeout)}.
    *
    * @return true if the flag was set before or during the wait
    */

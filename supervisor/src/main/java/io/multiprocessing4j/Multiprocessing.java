@@ -370,7 +370,8 @@ public final class Multiprocessing implements AutoCloseable {
    * A shared array of {@code length} zeros with a lock, e.g. {@code mp.array(Array.DOUBLE, 1000)}.
    * Python's {@code Array('d', 1000)}.
    *
-   * @throws IllegalArgumentException if {@code length} is negative or too large (about 2 GiB of elements)
+   * @throws IllegalArgumentException if {@code length} is negative or the elements take more than about
+   *     2 GiB
    * @throws IllegalStateException if this context is closed
    * @throws java.io.UncheckedIOException if the shared memory cannot be created
    */
@@ -541,10 +542,13 @@ public final class Multiprocessing implements AutoCloseable {
   /**
    * Closes the context as Python's interpreter exit would: terminates open pools and running daemon
    * children, waits for every non-daemon child to exit (without a time limit, as Python does), then
-   * stops the supervisor, closes its pipes and queues (their items are dropped, waiting calls are
-   * refused, pipe ends see end of file), removes the private channel directory, and terminates the
-   * actor system if this context created it. Idempotent. If the calling thread is interrupted while
-   * waiting, the remaining children are killed and the interrupt status is kept.
+   * releases its shared memory, values, arrays and synchronization primitives (handles to the last
+   * three then throw {@link IllegalStateException}, and threads waiting on a lock, semaphore, event,
+   * condition or barrier wake with it), stops the supervisor, closes its pipes and queues (their items
+   * are dropped, waiting calls are refused, pipe ends see end of file), removes the private channel
+   * directory, and terminates the actor system if this context created it. Idempotent. If the calling
+   * thread is interrupted while waiting, the remaining children are killed and the interrupt status is
+   * kept.
    */
   @Override
   public void close() {

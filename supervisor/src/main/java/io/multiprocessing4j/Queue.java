@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import io.multiprocessing4j.internal.QueueHandle;
+import io.multiprocessing4j.internal.Timeouts;
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -63,7 +64,8 @@ public class Queue<T> implements Serializable {
   }
 
   /**
-   * Puts an item at the tail, waiting at most {@code timeout} for space. Equivalent of Python's
+   * Puts an item at the tail, waiting at most {@code timeout} for space (null: as long as it takes,
+   * Python's {@code timeout=None}; negative: not at all). Equivalent of Python's
    * {@code put(obj, timeout=...)}.
    *
    * @throws QueueFullException if the queue stayed full for {@code timeout} (nothing is put)
@@ -72,7 +74,7 @@ public class Queue<T> implements Serializable {
    */
   public void put(T item, Duration timeout) throws InterruptedException {
     checkOpen();
-    handle.put(item, millis(timeout));
+    handle.put(item, Timeouts.millis(timeout));
   }
 
   /**
@@ -108,8 +110,9 @@ public class Queue<T> implements Serializable {
   }
 
   /**
-   * Removes and returns the item at the head, waiting at most {@code timeout} for one. Equivalent of
-   * Python's {@code get(timeout=...)}.
+   * Removes and returns the item at the head, waiting at most {@code timeout} for one (null: as long as
+   * it takes, Python's {@code timeout=None}; negative: not at all). Equivalent of Python's
+   * {@code get(timeout=...)}.
    *
    * @throws QueueEmptyException if no item came within {@code timeout}
    * @throws InterruptedException, IllegalStateException as {@link #get()}
@@ -117,7 +120,7 @@ public class Queue<T> implements Serializable {
   @SuppressWarnings("unchecked")
   public T get(Duration timeout) throws InterruptedException {
     checkOpen();
-    return (T) handle.get(millis(timeout));
+    return (T) handle.get(Timeouts.millis(timeout));
   }
 
   /**
@@ -196,15 +199,6 @@ public class Queue<T> implements Serializable {
     if (closed) {
       throw new IllegalStateException(handle.name() + " is closed");
     }
-  }
-
-  /** A timeout in whole milliseconds, rounded up; negative timeouts count as zero. */
-  static long millis(Duration timeout) {
-    if (timeout.isNegative() || timeout.isZero()) {
-      return 0;
-    }
-    long millis = timeout.toMillis();
-    return timeout.minusMillis(millis).isZero() ? millis : millis + 1;
   }
 
   @Override

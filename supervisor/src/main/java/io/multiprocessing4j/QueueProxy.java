@@ -33,7 +33,8 @@ public final class QueueProxy<E> extends BaseProxy {
   }
 
   /**
-   * Adds {@code item}, waiting at most {@code timeout} for room. Python's {@code put(item, timeout=t)}.
+   * Adds {@code item}, waiting at most {@code timeout} (null: no limit) for room. Python's
+   * {@code put(item, timeout=t)}.
    *
    * @return false if the queue was still full when the timeout passed (Python raises {@code Full})
    */
@@ -52,7 +53,8 @@ public final class QueueProxy<E> extends BaseProxy {
   }
 
   /**
-   * Removes and returns the head item, waiting at most {@code timeout}. Python's {@code get(timeout=t)}.
+   * Removes and returns the head item, waiting at most {@code timeout} (null: no limit). Python's
+   * {@code get(timeout=t)}.
    *
    * @return the item, or null if the queue was still empty when the timeout passed (Python raises
    *     {@code Empty})

@@ -14,7 +14,8 @@ import java.io.Serializable;
  *
  * <p>{@code acquire}, {@code tryAcquire} and {@code guard} re-enter when the calling thread owns it;
  * {@code release()} decrements the hold count and frees the lock at zero, and only the owner may call
- * it (otherwise {@link IllegalStateException}).
+ * it (otherwise {@link IllegalMonitorStateException}, as {@link java.util.concurrent.locks.ReentrantLock}
+ * throws; Python's multiprocessing raises {@code AssertionError}).
  *
  * <p><b>Robust:</b> if the owning process dies, the next acquirer takes it over (with a hold count of
  * one) within milliseconds (at most about 50 ms) and {@link #previousOwnerDied()} is true until it releases, as for

@@ -41,7 +41,8 @@ abstract class RobustLock implements Serializable {
   }
 
   /**
-   * Acquires the lock, waiting at most {@code timeout}. Python's {@code acquire(timeout=...)}.
+   * Acquires the lock, waiting at most {@code timeout} (null: no limit, Python's {@code None}).
+   * Python's {@code acquire(timeout=...)}.
    *
    * @return true if acquired, false if the timeout passed first
    * @throws InterruptedException if the thread is interrupted while waiting
@@ -70,7 +71,8 @@ abstract class RobustLock implements Serializable {
   /**
    * Releases the lock. Never blocks. Python's {@code release()}.
    *
-   * @throws IllegalStateException if the lock is not held (by the calling thread, for an RLock)
+   * @throws IllegalStateException if a {@link Lock} is not held (Python's {@code ValueError})
+   * @throws IllegalMonitorStateException if an {@link RLock} is not held by the calling thread
    */
   public void release() {
     RobustMutex.release(block(), at, !reentrant);

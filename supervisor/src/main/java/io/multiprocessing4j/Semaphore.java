@@ -55,7 +55,8 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
   }
 
   /**
-   * Takes a permit, waiting at most {@code timeout}. Python's {@code acquire(timeout=...)}.
+   * Takes a permit, waiting at most {@code timeout} (null: no limit, Python's {@code None}). Python's
+   * {@code acquire(timeout=...)}.
    *
    * @return true if a permit was taken, false if the timeout passed first
    * @throws InterruptedException if the thread is interrupted while waiting
@@ -109,7 +110,8 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
    * Gives back one permit (any process may release, as in Python). Never blocks. Python's
    * {@code release()}.
    *
-   * @throws IllegalStateException for a {@link BoundedSemaphore} released above its initial value
+   * @throws IllegalStateException for a {@link BoundedSemaphore} released above its initial value, or
+   *     any semaphore released above {@link Integer#MAX_VALUE}
    */
   public void release() {
     release(1);
@@ -119,7 +121,9 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
    * Gives back {@code n} permits. Never blocks. Python's {@code release(n)}.
    *
    * @throws IllegalArgumentException if {@code n} is less than 1
-   * @throws IllegalStateException for a {@link BoundedSemaphore} released above its initial value
+   * @throws IllegalStateException for a {@link BoundedSemaphore} released above its initial value, or
+   *     any semaphore released above {@link Integer#MAX_VALUE} (Python: {@code ValueError} /
+   *     {@code OverflowError}); nothing is released then
    */
   public void release(int n) {
     if (n < 1) {
@@ -127,12 +131,23 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
     }
     SharedBlock mapped = block();
     int bound = mapped.getInt(VALUE_AT + Integer.BYTES);
-    if (bound != UNBOUNDED && mapped.getIntVolatile(VALUE_AT) + n > bound) {
-      throw new IllegalStateException("Semaphore released too many times (value " + mapped.getIntVolatile(VALUE_AT)
-          + ", bound " + bound + ")");
+    int most = bound == UNBOUNDED ? Integer.MAX_VALUE : bound;
+    // The record first: a death before the value grows loses these permits rather than returning them twice.
+    int unrecorded = holders(mapped).remove(slotHint, n);
+    while (true) {
+      int value = mapped.getIntVolatile(VALUE_AT);
+      if (value > most - n) {
+        if (unrecorded > 0) {
+          slotHint = holders(mapped).add(slotHint, unrecorded);
+        }
+        throw new IllegalStateException("Semaphore released too many times (value " + value + ", releasing " + n
+            + (bound == UNBOUNDED ? ", largest value " : ", bound ") + most + ")");
+      }
+      // A compare-and-set: two releases racing past the bound (or past the largest int) cannot both succeed.
+      if (mapped.compareAndSetInt(VALUE_AT, value, value + n)) {
+        break;
+      }
     }
-    holders(mapped).remove(slotHint, n);
-    mapped.getAndAddInt(VALUE_AT, n);
     Doorbell.ring(mapped);
   }
 

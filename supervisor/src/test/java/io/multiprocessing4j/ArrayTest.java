@@ -92,6 +92,10 @@ class ArrayTest {
     assertEquals("<SynchronizedArray wrapper for Array('d', 2)>", doubles.toString());
     assertEquals(0, mp.array(Array.INT, 0).toArray().length);
     assertThrows(IllegalArgumentException.class, () -> mp.array(Array.INT, -1));
+    IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+        () -> mp.array(Array.LONG, Integer.MAX_VALUE));
+    assertTrue(tooLong.getMessage().startsWith("an array of 2147483647 elements of type 'q' does not fit"),
+        "names the length asked for, not only a block size: " + tooLong.getMessage());
   }
 
   @Test

@@ -85,6 +85,8 @@ class ConditionTest {
     assertEquals(2, lock.getHoldCount(), "the hold count is restored");
     assertFalse(condition.awaitFor(() -> false, Duration.ofMillis(20)));
     assertTrue(condition.awaitFor(() -> true, Duration.ZERO));
+    assertTrue(condition.awaitFor(() -> true, Duration.ofSeconds(Long.MAX_VALUE)),
+        "a timeout too long to count in nanoseconds is no limit, not an ArithmeticException");
     lock.release();
     lock.release();
     assertEquals("<Condition(<RLock(None, 0)>, 0)>", condition.toString());

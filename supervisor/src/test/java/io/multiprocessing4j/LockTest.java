@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +82,26 @@ class LockTest {
     lock.release();
   }
 
+  /** Python's None and a Duration too long to count in nanoseconds both wait without a limit. */
+  @Test
+  void aTimeoutTooLongToCountWaitsWithoutALimit() throws Exception {
+    Lock lock = mp.lock();
+    lock.acquire();
+    CompletableFuture<Boolean> acquirer = CompletableFuture.supplyAsync(() -> {
+      try {
+        return lock.acquire(Duration.ofSeconds(Long.MAX_VALUE));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertFalse(SharedFiles.awaitState(acquirer::isDone, Duration.ofMillis(200)), "the acquire waits");
+    lock.release();
+    assertTrue(acquirer.get(10, TimeUnit.SECONDS));
+    lock.release();
+    assertTrue(lock.acquire(null));
+    lock.release();
+  }
+
   @Test
   void rLockSemanticsAsInPython() throws Exception {
     RLock lock = mp.rLock();
@@ -89,8 +111,9 @@ class LockTest {
     assertEquals(2, lock.getHoldCount());
     assertTrue(lock.isHeldByCurrentThread());
     assertFalse(CompletableFuture.supplyAsync(lock::tryAcquire).get(10, TimeUnit.SECONDS), "owned by another thread");
-    assertThrows(Exception.class, () -> CompletableFuture.runAsync(lock::release).get(10, TimeUnit.SECONDS),
-        "only the owner may release an RLock");
+    ExecutionException notOwner = assertThrows(ExecutionException.class,
+        () -> CompletableFuture.runAsync(lock::release).get(10, TimeUnit.SECONDS));
+    assertInstanceOf(IllegalMonitorStateException.class, notOwner.getCause(), "only the owner may release an RLock");
     lock.release();
     assertEquals(1, lock.getHoldCount());
     lock.release();

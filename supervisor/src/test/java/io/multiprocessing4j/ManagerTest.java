@@ -142,6 +142,7 @@ class ManagerTest {
       event.set();
       assertTrue(event.isSet());
       event.await();
+      assertTrue(event.await(Duration.ofSeconds(Long.MAX_VALUE)), "a timeout too long to count is no limit");
       event.clear();
       assertFalse(event.isSet());
       String described = dict.toString();

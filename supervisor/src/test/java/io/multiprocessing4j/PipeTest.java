@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +118,32 @@ class PipeTest {
     pipe.conn1().send("x");
     assertTrue(pipe.conn2().poll(Duration.ofSeconds(5)));
     assertTrue(pipe.conn2().poll());
+    assertEquals("x", pipe.conn2().recv());
+  }
+
+  /** A timeout beyond the scheduler's longest delay (about 248 days) waits, instead of failing in the scheduler. */
+  @Test
+  void pollWithATimeoutOfAYearWaitsForAMessage() throws Exception {
+    Pipe<String> pipe = mp.pipe();
+    CompletableFuture<Boolean> polled = CompletableFuture.supplyAsync(() -> {
+      try {
+        return pipe.conn2().poll(Duration.ofDays(365));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertFalse(SharedFiles.awaitState(polled::isDone, Duration.ofMillis(200)), "the poll waits for a message");
+    pipe.conn1().send("x");
+    assertTrue(polled.get(10, TimeUnit.SECONDS));
+    assertEquals("x", pipe.conn2().recv());
+  }
+
+  @Test
+  void pollWithANullOrEndlessTimeoutAnswersAsPythonsPollNone() throws Exception {
+    Pipe<String> pipe = mp.pipe();
+    pipe.conn1().send("x");
+    assertTrue(pipe.conn2().poll(null), "Python's poll(None)");
+    assertTrue(pipe.conn2().poll(Duration.ofSeconds(Long.MAX_VALUE)), "too long to count: no limit");
     assertEquals("x", pipe.conn2().recv());
   }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,57 @@ class QueueTest {
     assertEquals(1, q.get(Duration.ofSeconds(1)));
     q.put(3, Duration.ofSeconds(1));
     assertEquals(List.of(2, 3), List.of(q.get(), q.get()));
+  }
+
+  /**
+   * A timeout beyond the scheduler's longest delay (about 248 days) still waits, and loses nothing:
+   * such a get used to fail with the scheduler's IllegalArgumentException and leave its waiter behind,
+   * which then swallowed the next item put.
+   */
+  @Test
+  void aTimeoutOfAYearWaitsAndLosesNothing() throws Exception {
+    Duration year = Duration.ofDays(365);
+    Queue<String> q = mp.queue(1);
+    CompletableFuture<String> getter = CompletableFuture.supplyAsync(() -> {
+      try {
+        return q.get(year);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertFalse(SharedFiles.awaitState(getter::isDone, Duration.ofMillis(200)), "the get waits for an item");
+    q.put("first");
+    assertEquals("first", getter.get(10, TimeUnit.SECONDS));
+
+    q.put("full");
+    CompletableFuture<Void> putter = CompletableFuture.runAsync(() -> ChildBodies.unchecked(() -> q.put("second", year)));
+    assertFalse(SharedFiles.awaitState(putter::isDone, Duration.ofMillis(200)), "the put waits for space");
+    assertEquals("full", q.get(PATIENCE));
+    putter.get(10, TimeUnit.SECONDS);
+    assertEquals("second", q.get(PATIENCE));
+  }
+
+  /** A null timeout waits as Python's timeout=None does, and so does one too long to count. */
+  @Test
+  void aNullOrEndlessTimeoutWaitsWithoutALimit() throws Exception {
+    Queue<String> q = mp.queue(1);
+    CompletableFuture<String> getter = CompletableFuture.supplyAsync(() -> {
+      try {
+        return q.get(null);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertFalse(SharedFiles.awaitState(getter::isDone, Duration.ofMillis(200)), "the get waits for an item");
+    q.put("first");
+    assertEquals("first", getter.get(10, TimeUnit.SECONDS));
+
+    q.put("full");
+    CompletableFuture<Void> putter = CompletableFuture.runAsync(() -> ChildBodies.unchecked(() -> q.put("second", null)));
+    assertFalse(SharedFiles.awaitState(putter::isDone, Duration.ofMillis(200)), "the put waits for space");
+    assertEquals("full", q.get(Duration.ofSeconds(Long.MAX_VALUE)));
+    putter.get(10, TimeUnit.SECONDS);
+    assertEquals("second", q.get(Duration.ofSeconds(Long.MAX_VALUE)));
   }
 
   /** Child side: Empty and Full seen from a child, reported as text. */

@@ -69,6 +69,17 @@ class SemaphoreTest {
     assertEquals(1, semaphore.getValue());
   }
 
+  /** The count is an int: a release past its largest value is refused, instead of wrapping to negative. */
+  @Test
+  void aReleasePastTheLargestCountIsRefused() throws Exception {
+    Semaphore semaphore = mp.semaphore(Integer.MAX_VALUE - 1);
+    assertThrows(IllegalStateException.class, () -> semaphore.release(2));
+    semaphore.release();
+    assertThrows(IllegalStateException.class, semaphore::release);
+    assertEquals(Integer.MAX_VALUE, semaphore.getValue());
+    assertTrue(semaphore.tryAcquire(), "still usable");
+  }
+
   @Test
   void permitsHeldByAKilledProcessAreReturned() throws Exception {
     Semaphore semaphore = mp.boundedSemaphore(2);

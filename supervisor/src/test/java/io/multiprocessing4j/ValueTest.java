@@ -124,6 +124,7 @@ class ValueTest {
     Value.OfInt v = other.rawValue(1);
     other.close();
     assertThrows(IllegalStateException.class, () -> other.value(0));
+    assertThrows(IllegalStateException.class, v::get, "the creator's own handle, whose mapping outlives the block");
     Value.OfInt copy = Serialization.roundTrip(v);
     IllegalStateException error = assertThrows(IllegalStateException.class, copy::get);
     assertTrue(error.getMessage().contains("context that created it is closed"), error.getMessage());

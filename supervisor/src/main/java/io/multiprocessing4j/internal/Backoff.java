@@ -75,7 +75,7 @@ public final class Backoff {
 
   /** A wait on {@code block} of at most {@code timeout} (null = no limit) that can be interrupted. */
   public static Backoff within(SharedBlock block, Duration timeout) {
-    return new Backoff(block, timeout == null ? -1 : Math.max(0, timeout.toNanos()), true);
+    return new Backoff(block, Timeouts.nanos(timeout), true);
   }
 
   /**
@@ -90,6 +90,8 @@ public final class Backoff {
    * Waits a little. Returns false (without waiting) once the time limit has passed.
    *
    * @throws InterruptedException if this wait is interruptible and the thread is interrupted
+   * @throws IllegalStateException if the context that created the block closed (see {@link SharedBlock#released()});
+   *     noticed before sleeping, not while spinning
    */
   public boolean pause() throws InterruptedException {
     if (Thread.interrupted()) {
@@ -112,6 +114,7 @@ public final class Backoff {
     } else if (sleeperSlot == AWAKE) {
       fallAsleep();
     } else {
+      sleepingOnLiveBlock();
       long nanos = timed ? Math.min(parkNanos, Math.max(1, deadline - now)) : parkNanos;
       if (sleeperSlot >= 0) {
         Doorbell.sleep(nanos);
@@ -121,6 +124,16 @@ public final class Backoff {
       parkNanos = Math.min(parkNanos * 2, maxParkNanos);
     }
     return true;
+  }
+
+  /**
+   * Ends a wait whose block was released (its context closed): nothing will ever change the block, as a
+   * queue's waiting calls are refused then. Checked only between sleeps, off the spinning path.
+   */
+  private void sleepingOnLiveBlock() {
+    if (block != null && block.released()) {
+      throw BlockRef.closedContext(block.path().toString(), block.kind());
+    }
   }
 
   private void fallAsleep() {

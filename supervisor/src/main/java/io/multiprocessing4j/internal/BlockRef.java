@@ -47,7 +47,16 @@ public final class BlockRef implements Serializable {
       block = Mappings.map(this);
       mapped = block;
     }
+    if (block.released()) {
+      throw closedContext(path, kind);
+    }
     return block;
+  }
+
+  /** The failure of a use of a block whose context closed. */
+  static IllegalStateException closedContext(String path, SharedBlock.Kind kind) {
+    return new IllegalStateException("the shared " + Mappings.describe(kind) + " " + path
+        + " no longer exists: the Multiprocessing context that created it is closed");
   }
 
   @Override

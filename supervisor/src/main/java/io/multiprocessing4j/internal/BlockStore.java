@@ -147,6 +147,7 @@ public final class BlockStore implements AutoCloseable {
   public void close() {
     closed = true;
     for (Path path : owned.keySet()) {
+      owned.get(path).markReleased();
       Mappings.forget(path);
       try {
         Files.deleteIfExists(path);

@@ -3,6 +3,7 @@ package io.multiprocessing4j.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -13,6 +14,12 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * closes them all when the context closes.
  */
 public final class ChannelBrokers implements AutoCloseable {
+  /**
+   * The longest delay given to the scheduler in one go: Pekko's refuses more than 2^31 ticks (about
+   * 248 days at its default tick, 24 at the finest), so a longer wait is timed in steps of this.
+   */
+  static final long LONGEST_STEP_MILLIS = TimeUnit.DAYS.toMillis(20);
+
   private final ChannelServer server;
   private final Broker.Delays delays;
   private final List<Broker> brokers = new ArrayList<>();
@@ -22,10 +29,49 @@ public final class ChannelBrokers implements AutoCloseable {
 
   public ChannelBrokers(ChannelServer server, ActorSystem<?> system) {
     this.server = server;
-    this.delays = (millis, task) -> {
-      Cancellable timer = system.scheduler().scheduleOnce(Duration.ofMillis(millis), task, system.executionContext());
-      return timer::cancel;
-    };
+    this.delays = (millis, task) -> new SteppedTimer(system, millis, task).start();
+  }
+
+  /** A delay of any length on the scheduler, as a chain of steps the scheduler accepts. */
+  private static final class SteppedTimer implements Runnable {
+    private final ActorSystem<?> system;
+    private final Runnable task;
+    private long leftMillis;
+    private volatile Cancellable step;
+    private volatile boolean cancelled;
+
+    SteppedTimer(ActorSystem<?> system, long millis, Runnable task) {
+      this.system = system;
+      this.task = task;
+      this.leftMillis = millis;
+    }
+
+    /** Schedules the first step; returns what cancels the whole delay. */
+    Runnable start() {
+      scheduleStep();
+      return () -> {
+        cancelled = true;
+        step.cancel();
+      };
+    }
+
+    private void scheduleStep() {
+      long millis = Math.min(leftMillis, LONGEST_STEP_MILLIS);
+      leftMillis -= millis;
+      step = system.scheduler().scheduleOnce(Duration.ofMillis(millis), this, system.executionContext());
+    }
+
+    @Override
+    public void run() {
+      if (cancelled) {
+        return;
+      }
+      if (leftMillis > 0) {
+        scheduleStep();
+      } else {
+        task.run();
+      }
+    }
   }
 
   /** Opens a pipe; returns its two ends (Python's {@code conn1}, {@code conn2}). */

@@ -73,8 +73,9 @@ final class ItemQueue {
       return Outcome.Status.FULL;
     }
     Waiter waiter = new Waiter(client, requestId, item, false);
-    putters.add(waiter);
+    // Timer first: if it cannot start, no waiter is left behind to take an item nobody will receive.
     startTimer(waiter, timeoutMillis);
+    putters.add(waiter);
     return null;
   }
 
@@ -118,8 +119,8 @@ final class ItemQueue {
       return Outcome.Status.EMPTY;
     }
     Waiter waiter = new Waiter(client, requestId, null, peek);
-    getters.add(waiter);
     startTimer(waiter, timeoutMillis);
+    getters.add(waiter);
     return null;
   }
 

@@ -26,8 +26,9 @@ final class Mappings {
       try {
         block = SharedBlock.open(Path.of(ref.path()));
       } catch (NoSuchFileException gone) {
-        throw new IllegalStateException("the shared " + describe(ref.kind()) + " " + ref.path()
-            + " no longer exists: the Multiprocessing context that created it is closed", gone);
+        IllegalStateException closed = BlockRef.closedContext(ref.path(), ref.kind());
+        closed.initCause(gone);
+        throw closed;
       } catch (IOException e) {
         throw new IllegalStateException("cannot map the shared " + describe(ref.kind()) + " " + ref.path() + ": "
             + e.getMessage(), e);
@@ -49,7 +50,7 @@ final class Mappings {
     BLOCKS.remove(path.toString());
   }
 
-  private static String describe(SharedBlock.Kind kind) {
+  static String describe(SharedBlock.Kind kind) {
     return switch (kind) {
       case VALUE -> "value";
       case ARRAY -> "array";

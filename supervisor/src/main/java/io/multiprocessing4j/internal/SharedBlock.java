@@ -30,6 +30,8 @@ import java.util.Set;
 public final class SharedBlock extends MappedWords {
   /** Bytes before the data; the data starts page-aligned. */
   public static final int HEADER_BYTES = 4096;
+  /** The most data bytes a block holds: one mapping, addressed by int, holds the header too. */
+  public static final long MAX_DATA_BYTES = Integer.MAX_VALUE - HEADER_BYTES;
   static final int MAGIC = 0x4A34504D; // "MP4J" in little-endian bytes
   static final int LAYOUT_VERSION = 1;
   static final int MAGIC_AT = 0;
@@ -62,6 +64,8 @@ public final class SharedBlock extends MappedWords {
    * learned, not shared. Races between threads only blur the estimate.
    */
   private volatile int spinNanos = Backoff.INITIAL_SPIN_NANOS;
+  /** Set in the creating process when its context closes and deletes the block (see {@link #released()}). */
+  private volatile boolean released;
 
   private SharedBlock(Path path, MappedByteBuffer buffer, Kind kind, long dataSize) {
     super(buffer);
@@ -79,9 +83,8 @@ public final class SharedBlock extends MappedWords {
    */
   static SharedBlock create(Path path, Kind kind, long dataSize) throws IOException {
     long total = HEADER_BYTES + dataSize;
-    if (dataSize < 0 || total > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("a shared block holds 0 to " + (Integer.MAX_VALUE - HEADER_BYTES)
-          + " bytes, not " + dataSize);
+    if (dataSize < 0 || dataSize > MAX_DATA_BYTES) {
+      throw new IllegalArgumentException("a shared block holds 0 to " + MAX_DATA_BYTES + " bytes, not " + dataSize);
     }
     MappedByteBuffer buffer;
     try (FileChannel channel = openNew(path)) {
@@ -143,6 +146,19 @@ public final class SharedBlock extends MappedWords {
   /** What the block holds. */
   public Kind kind() {
     return kind;
+  }
+
+  /**
+   * Whether the context that created this block closed and released it. Only the creating process
+   * learns it (its children are gone by then); its handles, which keep the mapping, then refuse the
+   * block, and its waits on the block end, instead of using memory no other process shares.
+   */
+  public boolean released() {
+    return released;
+  }
+
+  void markReleased() {
+    released = true;
   }
 
   /** The number of data bytes (after the header). */
