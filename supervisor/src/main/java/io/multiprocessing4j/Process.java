@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import io.multiprocessing4j.agent.ChildRuntime;
+import io.multiprocessing4j.internal.Timeouts;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -80,7 +81,9 @@ public final class Process {
   }
 
   /**
-   * Waits at most {@code timeout} for the child to exit. Python's {@code join(timeout)}.
+   * Waits at most {@code timeout} for the child to exit. Python's {@code join(timeout)}: a null
+   * timeout (Python's {@code None}) or one longer than 100 years waits without a limit, a negative one
+   * does not wait.
    *
    * @return true if the child has exited, false if the timeout passed first
    * @throws IllegalStateException if the process was not started or is closed
@@ -89,8 +92,12 @@ public final class Process {
   public boolean join(Duration timeout) throws InterruptedException {
     CompletableFuture<ProcessSupervisor.Exited> exited = startedExit("join");
     try {
-      // convert saturates where toNanos() would overflow (a timeout of more than 292 years).
-      exited.get(Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)), TimeUnit.NANOSECONDS);
+      long nanos = Timeouts.nanos(timeout);
+      if (nanos < 0) {
+        exited.get();
+      } else {
+        exited.get(nanos, TimeUnit.NANOSECONDS);
+      }
       return true;
     } catch (TimeoutException e) {
       // Not if the OS has reaped the child (isAlive() is false) and its exit is being reported.

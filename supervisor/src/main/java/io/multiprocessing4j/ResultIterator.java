@@ -26,7 +26,8 @@ import java.util.concurrent.TimeoutException;
  */
 public interface ResultIterator<R> extends Iterator<R>, AutoCloseable {
   /**
-   * The next result, waiting at most {@code timeout} for it. Python's {@code next(timeout)}.
+   * The next result, waiting at most {@code timeout} for it. Python's {@code next(timeout)}: a null
+   * timeout (Python's {@code None}) or an endless one waits without a limit, a negative one does not wait.
    *
    * @throws TimeoutException if no result arrived in time (the iterator stays usable)
    * @throws NoSuchElementException if every result has been returned

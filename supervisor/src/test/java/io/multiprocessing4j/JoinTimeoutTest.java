@@ -59,7 +59,7 @@ class JoinTimeoutTest {
   }
 
   @Test
-  void aTimeoutTooLongForNanosecondsWaitsLikeNoTimeout() throws Exception {
+  void aTimeoutTooLongForNanosecondsOrNullWaitsLikeNoTimeout() throws Exception {
     String release = dir.resolve("release").toString();
     Process p = mp.process(() -> waitForRelease(release));
     p.start();
@@ -71,13 +71,23 @@ class JoinTimeoutTest {
         throw new IllegalStateException(e);
       }
     });
+    // Python's join(None): no limit.
+    CompletableFuture<Boolean> joinedWithNull = CompletableFuture.supplyAsync(() -> {
+      try {
+        return p.join(null);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
     try {
-      assertFalse(p.join(Duration.ofMillis(200)), "still running, so the long join is still waiting");
+      assertFalse(p.join(Duration.ofMillis(200)), "still running, so the long joins are still waiting");
       assertFalse(joined.isDone(), "the long join waits: " + joined);
+      assertFalse(joinedWithNull.isDone(), "join(null) waits: " + joinedWithNull);
     } finally {
       ChildSide.touch(release);
     }
     assertTrue(joined.get(20, TimeUnit.SECONDS));
+    assertTrue(joinedWithNull.get(20, TimeUnit.SECONDS));
     assertEquals(OptionalInt.of(0), p.exitCode());
   }
 }

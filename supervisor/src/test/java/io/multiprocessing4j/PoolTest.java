@@ -161,10 +161,13 @@ class PoolTest extends PoolContextTests {
   }
 
   @Test
-  void imapNextWithATimeoutTooLongForNanosecondsWaitsForTheResult() throws Exception {
-    try (ResultIterator<Integer> results = pool.imap(PoolTest::doWork, range(3))) {
-      for (int x = 0; x < 3; x++) {
+  void imapNextWithATimeoutTooLongForNanosecondsOrNullWaitsForTheResult() throws Exception {
+    try (ResultIterator<Integer> results = pool.imap(PoolTest::doWork, range(4))) {
+      for (int x = 0; x < 2; x++) {
         assertEquals(doWork(x), results.next(Duration.ofSeconds(Long.MAX_VALUE)));
+      }
+      for (int x = 2; x < 4; x++) {
+        assertEquals(doWork(x), results.next(null), "null is Python's timeout=None");
       }
     }
   }

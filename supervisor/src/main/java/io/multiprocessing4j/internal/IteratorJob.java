@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -139,9 +138,8 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
 
   @Override
   public Object next(Duration timeout) throws TimeoutException, InterruptedException {
-    // convert saturates where toNanos() would overflow; the deadline may wrap, which the
-    // subtraction in awaitNext undoes.
-    return take(true, System.nanoTime() + Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)));
+    long nanos = Timeouts.nanos(timeout);
+    return nanos < 0 ? take(false, 0) : take(true, System.nanoTime() + nanos);
   }
 
   private Object take(boolean timed, long deadline) throws TimeoutException, InterruptedException {
