@@ -99,9 +99,9 @@ final class PoolBenches {
 
   /**
    * {@code pool_map_small}: {@code map(square, range(N))}, N=100 000 default chunksize, N=10 000 chunksize 1; items/s.
-   * Then a line Python has no match for: N=100 000 again on the same pool once it has run
-   * {@value #STEADY_AFTER_MAPS} maps of that size, so the JVMs' JIT has settled (CPython has no JIT
-   * to warm, so its one line is its steady state).
+   * Then N=100 000 again on the same pool once it has run {@value #STEADY_AFTER_MAPS} maps of that
+   * size, so the JVMs' JIT has settled; {@code compare.py} sets it beside Python's one line, which is
+   * CPython's steady state (it has no JIT to warm).
    */
   void poolMapSmall() throws Exception {
     int reps = benches.reps(7, 3);
@@ -118,7 +118,7 @@ final class PoolBenches {
         pool.map(PoolTargets.square(), items);
       }
       Map<String, Object> params = mapParams(large, 0);
-      params.put("pool_warmed_by", STEADY_AFTER_MAPS + " maps of N (JIT settled; no Python match)");
+      params.put("pool_warmed_by", STEADY_AFTER_MAPS + " maps of N (JIT settled; Python's line: one map of 1000)");
       benches.emit(BenchLine.ofSamples("pool_map_small", params, timedMaps(pool, large, 0, reps), "items/s"));
     }
   }
