@@ -81,7 +81,8 @@ public final class Barrier implements Serializable {
    *     the action)
    * @throws BrokenBarrierException if the barrier is or becomes broken (the message says why: aborted,
    *     timed out, reset, the action failed, or which party process died)
-   * @throws InterruptedException if the thread is interrupted while waiting; the barrier breaks
+   * @throws InterruptedException if the thread is interrupted while waiting; the barrier breaks, unless
+   *     this party was still waiting for the previous round's action to end and so had joined no round
    */
   public int await() throws InterruptedException, BrokenBarrierException {
     return await(timeout);
@@ -90,39 +91,62 @@ public final class Barrier implements Serializable {
   /**
    * As {@link #await()}, waiting at most {@code timeout} (null = no limit); when it passes, the
    * barrier breaks, as in Python. Python's {@code wait(timeout)}.
+   *
+   * <p>The timeout counts from when this party joins a round. A party that arrives while the previous
+   * round's action still runs first waits, without a limit, for that round to end, as Python's
+   * {@code wait} blocks in {@code _enter} while the barrier drains: the action's run time is not held
+   * against it. Such a wait still ends with {@link BrokenBarrierException} if the barrier breaks
+   * meanwhile (the action fails, a party process dies, {@link #abort()}).
    */
   public int await(Duration timeout) throws InterruptedException, BrokenBarrierException {
     SharedBlock mapped = block();
+    long round = joinRound(mapped);
     Backoff backoff = Backoff.within(mapped, timeout);
     try {
-      return arriveAndWait(mapped, backoff, timeout);
+      return waitForRound(mapped, (int) (round >>> 32), (int) round, backoff, timeout);
     } finally {
       backoff.done();
     }
   }
 
-  private int arriveAndWait(SharedBlock mapped, Backoff backoff, Duration timeout)
-      throws InterruptedException, BrokenBarrierException {
-    int generation;
-    int index;
-    while (true) {
-      if (mapped.getIntVolatile(BROKEN_AT) != 0) {
-        throw broken(mapped);
-      }
-      long round = mapped.getLongVolatile(ROUND_AT);
-      generation = (int) (round >>> 32);
-      index = (int) round;
-      if (index >= parties) {
-        // The round is full and its last party is running the action: join the next round.
-        if (!backoff.pause()) {
-          throw new BrokenBarrierException("timed out after " + timeout + " waiting for the previous round to end");
+  /**
+   * Counts this party into the current round, first waiting (without a limit) for the previous round's
+   * action to end if the round is full.
+   *
+   * @return the round as it was before this party joined: generation and this party's index
+   */
+  private long joinRound(SharedBlock mapped) throws InterruptedException, BrokenBarrierException {
+    Backoff draining = null;
+    try {
+      while (true) {
+        if (mapped.getIntVolatile(BROKEN_AT) != 0) {
+          throw broken(mapped);
         }
-        continue;
+        long round = mapped.getLongVolatile(ROUND_AT);
+        if ((int) round >= parties) {
+          // The round is full and its last party is running the action: join the next round.
+          if (draining == null) {
+            draining = Backoff.forever(mapped);
+          }
+          if (draining.checkDue()) {
+            breakIfAPartyDied(mapped, (int) (round >>> 32));
+          }
+          draining.pause();
+          continue;
+        }
+        if (mapped.compareAndSetLong(ROUND_AT, round, round + 1)) {
+          return round;
+        }
       }
-      if (mapped.compareAndSetLong(ROUND_AT, round, round + 1)) {
-        break;
+    } finally {
+      if (draining != null) {
+        draining.done();
       }
     }
+  }
+
+  private int waitForRound(SharedBlock mapped, int generation, int index, Backoff backoff, Duration timeout)
+      throws InterruptedException, BrokenBarrierException {
     if (index == parties - 1) {
       return releaseRound(mapped, generation, index);
     }

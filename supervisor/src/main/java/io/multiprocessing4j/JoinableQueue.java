@@ -25,8 +25,9 @@ public final class JoinableQueue<T> extends Queue<T> {
 
   /**
    * Marks one task done; a consumer calls it once per item it got, when it has finished with it.
-   * Equivalent of Python's {@code task_done()}. Never blocks long: when this process holds items it took,
-   * the mark is sent without waiting; otherwise it waits for the broker's answer (a round trip).
+   * Equivalent of Python's {@code task_done()}. Never blocks long: it waits for the queue's broker in the
+   * parent to accept the mark (from a child, a round trip), so that a surplus call fails here, in the
+   * caller, even when another process marked done the item this one took.
    *
    * @throws IllegalStateException if called more times than items were put (Python's {@code ValueError}),
    *     if this queue object was closed, or its context is closed

@@ -201,10 +201,13 @@ public final class Manager implements AutoCloseable {
     return queue(0);
   }
 
-  /** A new queue holding at most {@code maxSize} items (0 = unbounded). Python's {@code manager.Queue(maxsize)}. */
-  public <E> QueueProxy<E> queue(int maxSize) {
+  /**
+   * A new queue in the manager holding at most {@code maxsize} items; 0 or less means unbounded, the
+   * same rule as {@link Multiprocessing#queue(int)}. Python's {@code manager.Queue(maxsize)}.
+   */
+  public <E> QueueProxy<E> queue(int maxsize) {
     ManagerAddress address = address();
-    return new QueueProxy<>(address, create(address, "queue", maxSize));
+    return new QueueProxy<>(address, create(address, "queue", QueueOptions.unboundedUnlessPositive(maxsize)));
   }
 
   /** A new robust lock in the manager. Python's {@code manager.Lock()}. */

@@ -193,10 +193,9 @@ public final class Multiprocessing implements AutoCloseable {
   }
 
   /**
-   * A new queue holding at most {@code maxsize} items (0: unbounded). Equivalent of Python's
-   * {@code Queue(maxsize)}.
+   * A new queue holding at most {@code maxsize} items; 0 or less means unbounded, as in Python (and
+   * {@link Queue#maxsize()} then reads 0). Equivalent of Python's {@code Queue(maxsize)}.
    *
-   * @throws IllegalArgumentException if {@code maxsize} is negative
    * @throws IllegalStateException if this context is closed
    */
   public <T> Queue<T> queue(int maxsize) {
@@ -226,7 +225,7 @@ public final class Multiprocessing implements AutoCloseable {
   /**
    * A new simple queue whose largest item is {@code options.maxMessageBytes()}.
    *
-   * @throws IllegalArgumentException if {@code options.maxsize()} is not 0 (a SimpleQueue is unbounded)
+   * @throws IllegalArgumentException if {@code options.maxsize()} is positive (a SimpleQueue is unbounded)
    * @throws IllegalStateException if this context is closed
    */
   public <T> SimpleQueue<T> simpleQueue(QueueOptions options) {
@@ -247,10 +246,9 @@ public final class Multiprocessing implements AutoCloseable {
   }
 
   /**
-   * A new joinable queue holding at most {@code maxsize} items (0: unbounded). Equivalent of Python's
-   * {@code JoinableQueue(maxsize)}.
+   * A new joinable queue holding at most {@code maxsize} items; 0 or less means unbounded, as in Python
+   * (and {@link Queue#maxsize()} then reads 0). Equivalent of Python's {@code JoinableQueue(maxsize)}.
    *
-   * @throws IllegalArgumentException if {@code maxsize} is negative
    * @throws IllegalStateException if this context is closed
    */
   public <T> JoinableQueue<T> joinableQueue(int maxsize) {

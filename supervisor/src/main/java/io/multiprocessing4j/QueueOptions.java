@@ -7,13 +7,14 @@ package io.multiprocessing4j;
  *   <caption>Keys, meaning and defaults</caption>
  *   <tr><th>key</th><th>meaning</th><th>default</th></tr>
  *   <tr><td>maxsize</td><td>the most items the queue holds at once; a put beyond it waits for space, in
- *       whatever process it is made (Python's {@code maxsize}); 0 for no limit</td><td>0</td></tr>
+ *       whatever process it is made (Python's {@code maxsize}); 0 or less for no limit, read back as 0</td>
+ *       <td>0</td></tr>
  *   <tr><td>maxMessageBytes</td><td>the largest item, once encoded, a put accepts; a larger one is refused
  *       with {@link MessageTooLargeException} in the caller's thread</td>
  *       <td>{@link #DEFAULT_MAX_MESSAGE_BYTES} (512 MiB)</td></tr>
  * </table>
  *
- * @param maxsize the most items held at once, 0 for no limit
+ * @param maxsize the most items held at once; 0 or less for no limit, kept as 0
  * @param maxMessageBytes the largest encoded item accepted, in bytes
  */
 public record QueueOptions(int maxsize, int maxMessageBytes) {
@@ -21,9 +22,7 @@ public record QueueOptions(int maxsize, int maxMessageBytes) {
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
   public QueueOptions {
-    if (maxsize < 0) {
-      throw new IllegalArgumentException("maxsize must not be negative, was " + maxsize);
-    }
+    maxsize = unboundedUnlessPositive(maxsize);
     if (maxMessageBytes < 1) {
       throw new IllegalArgumentException("maxMessageBytes must be positive, was " + maxMessageBytes);
     }
@@ -34,7 +33,7 @@ public record QueueOptions(int maxsize, int maxMessageBytes) {
     return new QueueOptions(0, DEFAULT_MAX_MESSAGE_BYTES);
   }
 
-  /** These options with another {@code maxsize} (0: unbounded). */
+  /** These options with another {@code maxsize} (0 or less: unbounded). */
   public QueueOptions withMaxsize(int maxsize) {
     return new QueueOptions(maxsize, maxMessageBytes);
   }
@@ -42,5 +41,13 @@ public record QueueOptions(int maxsize, int maxMessageBytes) {
   /** These options with another largest message. */
   public QueueOptions withMaxMessageBytes(int maxMessageBytes) {
     return new QueueOptions(maxsize, maxMessageBytes);
+  }
+
+  /**
+   * Python's rule for every queue's maxsize, {@code mp.queue} and {@code manager.queue} alike: a
+   * maxsize of 0 or less means no limit. Kept as 0, the one value the rest of the code reads as "no limit".
+   */
+  static int unboundedUnlessPositive(int maxsize) {
+    return Math.max(maxsize, 0);
   }
 }

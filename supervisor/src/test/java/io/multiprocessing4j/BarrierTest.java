@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -90,6 +92,40 @@ class BarrierTest {
     CompletableFuture<Integer> other = awaitInNewThread(barrier);
     int mine = barrier.await(Duration.ofSeconds(10));
     assertEquals(1, mine + other.get(10, TimeUnit.SECONDS), "indices 0 and 1");
+  }
+
+  /**
+   * As in Python, a party that arrives while the previous round's action runs waits for that round to
+   * end without its timeout running (Python blocks in {@code _enter}); its timeout counts from when it
+   * joins the next round, and when it passes there it breaks the barrier for everyone. It used to fail
+   * alone, after its own timeout, with the barrier left unbroken.
+   */
+  @Test
+  void aPartyArrivingDuringTheActionIsNotTimedOutByItAndItsLaterTimeoutBreaksTheBarrier() throws Exception {
+    CountDownLatch actionRunning = new CountDownLatch(1);
+    CountDownLatch actionMayEnd = new CountDownLatch(1);
+    Barrier barrier = mp.barrier(2, () -> {
+      actionRunning.countDown();
+      ChildBodies.unchecked(() -> assertTrue(actionMayEnd.await(30, TimeUnit.SECONDS), "released"));
+    }, null);
+    CompletableFuture<Integer> first = awaitInNewThread(barrier, Duration.ofSeconds(30));
+    CompletableFuture<Integer> second = awaitInNewThread(barrier, Duration.ofSeconds(30));
+    assertTrue(actionRunning.await(30, TimeUnit.SECONDS), "the round is full and its action runs");
+
+    Duration lateTimeout = Duration.ofMillis(100);
+    CompletableFuture<Integer> late = awaitInNewThread(barrier, lateTimeout);
+    assertThrows(TimeoutException.class, () -> late.get(lateTimeout.toMillis() * 5, TimeUnit.MILLISECONDS),
+        "the late party still waits for the action, five times its own timeout later");
+    assertFalse(barrier.isBroken());
+
+    actionMayEnd.countDown();
+    assertEquals(1, first.get(10, TimeUnit.SECONDS) + second.get(10, TimeUnit.SECONDS), "indices 0 and 1");
+    ExecutionException timedOut = assertThrows(ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS),
+        "alone in the next round, the late party times out");
+    assertTrue(timedOut.getCause() instanceof BrokenBarrierException, String.valueOf(timedOut.getCause()));
+    assertTrue(timedOut.getCause().getMessage().contains("timed out"), timedOut.getCause().getMessage());
+    assertTrue(barrier.isBroken(), "a timeout breaks the barrier for everyone");
+    assertThrows(BrokenBarrierException.class, () -> barrier.await(Duration.ofSeconds(10)));
   }
 
   @Test
@@ -175,13 +211,17 @@ class BarrierTest {
 
   /** A party in a thread of its own (not the common pool, which may have a single thread here). */
   private static CompletableFuture<Integer> awaitInNewThread(Barrier barrier) {
-    return CompletableFuture.supplyAsync(() -> awaitQuietly(barrier),
+    return awaitInNewThread(barrier, Duration.ofSeconds(30));
+  }
+
+  private static CompletableFuture<Integer> awaitInNewThread(Barrier barrier, Duration timeout) {
+    return CompletableFuture.supplyAsync(() -> awaitQuietly(barrier, timeout),
         task -> new Thread(task, "barrier-party").start());
   }
 
-  private static int awaitQuietly(Barrier barrier) {
+  private static int awaitQuietly(Barrier barrier, Duration timeout) {
     try {
-      return barrier.await(Duration.ofSeconds(30));
+      return barrier.await(timeout);
     } catch (InterruptedException | BrokenBarrierException e) {
       throw new java.util.concurrent.CompletionException(e);
     }

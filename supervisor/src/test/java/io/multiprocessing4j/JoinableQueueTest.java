@@ -104,6 +104,54 @@ class JoinableQueueTest {
     assertTrue(failure.getMessage().contains("too many times"), failure.getMessage());
   }
 
+  /**
+   * Child side: takes the one task, says so, waits until another process has marked it done, then calls
+   * taskDone() once more and reports what that call did; then puts again, which must still work.
+   */
+  static void markDoneTooLate(JoinableQueue<String> tasks, Queue<String> reports, Event markedElsewhere)
+      throws InterruptedException {
+    reports.put("took " + tasks.get());
+    if (!markedElsewhere.await(PATIENCE)) {
+      throw new IllegalStateException("the parent never marked the task done");
+    }
+    try {
+      tasks.taskDone();
+      reports.put("the surplus taskDone() passed silently");
+    } catch (IllegalStateException expected) {
+      reports.put("refused: " + expected.getMessage());
+    }
+    tasks.put("after");
+    reports.put("put after it");
+  }
+
+  /**
+   * A taskDone() from a child that took an item, after another process already marked that item done,
+   * is one too many, as in Python (ValueError in the caller): it fails in the child's call. It used to
+   * be posted without waiting, so the broker's refusal was lost to the caller, and then failed the
+   * child's next, unrelated put instead.
+   */
+  @Test
+  void aSurplusTaskDoneFromAChildFailsInThatChild() throws Exception {
+    JoinableQueue<String> tasks = mp.joinableQueue();
+    Queue<String> reports = mp.queue();
+    Event markedElsewhere = mp.event();
+    tasks.put("only");
+    Process consumer = mp.process(ChildBody.target(() -> markDoneTooLate(tasks, reports, markedElsewhere)));
+    consumer.start();
+    assertEquals("took only", reports.get(PATIENCE));
+    tasks.taskDone();
+    markedElsewhere.set();
+    String surplus = reports.get(PATIENCE);
+    assertTrue(surplus.startsWith("refused: ") && surplus.contains("too many times"), surplus);
+    assertEquals("put after it", reports.get(PATIENCE), "the refusal does not poison the child's later calls");
+    consumer.join(PATIENCE);
+    assertEquals(OptionalInt.of(0), consumer.exitCode(), consumer.remoteTraceback().orElse(""));
+    assertEquals("after", tasks.get(PATIENCE));
+    tasks.taskDone();
+    tasks.join();
+    assertThrows(IllegalStateException.class, tasks::taskDone, "and from the parent");
+  }
+
   /** Child side: takes one task, says so, and never marks it done (it is killed mid-task). */
   static void takeAndHang(JoinableQueue<String> tasks, Queue<String> taken) throws InterruptedException {
     taken.put(tasks.get());

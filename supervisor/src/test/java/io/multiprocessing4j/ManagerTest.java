@@ -150,6 +150,20 @@ class ManagerTest {
     }
   }
 
+  /** Python's rule, shared with {@code mp.queue(maxsize)}: a maxsize of 0 or less means unbounded. */
+  @Test
+  void aQueueWithAMaxsizeOfZeroOrLessIsUnbounded() throws Exception {
+    try (Manager manager = mp.manager()) {
+      for (int maxsize : new int[] {0, -1, Integer.MIN_VALUE}) {
+        QueueProxy<Integer> queue = manager.queue(maxsize);
+        for (int i = 0; i < 3; i++) {
+          assertTrue(queue.offer(i, Duration.ZERO), "maxsize " + maxsize + ", item " + i);
+        }
+        assertEquals(3, queue.size());
+      }
+    }
+  }
+
   @Test
   void aQueueCarriesItemsBetweenProcesses() throws Exception {
     try (Manager manager = mp.manager()) {

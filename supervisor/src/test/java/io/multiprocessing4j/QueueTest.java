@@ -66,6 +66,23 @@ class QueueTest {
     assertEquals(List.of(2, 3), List.of(q.get(), q.get()));
   }
 
+  /** Python's rule, shared with {@code manager.queue(maxsize)}: a maxsize of 0 or less means unbounded. */
+  @Test
+  void aMaxsizeOfZeroOrLessIsUnbounded() throws Exception {
+    for (int maxsize : new int[] {0, -1, Integer.MIN_VALUE}) {
+      Queue<Integer> q = mp.queue(maxsize);
+      JoinableQueue<Integer> jq = mp.joinableQueue(maxsize);
+      for (int i = 0; i < 3; i++) {
+        q.putNowait(i);
+        jq.putNowait(i);
+      }
+      assertFalse(q.full(), "maxsize " + maxsize);
+      assertEquals(0, q.maxsize(), "maxsize " + maxsize + " reads as unbounded");
+      assertEquals(0, jq.maxsize(), "maxsize " + maxsize + " reads as unbounded");
+    }
+    assertEquals(0, QueueOptions.defaults().withMaxsize(-7).maxsize());
+  }
+
   /**
    * A timeout beyond the scheduler's longest delay (about 248 days) still waits, and loses nothing:
    * such a get used to fail with the scheduler's IllegalArgumentException and leave its waiter behind,

@@ -10,6 +10,7 @@ import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
+import java.io.StreamCorruptedException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -30,6 +31,12 @@ public final class Payloads {
   /** A boxed primitive: manifest = its class's simple name, data = its bits as 8 big-endian bytes. */
   // 5 is CompactArrays.SERIALIZER_ID (arrays of simple values, used for pool tasks).
   public static final int BOXED = 6;
+  /**
+   * The elements of an {@code Object[]} one after the other in one Java-serialization stream (data: the
+   * count, then each element), so that one element that cannot be decoded costs only itself: see
+   * {@link #javaSerializedElements}.
+   */
+  public static final int JAVA_ELEMENTS = 7;
 
   private static final List<String> DENIED_PREFIXES = List.of(
       "org.apache.commons.collections.functors.",
@@ -185,6 +192,77 @@ public final class Payloads {
       default:
         throw new IOException("unknown serializer id " + payload.getSerializerId()
             + " for " + payload.getManifest());
+    }
+  }
+
+  /**
+   * Serializes {@code values} element by element in one stream ({@link #JAVA_ELEMENTS}): class
+   * descriptors are still written once per stream, as for the array as a whole, but the reader can tell
+   * the elements apart (see {@link #decodeElements}).
+   *
+   * @throws NotSerializableException (with the offending class as message) when an element cannot travel
+   */
+  public static Payload javaSerializedElements(Object[] values) throws IOException {
+    ByteString.Output bytes = ByteString.newOutput(256);
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeInt(values.length);
+      for (Object value : values) {
+        out.writeObject(value);
+      }
+    }
+    return Payload.newBuilder().setSerializerId(JAVA_ELEMENTS).setData(bytes.toByteString()).build();
+  }
+
+  /**
+   * The elements of a {@link #JAVA_ELEMENTS} payload, each decoded on its own, and for each one that
+   * could not be, why.
+   *
+   * @param failures null when every element was decoded; otherwise {@code failures[i]} non-null means
+   *     {@code values[i]} (null) could not be
+   */
+  public record Elements(Object[] values, Throwable[] failures) {}
+
+  /**
+   * Decodes a payload made by {@link #javaSerializedElements}, resolving classes with {@code loader},
+   * behind {@link #FILTER}. An element whose class (or a class inside it) is unknown here fails alone:
+   * Java serialization reads past an object whose class it cannot load, so the next element is read as
+   * usual. Any other failure (a {@code readObject} that throws, a class the filter refuses, an
+   * incompatible class version) stops the stream in the middle of that element: the elements after it
+   * then fail too, each saying which one stopped the stream.
+   *
+   * @throws IOException if the payload is not of this form or its header cannot be read
+   */
+  public static Elements decodeElements(Payload payload, ClassLoader loader) throws IOException {
+    if (payload.getSerializerId() != JAVA_ELEMENTS) {
+      throw new IOException("expected serializer id " + JAVA_ELEMENTS + ", got " + payload.getSerializerId());
+    }
+    try (ObjectInputStream in = new LoaderObjectInputStream(payload.getData().newInput(), loader)) {
+      in.setObjectInputFilter(FILTER);
+      int count = in.readInt();
+      // Every element takes at least one byte: a count beyond the payload's size is not believed.
+      if (count < 0 || count > payload.getData().size()) {
+        throw new IOException("a payload of " + payload.getData().size() + " bytes claims " + count + " elements");
+      }
+      Object[] values = new Object[count];
+      Throwable[] failures = null;
+      for (int i = 0; i < count; i++) {
+        try {
+          values[i] = in.readObject();
+        } catch (ClassNotFoundException e) {
+          failures = failures != null ? failures : new Throwable[count];
+          failures[i] = e;
+        } catch (IOException | RuntimeException | LinkageError e) {
+          failures = failures != null ? failures : new Throwable[count];
+          failures[i] = e;
+          StreamCorruptedException unread = new StreamCorruptedException("not read: element " + i
+              + " before it could not be decoded (" + e + "), and the stream cannot be followed past it");
+          for (int rest = i + 1; rest < count; rest++) {
+            failures[rest] = unread;
+          }
+          break;
+        }
+      }
+      return new Elements(values, failures);
     }
   }
 

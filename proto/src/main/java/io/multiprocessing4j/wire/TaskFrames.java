@@ -18,7 +18,9 @@ import java.util.Collection;
  * Builds and reads the frames of a pool's task channel (tasks.proto), for both ends: the pool in the
  * parent and the worker loop in the child. Arguments and results travel as one {@code Object[]} per
  * chunk, encoded compactly when every element is a simple value ({@link CompactArrays}) and with Java
- * serialization otherwise (class descriptors then are written once per chunk, not once per item).
+ * serialization otherwise, element by element in one stream ({@link Payloads#JAVA_ELEMENTS}): class
+ * descriptors are written once per chunk, not once per item, and a result the parent cannot decode
+ * fails its own task, not its whole chunk.
  */
 public final class TaskFrames {
   private static final Frame WORKER_READY = Frame.newBuilder().setWorkerReady(WorkerReady.getDefaultInstance()).build();
@@ -132,19 +134,43 @@ public final class TaskFrames {
    */
   public static Payload encodeArray(Object[] values) throws IOException {
     Payload compact = CompactArrays.encode(values);
-    return compact != null ? compact : Payloads.javaSerialized(values);
+    return compact != null ? compact : Payloads.javaSerializedElements(values);
   }
 
-  /** Decodes a chunk's arguments or results. */
+  /**
+   * Decodes a chunk's arguments or results, all or nothing.
+   *
+   * @throws ClassNotFoundException or another exception, the first element's that could not be decoded
+   */
   public static Object[] decodeArray(Payload payload, ClassLoader loader) throws IOException, ClassNotFoundException {
+    Payloads.Elements decoded = decodeEach(payload, loader);
+    for (int i = 0; decoded.failures() != null && i < decoded.failures().length; i++) {
+      // Payloads.decodeElements reports only these kinds.
+      Throwable failure = decoded.failures()[i];
+      if (failure instanceof ClassNotFoundException notFound) {
+        throw notFound;
+      } else if (failure instanceof IOException unreadable) {
+        throw unreadable;
+      } else if (failure instanceof RuntimeException bug) {
+        throw bug;
+      } else if (failure instanceof Error error) {
+        throw error;
+      }
+    }
+    return decoded.values();
+  }
+
+  /**
+   * Decodes a chunk's results element by element: one that cannot be decoded here is reported in
+   * {@code failures()} at its index, and the others are kept (see {@link Payloads#decodeElements}).
+   *
+   * @throws IOException if the payload as a whole cannot be read
+   */
+  public static Payloads.Elements decodeEach(Payload payload, ClassLoader loader) throws IOException {
     if (payload.getSerializerId() == CompactArrays.SERIALIZER_ID) {
-      return CompactArrays.decode(payload);
+      return new Payloads.Elements(CompactArrays.decode(payload), null);
     }
-    Object decoded = Payloads.decode(payload, loader);
-    if (!(decoded instanceof Object[] array)) {
-      throw new IOException("expected an Object[] payload, got " + payload.getManifest());
-    }
-    return array;
+    return Payloads.decodeElements(payload, loader);
   }
 
   private static Payload encodeSendable(Object[] values, Throwable[] failures) {

@@ -1,6 +1,15 @@
 package io.multiprocessing4j.wire;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.multiprocessing4j.proto.Payload;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.util.List;
 
 import io.multiprocessing4j.proto.Frame;
 import java.net.StandardProtocolFamily;
@@ -32,5 +41,30 @@ class TaskFramesTest {
         assertTrue(after > before && after >= granted, "send buffer " + before + " -> " + after + ", expected " + granted);
       }
     }
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void aChunkThatIsNotAllSimpleValuesTravelsElementByElement() throws Exception {
+    Object[] values = {1, null, "two", List.of(3, 4)};
+    Payload encoded = TaskFrames.encodeArray(values);
+    assertEquals(Payloads.JAVA_ELEMENTS, encoded.getSerializerId());
+    assertArrayEquals(values, TaskFrames.decodeArray(encoded, getClass().getClassLoader()));
+    Payloads.Elements each = TaskFrames.decodeEach(encoded, getClass().getClassLoader());
+    assertArrayEquals(values, each.values());
+    assertEquals(null, each.failures(), "nothing failed");
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void aCountOfElementsBeyondThePayloadIsRefusedBeforeAnythingIsAllocated() throws Exception {
+    ByteString.Output bytes = ByteString.newOutput();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeInt(Integer.MAX_VALUE);
+    }
+    Payload forged = Payload.newBuilder().setSerializerId(Payloads.JAVA_ELEMENTS).setData(bytes.toByteString()).build();
+    IOException refused = assertThrows(IOException.class,
+        () -> TaskFrames.decodeEach(forged, getClass().getClassLoader()));
+    assertTrue(refused.getMessage().contains("claims " + Integer.MAX_VALUE + " elements"), refused.getMessage());
   }
 }

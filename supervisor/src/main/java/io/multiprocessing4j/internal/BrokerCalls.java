@@ -42,8 +42,6 @@ public abstract class BrokerCalls {
   }
 
   private final AtomicLong lastRequestId = new AtomicLong();
-  /** JoinableQueue: items this process took and has not marked done yet. */
-  final AtomicLong taken = new AtomicLong();
 
   /** A new id for a call that waits for its answer. */
   final long nextRequestId() {

@@ -94,7 +94,7 @@ public final class ChannelBrokers implements AutoCloseable {
   public QueueHandle openQueue(String kind, int maxsize, int maxMessageBytes, boolean joinable) {
     QueueBroker broker = track(new QueueBroker(server, delays, maxsize, maxMessageBytes, joinable,
         kind + "-" + queues.incrementAndGet()));
-    return QueueHandle.of(broker, maxsize, joinable);
+    return QueueHandle.of(broker, maxsize);
   }
 
   private synchronized <B extends Broker> B track(B broker) {

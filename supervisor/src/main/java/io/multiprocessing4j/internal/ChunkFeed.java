@@ -2,7 +2,8 @@ package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.PicklingException;
 import io.multiprocessing4j.proto.Payload;
-import io.multiprocessing4j.wire.CompactArrays;
+import io.multiprocessing4j.wire.TaskFrames;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -193,16 +194,15 @@ final class ChunkFeed {
   }
 
   private Payload encode(Object[] items, int start) {
-    Payload encoded = CompactArrays.encode(items);
-    if (encoded == null) {
-      try {
-        encoded = TargetEncoder.encode(items, "the items of " + job.call, "items");
-      } catch (PicklingException whole) {
-        for (int i = 0; i < items.length; i++) {
-          TargetEncoder.encode(items[i], "item " + (start + i) + " of " + job.call, "item");
-        }
-        throw whole;
+    Payload encoded;
+    try {
+      encoded = TaskFrames.encodeArray(items);
+    } catch (IOException | RuntimeException whole) {
+      // Encoded again one by one, only to name the item that cannot travel and the path to what in it.
+      for (int i = 0; i < items.length; i++) {
+        TargetEncoder.encode(items[i], "item " + (start + i) + " of " + job.call, "item");
       }
+      throw new PicklingException("cannot send the items of " + job.call + " to a worker: " + whole, whole);
     }
     long size = (long) encoded.getSerializedSize() + job.function.getSerializedSize();
     if (size > maxChunkBytes) {

@@ -138,8 +138,9 @@ final class ManagedObjects {
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
 
+    /** @param capacity the most items held, 0 for no limit (Manager.queue has applied Python's maxsize rule) */
     QueueObject(int capacity) {
-      this.capacity = capacity <= 0 ? Integer.MAX_VALUE : capacity;
+      this.capacity = capacity == 0 ? Integer.MAX_VALUE : capacity;
     }
 
     @Override

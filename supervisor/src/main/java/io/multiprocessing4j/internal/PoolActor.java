@@ -113,9 +113,10 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
 
   /**
    * Inbox: one chunk's answer, decoded on the reader thread: {@code values} is null when they could not be
-   * read ({@code unreadable} says why).
+   * read at all ({@code unreadable} says why); {@code unreadableItems}, null when every item's result was
+   * read, says why for each one that could not be.
    */
-  record ResultsIn(int number, long chunkId, Object[] values, Throwable unreadable,
+  record ResultsIn(int number, long chunkId, Object[] values, Throwable unreadable, Throwable[] unreadableItems,
       List<ResultReader.RemoteError> errors, long runNanos, long heldNanos) implements Command {}
 
   /** Inbox: a worker's task channel has closed (after its last frame). */

@@ -25,20 +25,18 @@ public final class QueueHandle implements Serializable {
   private final String name;
   private final int maxsize;
   private final int maxMessageBytes;
-  private final boolean joinable;
   private transient volatile BrokerCalls calls;
 
-  private QueueHandle(Endpoint endpoint, String name, int maxsize, int maxMessageBytes, boolean joinable) {
+  private QueueHandle(Endpoint endpoint, String name, int maxsize, int maxMessageBytes) {
     this.endpoint = endpoint;
     this.name = name;
     this.maxsize = maxsize;
     this.maxMessageBytes = maxMessageBytes;
-    this.joinable = joinable;
   }
 
   /** The parent's handle of a new broker; it calls the broker directly. */
-  public static QueueHandle of(QueueBroker broker, int maxsize, boolean joinable) {
-    QueueHandle handle = new QueueHandle(broker.endpoint(), broker.name(), maxsize, broker.maxMessageBytes, joinable);
+  public static QueueHandle of(QueueBroker broker, int maxsize) {
+    QueueHandle handle = new QueueHandle(broker.endpoint(), broker.name(), maxsize, broker.maxMessageBytes);
     BrokerCalls local = new BrokerCalls.Local(broker, broker.local());
     handle.calls = local;
     HandleTable.register(HandleTable.key(broker.endpoint(), -1), local);
@@ -82,9 +80,6 @@ public final class QueueHandle implements Serializable {
     BrokerCalls calls = calls();
     Outcome outcome = calls.invoke(BrokerCalls.Call.get(timeoutMillis, false));
     if (outcome instanceof Outcome.Item item) {
-      if (joinable) {
-        calls.taken.incrementAndGet();
-      }
       return ChannelCodec.decode(item.payload());
     }
     if (outcome == Outcome.Status.EMPTY) {
@@ -113,18 +108,21 @@ public final class QueueHandle implements Serializable {
   }
 
   /**
-   * Marks one task done. When this process holds items it took and has not marked done, nothing can go
-   * wrong, so the mark is sent without waiting; otherwise the broker's answer is awaited, so that a
-   * surplus call fails here.
+   * Marks one task done and returns once the broker has accepted the mark: in the parent a method call,
+   * from a child a round trip. The mark is never posted without waiting: whether it is one too many
+   * depends on what every process has marked (another one may have marked the item this process took),
+   * so only the broker can tell, and the caller must hear it, as Python raises ValueError in the caller.
    */
   public void taskDone() {
     BrokerCalls calls = calls();
-    if (calls.taken.getAndUpdate(held -> held > 0 ? held - 1 : 0) > 0) {
-      expect(calls.post(BrokerCalls.Call.call(ChannelCall.Kind.TASK_DONE)), Outcome.Status.DONE);
+    BrokerCalls.Call call = BrokerCalls.Call.call(ChannelCall.Kind.TASK_DONE);
+    if (calls.isLocal()) {
+      // Applied before post returns, refusal included.
+      expect(calls.post(call), Outcome.Status.DONE);
       return;
     }
     try {
-      expect(calls.invoke(BrokerCalls.Call.call(ChannelCall.Kind.TASK_DONE)), Outcome.Status.DONE);
+      expect(calls.invoke(call), Outcome.Status.DONE);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while marking a task of " + name + " done", e);

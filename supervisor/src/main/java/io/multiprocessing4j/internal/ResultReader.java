@@ -41,9 +41,12 @@ final class ResultReader {
 
   private PoolActor.ResultsIn decode(int number, TaskResults results) {
     Object[] values = null;
+    Throwable[] unreadableItems = null;
     Throwable unreadable = null;
     try {
-      values = TaskFrames.decodeArray(results.getValues(), loader);
+      Payloads.Elements decoded = TaskFrames.decodeEach(results.getValues(), loader);
+      values = decoded.values();
+      unreadableItems = decoded.failures();
     } catch (Exception | LinkageError e) {
       unreadable = e;
     }
@@ -55,7 +58,7 @@ final class ResultReader {
       }
       errors = List.copyOf(read);
     }
-    return new PoolActor.ResultsIn(number, results.getChunkId(), values, unreadable, errors,
+    return new PoolActor.ResultsIn(number, results.getChunkId(), values, unreadable, unreadableItems, errors,
         results.getRunNanos(), results.getHeldNanos());
   }
 
@@ -73,13 +76,15 @@ final class ResultReader {
 
   /** True if the answer has a value for every item of the chunk and no item failed. */
   static boolean allSucceeded(PoolActor.ResultsIn results, Chunk chunk) {
-    return results.errors().isEmpty() && results.values() != null && results.values().length == chunk.size();
+    return results.errors().isEmpty() && results.unreadableItems() == null && results.values() != null
+        && results.values().length == chunk.size();
   }
 
   /**
-   * The values of a chunk's answer, filling {@code failures} for the items that failed. If the answer
-   * cannot be matched item by item (unreadable, or the worker could not even decode the chunk), every
-   * item fails with the same reason.
+   * The values of a chunk's answer, filling {@code failures} for the items that failed: in the worker,
+   * or here, when an item's result could not be decoded (that item fails alone, the others keep their
+   * values). If the answer cannot be matched item by item (unreadable as a whole, or the worker could
+   * not even decode the chunk), every item fails with the same reason.
    */
   static Object[] outcomes(PoolActor.ResultsIn results, Chunk chunk, PoolWorker worker, RuntimeException[] failures) {
     int size = chunk.size();
@@ -98,6 +103,12 @@ final class ResultReader {
     for (RemoteError error : results.errors()) {
       if (error.index() >= 0 && error.index() < size) {
         failures[error.index()] = PoolFailures.taskFailed(chunk, error.index(), worker, error.failure(), error.thrown());
+      }
+    }
+    Throwable[] unreadableItems = results.unreadableItems();
+    for (int i = 0; unreadableItems != null && i < size; i++) {
+      if (unreadableItems[i] != null && failures[i] == null) {
+        failures[i] = PoolFailures.unreadable(chunk, i, worker, unreadableItems[i]);
       }
     }
     return results.values();
