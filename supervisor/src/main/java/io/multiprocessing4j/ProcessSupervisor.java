@@ -53,7 +53,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *   <li><b>isAlive</b>: a child is running from {@link Started} until {@link Exited}. Exit is observed
  *       through the OS process handle (the JDK reaps the child within milliseconds of its death, by any
  *       cause), and the agent's channel closing is watched alongside; {@link Exited} follows as soon as
- *       the child's output has been copied.</li>
+ *       the child's output has been copied. Should the actor supervising a started child fail, the
+ *       child stays listed and its {@link Exited} still comes, from the JDK's handle on its process.</li>
  *   <li><b>terminate</b>: the agent is asked to stop (its target sees {@link Thread#interrupt()}; it
  *       has half the grace period to return) and exits with status 128+15, reported as -15, Python's
  *       exit code for SIGTERM. If the child has not exited after {@code terminateGrace} it is killed
@@ -491,12 +492,22 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private Behavior<Command> onChildActorStopped(ChildActorStopped stopped) {
-    // A child actor only stops on its own after reporting Exited or StartFailed; anything else is a
-    // failure of the actor itself, and its PostStop has already killed or released the OS process.
-    Child child = children.remove(stopped.id());
+    // A child actor stops on its own after reporting Exited or StartFailed; anything else is a failure
+    // of the actor itself. A child that had started stays listed: the actor's PostStop handed its exit
+    // to the JDK's process handle, whose Exited arrives as soon as the OS has reaped it.
+    Child child = children.get(stopped.id());
+    if (child == null) {
+      return this;
+    }
+    if (child.pid >= 0 && !child.internal) {
+      getContext().getLog().error("supervising actor of {} (pid {}) stopped before it exited; its exit will come"
+          + " from the OS process handle", child.name, child.pid);
+      return this;
+    }
+    children.remove(stopped.id());
     warmAgents.remove(stopped.id());
     readyWarmAgents.remove(stopped.id());
-    if (child != null && !child.internal) {
+    if (!child.internal) {
       StartFailed failed = new StartFailed(stopped.id(), child.name, "the supervising actor of " + child.name + " failed");
       replyOnce(child, failed);
       getContext().getLog().error("supervising actor of {} stopped unexpectedly", child.name);
