@@ -37,7 +37,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * <h2>Protocol</h2>
  * <ul>
  *   <li>{@link Start}: launch a child; {@code replyTo} gets {@link Started} (with the pid) or
- *       {@link StartFailed}.</li>
+ *       {@link StartFailed} (also when the target is too large for one frame to the child, which
+ *       would never receive it: see {@link Settings#maxFrameBytes()}).</li>
  *   <li>{@link Terminate}: graceful stop that escalates (see below). {@link Kill}: SIGKILL now. Both
  *       are idempotent and ignored for unknown or exited children.</li>
  *   <li>{@link GetStatus}: the {@link Status} of one child; {@link ListChildren}: of all running ones.</li>
@@ -120,6 +121,14 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     public Settings withClassDataSharing(boolean enabled) {
       return new Settings(handshakeTimeout, maxFrameBytes, startMethod, warmAgents, enabled);
     }
+
+    /**
+     * The largest frame a child's channel carries: {@code maxFrameBytes}, and at most what an agent
+     * reads (its reader's limit is the default).
+     */
+    int childFrameBytes() {
+      return Math.min(maxFrameBytes, FrameChannel.DEFAULT_MAX_FRAME_BYTES);
+    }
   }
 
   /** Messages this actor understands. */
@@ -175,7 +184,10 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   /** A child's OS process exists and has been handed its bootstrap. */
   public record Started(long id, String name, long pid, boolean daemon) implements Event, StartResult {}
 
-  /** A child could not be launched (e.g. no {@code java} executable, bad JVM options). */
+  /**
+   * A child could not be launched (e.g. no {@code java} executable, bad JVM options, a target larger
+   * than one frame to the child carries); {@code reason} says why.
+   */
   public record StartFailed(long id, String name, String reason) implements Event, StartResult {}
 
   /**
@@ -316,6 +328,9 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private Behavior<Command> onStart(Start start) {
+    if (refusedTooLarge(start)) {
+      return this;
+    }
     ProcessOptions options = start.spec().options();
     boolean defaultLaunch = options.classPath() == null
         && options.jvmOptions().equals(ProcessOptions.DEFAULT_JVM_OPTIONS);
@@ -338,6 +353,26 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
         options.classPath() != null ? options.classPath() : System.getProperty("java.class.path"),
         options.terminateGrace(), start.spec().target(), null), start.replyTo(), false);
     return this;
+  }
+
+  /**
+   * Refuses, with {@link StartFailed}, a target too large for one frame to its child: launched, the
+   * child would wait forever for a target its channel cannot carry.
+   */
+  private boolean refusedTooLarge(Start start) {
+    ProcessOptions options = start.spec().options();
+    String name = options.name() != null ? options.name() : defaultName(lastId + 1);
+    try {
+      start.spec().checkTargetFitsOneFrame(name, settings.childFrameBytes());
+      return false;
+    } catch (PicklingException tooLarge) {
+      long id = ++lastId;
+      StartFailed refused = new StartFailed(id, name, tooLarge.getMessage());
+      start.replyTo().tell(refused);
+      exited.put(id, new Status(id, name, State.STOPPED, -1, options.daemon(), OptionalInt.empty()));
+      subscribers.forEach(subscriber -> subscriber.tell(refused));
+      return true;
+    }
   }
 
   /** Boots an idle agent that a later {@link Start} can take over. */
