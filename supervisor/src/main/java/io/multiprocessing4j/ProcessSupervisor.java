@@ -55,7 +55,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *       through the OS process handle (the JDK reaps the child within milliseconds of its death, by any
  *       cause), and the agent's channel closing is watched alongside; {@link Exited} follows as soon as
  *       the child's output has been copied. Should the actor supervising a started child fail, the
- *       child stays listed and its {@link Exited} still comes, from the JDK's handle on its process.</li>
+ *       child stays listed, its {@link Exited} still comes, from the JDK's handle on its process, and
+ *       {@link Terminate} and {@link Kill} signal it through that handle (SIGTERM, SIGKILL).</li>
  *   <li><b>terminate</b>: the agent is asked to stop (its target sees {@link Thread#interrupt()}; it
  *       has half the grace period to return) and exits with status 128+15, reported as -15, Python's
  *       exit code for SIGTERM. If the child has not exited after {@code terminateGrace} it is killed
@@ -243,6 +244,8 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     long pid = -1;
     /** Warm agents are the supervisor's own: no events, not listed. */
     boolean internal;
+    /** Its actor stopped before it exited: commands go to the OS process handle instead. */
+    boolean actorStopped;
 
     Child(ActorRef<ChildProcess.Command> actor, String name, boolean daemon, ActorRef<StartResult> replyTo,
         boolean internal) {
@@ -405,7 +408,9 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onTerminate(Terminate terminate) {
     Child child = children.get(terminate.id());
-    if (child != null) {
+    if (child != null && child.actorStopped) {
+      ProcessHandle.of(child.pid).ifPresent(ProcessHandle::destroy);
+    } else if (child != null) {
       child.actor.tell(ChildProcess.Terminate.INSTANCE);
     }
     return this;
@@ -413,7 +418,9 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onKill(Kill kill) {
     Child child = children.get(kill.id());
-    if (child != null) {
+    if (child != null && child.actorStopped) {
+      ProcessHandle.of(child.pid).ifPresent(ProcessHandle::destroyForcibly);
+    } else if (child != null) {
       child.actor.tell(ChildProcess.Kill.INSTANCE);
     }
     return this;
@@ -535,6 +542,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       return this;
     }
     if (child.pid >= 0 && !child.internal) {
+      child.actorStopped = true;
       getContext().getLog().error("supervising actor of {} (pid {}) stopped before it exited; its exit will come"
           + " from the OS process handle", child.name, child.pid);
       return this;

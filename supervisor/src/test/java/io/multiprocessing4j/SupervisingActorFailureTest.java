@@ -99,6 +99,22 @@ class SupervisingActorFailureTest {
         "killed, having nothing to finish, or ran its released target; was " + exitCode);
   }
 
+  @Test
+  void killStillReachesAChildWhoseSupervisingActorFailed() throws Exception {
+    mp = Multiprocessing.create(testKit.system());
+    String running = dir.resolve("running").toString();
+    String release = dir.resolve("release").toString();
+    Process p = mp.process(() -> runUntilReleased(running, release), ProcessOptions.defaults().withName("Unruly"));
+    p.start();
+    ChildSide.awaitFile(running);
+    failTheSupervisingActor();
+
+    p.kill();
+
+    assertTrue(p.join(BOUND), "the kill reached the child");
+    assertEquals(OptionalInt.of(-9), p.exitCode());
+  }
+
   /** Fails the one supervising actor of this context's child, and waits until it has stopped. */
   private static void failTheSupervisingActor() throws Exception {
     ActorRef childActor = testKit.system().classicSystem()
