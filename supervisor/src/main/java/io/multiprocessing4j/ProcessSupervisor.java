@@ -246,6 +246,8 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     boolean internal;
     /** Its actor stopped before it exited: commands go to the OS process handle instead. */
     boolean actorStopped;
+    /** The start handed to this idle agent, until it reports Started. */
+    Start assigned;
 
     Child(ActorRef<ChildProcess.Command> actor, String name, boolean daemon, ActorRef<StartResult> replyTo,
         boolean internal) {
@@ -344,18 +346,24 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       agent.name = options.name() != null ? options.name() : defaultName(id);
       agent.daemon = options.daemon();
       agent.replyTo = start.replyTo();
+      agent.assigned = start;
       agent.internal = false;
       agent.actor.tell(new ChildProcess.Assign(agent.name, agent.daemon, options.terminateGrace(),
           start.spec().target()));
       launchWarmAgent();
       return this;
     }
+    spawnFresh(start);
+    return this;
+  }
+
+  private void spawnFresh(Start start) {
+    ProcessOptions options = start.spec().options();
     long id = ++lastId;
     String name = options.name() != null ? options.name() : defaultName(id);
     launch(new ChildProcess.Launch(id, name, options.daemon(), options.jvmOptions(),
         options.classPath() != null ? options.classPath() : System.getProperty("java.class.path"),
         options.terminateGrace(), start.spec().target(), null), start.replyTo(), false);
-    return this;
   }
 
   /**
@@ -469,7 +477,15 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       onInternalChildEvent(event, child);
       return this;
     }
+    if (child.assigned != null && (event instanceof Exited || event instanceof StartFailed)) {
+      // An idle agent died as it was handed a start (its exit was on its way): start that one afresh.
+      children.remove(event.id());
+      getContext().getLog().warn("idle agent given to {} was gone; spawning it afresh", child.name);
+      spawnFresh(child.assigned);
+      return this;
+    }
     if (event instanceof Started started) {
+      child.assigned = null;
       child.pid = started.pid();
       replyOnce(child, started);
     } else if (event instanceof StartFailed failed) {
