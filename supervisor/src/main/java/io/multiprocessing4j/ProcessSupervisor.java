@@ -224,7 +224,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   private final Deque<Long> warmAgents = new ArrayDeque<>();
   private final Set<Long> readyWarmAgents = new HashSet<>();
   private final List<ActorRef<Integer>> awaitingWarmAgents = new ArrayList<>();
-  private final Map<Long, Child> children = new HashMap<>();
+  private final Map<Long, SupervisedChild> children = new HashMap<>();
   private final Map<Long, Status> exited = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Long, Status> eldest) {
@@ -235,29 +235,6 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   /** Its context's view of exits (see {@link #create(Settings, ChannelServer, AgentWarmUp, Consumer)}). */
   private final Consumer<Exited> exitObserver;
   private long lastId;
-
-  private static final class Child {
-    final ActorRef<ChildProcess.Command> actor;
-    String name;
-    boolean daemon;
-    ActorRef<StartResult> replyTo;
-    long pid = -1;
-    /** Warm agents are the supervisor's own: no events, not listed. */
-    boolean internal;
-    /** Its actor stopped before it exited: commands go to the OS process handle instead. */
-    boolean actorStopped;
-    /** The start handed to this idle agent, until it reports Started. */
-    Start assigned;
-
-    Child(ActorRef<ChildProcess.Command> actor, String name, boolean daemon, ActorRef<StartResult> replyTo,
-        boolean internal) {
-      this.actor = actor;
-      this.name = name;
-      this.daemon = daemon;
-      this.replyTo = replyTo;
-      this.internal = internal;
-    }
-  }
 
   /** A supervisor with {@link Settings#defaults()}. */
   public static Behavior<Command> create() {
@@ -342,7 +319,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     if (settings.startMethod() == StartMethod.WARM && defaultLaunch && !warmAgents.isEmpty()) {
       long id = warmAgents.poll();
       readyWarmAgents.remove(id);
-      Child agent = children.get(id);
+      SupervisedChild agent = children.get(id);
       agent.name = options.name() != null ? options.name() : defaultName(id);
       agent.daemon = options.daemon();
       agent.replyTo = start.replyTo();
@@ -406,7 +383,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     ActorRef<ChildProcess.Command> actor = getContext().spawn(
         ChildProcess.create(planned, channelServer, childEvents), "child-" + launch.id(), DispatcherSelector.blocking());
     getContext().watchWith(actor, new ChildActorStopped(launch.id()));
-    children.put(launch.id(), new Child(actor, launch.name(), launch.daemon(), replyTo, internal));
+    children.put(launch.id(), new SupervisedChild(actor, launch.name(), launch.daemon(), replyTo, internal));
   }
 
   /** {@code Process-N}, or {@code Process-1:N} when this JVM is itself child {@code Process-1}. */
@@ -415,21 +392,17 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private Behavior<Command> onTerminate(Terminate terminate) {
-    Child child = children.get(terminate.id());
-    if (child != null && child.actorStopped) {
-      ProcessHandle.of(child.pid).ifPresent(ProcessHandle::destroy);
-    } else if (child != null) {
-      child.actor.tell(ChildProcess.Terminate.INSTANCE);
+    SupervisedChild child = children.get(terminate.id());
+    if (child != null) {
+      child.terminate();
     }
     return this;
   }
 
   private Behavior<Command> onKill(Kill kill) {
-    Child child = children.get(kill.id());
-    if (child != null && child.actorStopped) {
-      ProcessHandle.of(child.pid).ifPresent(ProcessHandle::destroyForcibly);
-    } else if (child != null) {
-      child.actor.tell(ChildProcess.Kill.INSTANCE);
+    SupervisedChild child = children.get(kill.id());
+    if (child != null) {
+      child.kill();
     }
     return this;
   }
@@ -441,7 +414,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onListChildren(ListChildren list) {
     List<Status> running = new ArrayList<>();
-    for (Map.Entry<Long, Child> child : children.entrySet()) {
+    for (Map.Entry<Long, SupervisedChild> child : children.entrySet()) {
       if (!child.getValue().internal) {
         running.add(status(child.getKey()));
       }
@@ -451,7 +424,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private Status status(long id) {
-    Child child = children.get(id);
+    SupervisedChild child = children.get(id);
     if (child != null && !child.internal) {
       return new Status(id, child.name, child.pid < 0 ? State.STARTING : State.RUNNING, child.pid, child.daemon,
           OptionalInt.empty());
@@ -469,7 +442,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onChildEvent(ChildEvent wrapped) {
     Event event = wrapped.event();
-    Child child = children.get(event.id());
+    SupervisedChild child = children.get(event.id());
     if (child == null) {
       return this;
     }
@@ -487,9 +460,9 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     if (event instanceof Started started) {
       child.assigned = null;
       child.pid = started.pid();
-      replyOnce(child, started);
+      child.replyOnce(started);
     } else if (event instanceof StartFailed failed) {
-      replyOnce(child, failed);
+      child.replyOnce(failed);
       children.remove(event.id());
       exited.put(event.id(), new Status(event.id(), child.name, State.STOPPED, -1, child.daemon, OptionalInt.empty()));
     } else if (event instanceof Exited exit) {
@@ -504,7 +477,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     return this;
   }
 
-  private void onInternalChildEvent(Event event, Child child) {
+  private void onInternalChildEvent(Event event, SupervisedChild child) {
     if (event instanceof AgentReady ready) {
       if (warmAgents.contains(ready.id())) {
         readyWarmAgents.add(ready.id());
@@ -542,18 +515,11 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     }
   }
 
-  private static void replyOnce(Child child, StartResult result) {
-    if (child.replyTo != null) {
-      child.replyTo.tell(result);
-      child.replyTo = null;
-    }
-  }
-
   private Behavior<Command> onChildActorStopped(ChildActorStopped stopped) {
     // A child actor stops on its own after reporting Exited or StartFailed; anything else is a failure
     // of the actor itself. A child that had started stays listed: the actor's PostStop handed its exit
     // to the JDK's process handle, whose Exited arrives as soon as the OS has reaped it.
-    Child child = children.get(stopped.id());
+    SupervisedChild child = children.get(stopped.id());
     if (child == null) {
       return this;
     }
@@ -568,7 +534,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     readyWarmAgents.remove(stopped.id());
     if (!child.internal) {
       StartFailed failed = new StartFailed(stopped.id(), child.name, "the supervising actor of " + child.name + " failed");
-      replyOnce(child, failed);
+      child.replyOnce(failed);
       getContext().getLog().error("supervising actor of {} stopped unexpectedly", child.name);
     }
     return this;
