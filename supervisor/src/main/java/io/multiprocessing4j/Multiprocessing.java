@@ -8,7 +8,6 @@ import io.multiprocessing4j.internal.ChannelBrokers;
 import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.PipeHandle;
-import io.multiprocessing4j.wire.FrameChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -69,17 +68,14 @@ public final class Multiprocessing implements AutoCloseable {
   private final AtomicLong managerCounter = new AtomicLong();
   private final List<Manager> managers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
-  /**
-   * The largest frame a child's channel carries: the context's setting, and at most what an agent
-   * accepts (its reader's limit is the default).
-   */
+  /** See {@link ProcessSupervisor.Settings#childFrameBytes()}. */
   private final int childFrameBytes;
 
   private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings) {
     this.system = system;
     this.ownsSystem = ownsSystem;
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
-    this.childFrameBytes = Math.min(settings.maxFrameBytes(), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
+    this.childFrameBytes = settings.childFrameBytes();
     this.channels = new ChannelBrokers(channelServer, system);
     String suffix = UUID.randomUUID().toString();
     AgentWarmUp warmUp = settings.startMethod() == StartMethod.WARM ? new AgentWarmUp(channels) : null;
@@ -635,8 +631,7 @@ public final class Multiprocessing implements AutoCloseable {
    *     never run)
    */
   ProcessSupervisor.Started startChild(ProcessSpec spec, Process process) {
-    ProcessSpec.checkFitsOneFrame("the target of " + spec.options().name(), spec.target().getSerializedSize(),
-        childFrameBytes);
+    spec.checkTargetFitsOneFrame(spec.options().name(), childFrameBytes);
     synchronized (children) {
       checkOpen();
       children.add(process);

@@ -54,6 +54,14 @@ public final class ProcessSpec {
     }
   }
 
+  /**
+   * {@link #checkFitsOneFrame} for this spec's target, which is to run as {@code name}: the one check
+   * of {@link Process#start()} and of {@link ProcessSupervisor}'s {@code Start}.
+   */
+  void checkTargetFitsOneFrame(String name, int frameLimit) {
+    checkFitsOneFrame("the target of " + name, target.getSerializedSize(), frameLimit);
+  }
+
   public ProcessOptions options() {
     return options;
   }

@@ -37,7 +37,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * <h2>Protocol</h2>
  * <ul>
  *   <li>{@link Start}: launch a child; {@code replyTo} gets {@link Started} (with the pid) or
- *       {@link StartFailed}.</li>
+ *       {@link StartFailed} (also when the target is too large for one frame to the child, which
+ *       would never receive it: see {@link Settings#maxFrameBytes()}).</li>
  *   <li>{@link Terminate}: graceful stop that escalates (see below). {@link Kill}: SIGKILL now. Both
  *       are idempotent and ignored for unknown or exited children.</li>
  *   <li>{@link GetStatus}: the {@link Status} of one child; {@link ListChildren}: of all running ones.</li>
@@ -53,7 +54,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *   <li><b>isAlive</b>: a child is running from {@link Started} until {@link Exited}. Exit is observed
  *       through the OS process handle (the JDK reaps the child within milliseconds of its death, by any
  *       cause), and the agent's channel closing is watched alongside; {@link Exited} follows as soon as
- *       the child's output has been copied.</li>
+ *       the child's output has been copied. Should the actor supervising a started child fail, the
+ *       child stays listed, its {@link Exited} still comes, from the JDK's handle on its process, and
+ *       {@link Terminate} and {@link Kill} signal it through that handle (SIGTERM, SIGKILL).</li>
  *   <li><b>terminate</b>: the agent is asked to stop (its target sees {@link Thread#interrupt()}; it
  *       has half the grace period to return) and exits with status 128+15, reported as -15, Python's
  *       exit code for SIGTERM. If the child has not exited after {@code terminateGrace} it is killed
@@ -119,6 +122,14 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     public Settings withClassDataSharing(boolean enabled) {
       return new Settings(handshakeTimeout, maxFrameBytes, startMethod, warmAgents, enabled);
     }
+
+    /**
+     * The largest frame a child's channel carries: {@code maxFrameBytes}, and at most what an agent
+     * reads (its reader's limit is the default).
+     */
+    int childFrameBytes() {
+      return Math.min(maxFrameBytes, FrameChannel.DEFAULT_MAX_FRAME_BYTES);
+    }
   }
 
   /** Messages this actor understands. */
@@ -174,7 +185,10 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   /** A child's OS process exists and has been handed its bootstrap. */
   public record Started(long id, String name, long pid, boolean daemon) implements Event, StartResult {}
 
-  /** A child could not be launched (e.g. no {@code java} executable, bad JVM options). */
+  /**
+   * A child could not be launched (e.g. no {@code java} executable, bad JVM options, a target larger
+   * than one frame to the child carries); {@code reason} says why.
+   */
   public record StartFailed(long id, String name, String reason) implements Event, StartResult {}
 
   /**
@@ -210,7 +224,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   private final Deque<Long> warmAgents = new ArrayDeque<>();
   private final Set<Long> readyWarmAgents = new HashSet<>();
   private final List<ActorRef<Integer>> awaitingWarmAgents = new ArrayList<>();
-  private final Map<Long, Child> children = new HashMap<>();
+  private final Map<Long, SupervisedChild> children = new HashMap<>();
   private final Map<Long, Status> exited = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Long, Status> eldest) {
@@ -221,25 +235,6 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   /** Its context's view of exits (see {@link #create(Settings, ChannelServer, AgentWarmUp, Consumer)}). */
   private final Consumer<Exited> exitObserver;
   private long lastId;
-
-  private static final class Child {
-    final ActorRef<ChildProcess.Command> actor;
-    String name;
-    boolean daemon;
-    ActorRef<StartResult> replyTo;
-    long pid = -1;
-    /** Warm agents are the supervisor's own: no events, not listed. */
-    boolean internal;
-
-    Child(ActorRef<ChildProcess.Command> actor, String name, boolean daemon, ActorRef<StartResult> replyTo,
-        boolean internal) {
-      this.actor = actor;
-      this.name = name;
-      this.daemon = daemon;
-      this.replyTo = replyTo;
-      this.internal = internal;
-    }
-  }
 
   /** A supervisor with {@link Settings#defaults()}. */
   public static Behavior<Command> create() {
@@ -315,28 +310,57 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private Behavior<Command> onStart(Start start) {
+    if (refusedTooLarge(start)) {
+      return this;
+    }
     ProcessOptions options = start.spec().options();
     boolean defaultLaunch = options.classPath() == null
         && options.jvmOptions().equals(ProcessOptions.DEFAULT_JVM_OPTIONS);
     if (settings.startMethod() == StartMethod.WARM && defaultLaunch && !warmAgents.isEmpty()) {
       long id = warmAgents.poll();
       readyWarmAgents.remove(id);
-      Child agent = children.get(id);
+      SupervisedChild agent = children.get(id);
       agent.name = options.name() != null ? options.name() : defaultName(id);
       agent.daemon = options.daemon();
       agent.replyTo = start.replyTo();
+      agent.assigned = start;
       agent.internal = false;
       agent.actor.tell(new ChildProcess.Assign(agent.name, agent.daemon, options.terminateGrace(),
           start.spec().target()));
       launchWarmAgent();
       return this;
     }
+    spawnFresh(start);
+    return this;
+  }
+
+  private void spawnFresh(Start start) {
+    ProcessOptions options = start.spec().options();
     long id = ++lastId;
     String name = options.name() != null ? options.name() : defaultName(id);
     launch(new ChildProcess.Launch(id, name, options.daemon(), options.jvmOptions(),
         options.classPath() != null ? options.classPath() : System.getProperty("java.class.path"),
         options.terminateGrace(), start.spec().target(), null), start.replyTo(), false);
-    return this;
+  }
+
+  /**
+   * Refuses, with {@link StartFailed}, a target too large for one frame to its child: launched, the
+   * child would wait forever for a target its channel cannot carry.
+   */
+  private boolean refusedTooLarge(Start start) {
+    ProcessOptions options = start.spec().options();
+    String name = options.name() != null ? options.name() : defaultName(lastId + 1);
+    try {
+      start.spec().checkTargetFitsOneFrame(name, settings.childFrameBytes());
+      return false;
+    } catch (PicklingException tooLarge) {
+      long id = ++lastId;
+      StartFailed refused = new StartFailed(id, name, tooLarge.getMessage());
+      start.replyTo().tell(refused);
+      exited.put(id, new Status(id, name, State.STOPPED, -1, options.daemon(), OptionalInt.empty()));
+      subscribers.forEach(subscriber -> subscriber.tell(refused));
+      return true;
+    }
   }
 
   /** Boots an idle agent that a later {@link Start} can take over. */
@@ -359,7 +383,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     ActorRef<ChildProcess.Command> actor = getContext().spawn(
         ChildProcess.create(planned, channelServer, childEvents), "child-" + launch.id(), DispatcherSelector.blocking());
     getContext().watchWith(actor, new ChildActorStopped(launch.id()));
-    children.put(launch.id(), new Child(actor, launch.name(), launch.daemon(), replyTo, internal));
+    children.put(launch.id(), new SupervisedChild(actor, launch.name(), launch.daemon(), replyTo, internal));
   }
 
   /** {@code Process-N}, or {@code Process-1:N} when this JVM is itself child {@code Process-1}. */
@@ -368,17 +392,17 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private Behavior<Command> onTerminate(Terminate terminate) {
-    Child child = children.get(terminate.id());
+    SupervisedChild child = children.get(terminate.id());
     if (child != null) {
-      child.actor.tell(ChildProcess.Terminate.INSTANCE);
+      child.terminate();
     }
     return this;
   }
 
   private Behavior<Command> onKill(Kill kill) {
-    Child child = children.get(kill.id());
+    SupervisedChild child = children.get(kill.id());
     if (child != null) {
-      child.actor.tell(ChildProcess.Kill.INSTANCE);
+      child.kill();
     }
     return this;
   }
@@ -390,7 +414,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onListChildren(ListChildren list) {
     List<Status> running = new ArrayList<>();
-    for (Map.Entry<Long, Child> child : children.entrySet()) {
+    for (Map.Entry<Long, SupervisedChild> child : children.entrySet()) {
       if (!child.getValue().internal) {
         running.add(status(child.getKey()));
       }
@@ -400,7 +424,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   }
 
   private Status status(long id) {
-    Child child = children.get(id);
+    SupervisedChild child = children.get(id);
     if (child != null && !child.internal) {
       return new Status(id, child.name, child.pid < 0 ? State.STARTING : State.RUNNING, child.pid, child.daemon,
           OptionalInt.empty());
@@ -418,7 +442,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onChildEvent(ChildEvent wrapped) {
     Event event = wrapped.event();
-    Child child = children.get(event.id());
+    SupervisedChild child = children.get(event.id());
     if (child == null) {
       return this;
     }
@@ -426,11 +450,19 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       onInternalChildEvent(event, child);
       return this;
     }
+    if (child.assigned != null && (event instanceof Exited || event instanceof StartFailed)) {
+      // An idle agent died as it was handed a start (its exit was on its way): start that one afresh.
+      children.remove(event.id());
+      getContext().getLog().warn("idle agent given to {} was gone; spawning it afresh", child.name);
+      spawnFresh(child.assigned);
+      return this;
+    }
     if (event instanceof Started started) {
+      child.assigned = null;
       child.pid = started.pid();
-      replyOnce(child, started);
+      child.replyOnce(started);
     } else if (event instanceof StartFailed failed) {
-      replyOnce(child, failed);
+      child.replyOnce(failed);
       children.remove(event.id());
       exited.put(event.id(), new Status(event.id(), child.name, State.STOPPED, -1, child.daemon, OptionalInt.empty()));
     } else if (event instanceof Exited exit) {
@@ -445,7 +477,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     return this;
   }
 
-  private void onInternalChildEvent(Event event, Child child) {
+  private void onInternalChildEvent(Event event, SupervisedChild child) {
     if (event instanceof AgentReady ready) {
       if (warmAgents.contains(ready.id())) {
         readyWarmAgents.add(ready.id());
@@ -483,22 +515,26 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     }
   }
 
-  private static void replyOnce(Child child, StartResult result) {
-    if (child.replyTo != null) {
-      child.replyTo.tell(result);
-      child.replyTo = null;
-    }
-  }
-
   private Behavior<Command> onChildActorStopped(ChildActorStopped stopped) {
-    // A child actor only stops on its own after reporting Exited or StartFailed; anything else is a
-    // failure of the actor itself, and its PostStop has already killed or released the OS process.
-    Child child = children.remove(stopped.id());
+    // A child actor stops on its own after reporting Exited or StartFailed; anything else is a failure
+    // of the actor itself. A child that had started stays listed: the actor's PostStop handed its exit
+    // to the JDK's process handle, whose Exited arrives as soon as the OS has reaped it.
+    SupervisedChild child = children.get(stopped.id());
+    if (child == null) {
+      return this;
+    }
+    if (child.pid >= 0 && !child.internal) {
+      child.actorStopped = true;
+      getContext().getLog().error("supervising actor of {} (pid {}) stopped before it exited; its exit will come"
+          + " from the OS process handle", child.name, child.pid);
+      return this;
+    }
+    children.remove(stopped.id());
     warmAgents.remove(stopped.id());
     readyWarmAgents.remove(stopped.id());
-    if (child != null && !child.internal) {
+    if (!child.internal) {
       StartFailed failed = new StartFailed(stopped.id(), child.name, "the supervising actor of " + child.name + " failed");
-      replyOnce(child, failed);
+      child.replyOnce(failed);
       getContext().getLog().error("supervising actor of {} stopped unexpectedly", child.name);
     }
     return this;

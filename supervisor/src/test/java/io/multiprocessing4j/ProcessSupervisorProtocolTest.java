@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiprocessing4j.ProcessSupervisor.Command;
@@ -10,7 +11,9 @@ import io.multiprocessing4j.ProcessSupervisor.Exited;
 import io.multiprocessing4j.ProcessSupervisor.GetStatus;
 import io.multiprocessing4j.ProcessSupervisor.Kill;
 import io.multiprocessing4j.ProcessSupervisor.ListChildren;
+import io.multiprocessing4j.ProcessSupervisor.Settings;
 import io.multiprocessing4j.ProcessSupervisor.Start;
+import io.multiprocessing4j.ProcessSupervisor.StartFailed;
 import io.multiprocessing4j.ProcessSupervisor.StartResult;
 import io.multiprocessing4j.ProcessSupervisor.Started;
 import io.multiprocessing4j.ProcessSupervisor.State;
@@ -71,6 +74,10 @@ class ProcessSupervisorProtocolTest {
 
     static SerializableRunnable noOp() {
       return () -> { };
+    }
+
+    static SerializableRunnable holding(byte[] payload) {
+      return () -> System.out.println("holding " + payload.length);
     }
 
     static SerializableRunnable busyUntilInterrupted(String token) {
@@ -229,5 +236,38 @@ class ProcessSupervisorProtocolTest {
     stopped.expectMessageClass(Stopped.class);
     child.onExit().get(2, TimeUnit.SECONDS);
     assertFalse(child.isAlive());
+  }
+
+  @Test
+  void aStartWhoseTargetCannotReachTheChildInOneFrameIsRefused() {
+    int limit = 64 * 1024;
+    ActorRef<Command> small = testKit.spawn(ProcessSupervisor.create(
+        new Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, false)));
+    TestProbe<Event> smallEvents = testKit.createTestProbe(Event.class);
+    small.tell(new Subscribe(smallEvents.getRef()));
+    try {
+      TestProbe<StartResult> reply = testKit.createTestProbe(StartResult.class);
+      small.tell(new Start(ProcessSpec.of(Targets.holding(new byte[4 * limit]),
+          ProcessOptions.defaults().withName("Big").withDaemon(true)), reply.getRef()));
+
+      StartResult result = reply.receiveMessage(CHILD_RUN);
+      if (result instanceof Started started) {
+        // A child that would wait forever for its target: end it before failing.
+        small.tell(new Kill(started.id()));
+        while (!(smallEvents.receiveMessage(CHILD_RUN) instanceof Exited)) {
+          // Started comes first.
+        }
+      }
+      StartFailed failed = assertInstanceOf(StartFailed.class, result, "the supervisor refuses the start");
+      assertEquals("Big", failed.name());
+      assertTrue(failed.reason().matches("the target of Big takes \\d+ bytes, more than one frame to a child may carry"
+          + " \\(maxFrameBytes " + limit + "\\).*"), "names the target, its size and the limit: " + failed.reason());
+      assertEquals(failed, smallEvents.expectMessageClass(StartFailed.class), "subscribers see StartFailed too");
+      TestProbe<Status> status = testKit.createTestProbe(Status.class);
+      small.tell(new GetStatus(failed.id(), status.getRef()));
+      assertEquals(State.STOPPED, status.receiveMessage().state());
+    } finally {
+      testKit.stop(small);
+    }
   }
 }

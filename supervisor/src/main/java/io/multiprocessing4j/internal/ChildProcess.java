@@ -26,7 +26,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * admits its agent's connection, hands it the target, applies terminate and kill, and reports
  * {@code Started}, then {@code Exited} with Python's exit code once the OS has reaped the process and
  * its output has been copied. If this actor stops before its process has exited (its supervisor
- * stopped), a daemon child is killed and a non-daemon child is released to finish its target.
+ * stopped, or this actor failed), a daemon child is killed, and so is a non-daemon child whose target
+ * never reached it (it has nothing to finish); a non-daemon child running its target is released to
+ * finish it. Either way the JDK's handle on the process still reports {@code Exited} once the OS has
+ * reaped it, so the supervisor, which watches this actor, never loses track of the child.
  *
  * <p>A launch without a target is a warm agent: it boots, connects and waits, as a daemon, until an
  * {@link Assign} gives it a name and a target; only then does it report {@code Started}.
@@ -71,6 +74,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   private Integer reportedExitCode;
   private Optional<String> remoteTraceback = Optional.empty();
   private boolean terminateRequested;
+  private boolean targetSent;
   private boolean exited;
 
   public static Behavior<Command> create(Launch launch, ChannelServer channelServer,
@@ -158,7 +162,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     if (terminateRequested) {
       send(terminateFrame());
     } else if (launch.target() != null) {
-      send(runTargetFrame());
+      sendTarget();
     } else {
       events.tell(new ProcessSupervisor.AgentReady(launch.id(), launch.name()));
     }
@@ -171,11 +175,20 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     }
     launch = new Launch(launch.id(), assign.name(), assign.daemon(), launch.jvmOptions(), launch.classPath(),
         assign.terminateGrace(), assign.target(), null);
-    events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
     if (channel != null) {
-      send(runTargetFrame());
+      sendTarget();
+      if (!targetSent) {
+        // The agent died as it was handed the target: its exit, on its way, has the supervisor start
+        // the target afresh.
+        return this;
+      }
     }
+    events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
     return this;
+  }
+
+  private void sendTarget() {
+    targetSent = send(runTargetFrame());
   }
 
   private Frame runTargetFrame() {
@@ -221,14 +234,17 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
         .setGraceMillis(graceMillis())).build();
   }
 
-  private void send(Frame frame) {
+  /** Whether the frame was written. */
+  private boolean send(Frame frame) {
     try {
       channel.send(frame);
+      return true;
     } catch (IOException e) {
       // The agent is gone; its process exit will be reported shortly.
       if (terminateRequested) {
         jvm.terminate();
       }
+      return false;
     }
   }
 
@@ -273,7 +289,7 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   private Behavior<Command> onPostStop() {
     if (!exited) {
       channelServer.forget(launch.id());
-      if (launch.daemon()) {
+      if (launch.daemon() || !targetSent) {
         jvm.kill();
       } else {
         jvm.release();
@@ -281,7 +297,25 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
       if (channel != null) {
         channel.close();
       }
+      if (launch.target() != null) {
+        reportExitWithoutThisActor();
+      }
     }
     return this;
+  }
+
+  /**
+   * Hands the report of the exit to the JDK's process handle, which outlives this actor: the exit code
+   * is the same as {@link #onOutputDrained} would give (the OS's status and what the agent reported so
+   * far). Not for an idle agent, which nobody waits for; a stopped supervisor no longer receives it,
+   * which is harmless.
+   */
+  private void reportExitWithoutThisActor() {
+    long id = launch.id();
+    String name = launch.name();
+    Integer reported = reportedExitCode;
+    Optional<String> traceback = remoteTraceback;
+    jvm.onExit().thenAccept(status -> events.tell(
+        new ProcessSupervisor.Exited(id, name, jvm.pid(), pythonExitCode(status, reported), traceback)));
   }
 }

@@ -1,0 +1,59 @@
+package io.multiprocessing4j;
+
+import io.multiprocessing4j.internal.ChildProcess;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * One child as {@link ProcessSupervisor} keeps track of it, from launch until its exit is reported:
+ * the actor that supervises it, what the supervisor answers about it, and how to reach it when that
+ * actor has stopped before the child exited (through the OS process handle). Confined to the
+ * supervisor's actor.
+ */
+final class SupervisedChild {
+  final ActorRef<ChildProcess.Command> actor;
+  String name;
+  boolean daemon;
+  /** Who waits for the answer to its {@link ProcessSupervisor.Start}; null once answered. */
+  ActorRef<ProcessSupervisor.StartResult> replyTo;
+  long pid = -1;
+  /** Warm agents are the supervisor's own: no events, not listed. */
+  boolean internal;
+  /** Its actor stopped before it exited: commands go to the OS process handle instead. */
+  boolean actorStopped;
+  /** The start handed to this idle agent, until it reports Started. */
+  ProcessSupervisor.Start assigned;
+
+  SupervisedChild(ActorRef<ChildProcess.Command> actor, String name, boolean daemon,
+      ActorRef<ProcessSupervisor.StartResult> replyTo, boolean internal) {
+    this.actor = actor;
+    this.name = name;
+    this.daemon = daemon;
+    this.replyTo = replyTo;
+    this.internal = internal;
+  }
+
+  void replyOnce(ProcessSupervisor.StartResult result) {
+    if (replyTo != null) {
+      replyTo.tell(result);
+      replyTo = null;
+    }
+  }
+
+  /** Graceful stop through its actor; SIGTERM through the OS once that actor is gone. */
+  void terminate() {
+    if (actorStopped) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+    } else {
+      actor.tell(ChildProcess.Terminate.INSTANCE);
+    }
+  }
+
+  /** SIGKILL, through its actor or, once that actor is gone, through the OS. */
+  void kill() {
+    if (actorStopped) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    } else {
+      actor.tell(ChildProcess.Kill.INSTANCE);
+    }
+  }
+}
