@@ -90,34 +90,25 @@ class QueueTest {
    */
   @Test
   void aTimeoutOfAYearWaitsAndLosesNothing() throws Exception {
-    Duration year = Duration.ofDays(365);
-    Queue<String> q = mp.queue(1);
-    CompletableFuture<String> getter = CompletableFuture.supplyAsync(() -> {
-      try {
-        return q.get(year);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    assertFalse(SharedFiles.awaitState(getter::isDone, Duration.ofMillis(200)), "the get waits for an item");
-    q.put("first");
-    assertEquals("first", getter.get(10, TimeUnit.SECONDS));
-
-    q.put("full");
-    CompletableFuture<Void> putter = CompletableFuture.runAsync(() -> ChildBodies.unchecked(() -> q.put("second", year)));
-    assertFalse(SharedFiles.awaitState(putter::isDone, Duration.ofMillis(200)), "the put waits for space");
-    assertEquals("full", q.get(PATIENCE));
-    putter.get(10, TimeUnit.SECONDS);
-    assertEquals("second", q.get(PATIENCE));
+    assertWaitsForAnItemThenForSpace(Duration.ofDays(365), PATIENCE);
   }
 
   /** A null timeout waits as Python's timeout=None does, and so does one too long to count. */
   @Test
   void aNullOrEndlessTimeoutWaitsWithoutALimit() throws Exception {
+    assertWaitsForAnItemThenForSpace(null, Duration.ofSeconds(Long.MAX_VALUE));
+  }
+
+  /**
+   * On a queue of one: a get with {@code waitTimeout} waits for an item and takes the one put; a put
+   * with {@code waitTimeout} waits for space, and its item follows the one that was there (both taken
+   * with {@code drainTimeout}): nothing is lost to a waiter left behind.
+   */
+  private void assertWaitsForAnItemThenForSpace(Duration waitTimeout, Duration drainTimeout) throws Exception {
     Queue<String> q = mp.queue(1);
     CompletableFuture<String> getter = CompletableFuture.supplyAsync(() -> {
       try {
-        return q.get(null);
+        return q.get(waitTimeout);
       } catch (InterruptedException e) {
         throw new IllegalStateException(e);
       }
@@ -127,11 +118,11 @@ class QueueTest {
     assertEquals("first", getter.get(10, TimeUnit.SECONDS));
 
     q.put("full");
-    CompletableFuture<Void> putter = CompletableFuture.runAsync(() -> ChildBodies.unchecked(() -> q.put("second", null)));
+    CompletableFuture<Void> putter = CompletableFuture.runAsync(() -> ChildBodies.unchecked(() -> q.put("second", waitTimeout)));
     assertFalse(SharedFiles.awaitState(putter::isDone, Duration.ofMillis(200)), "the put waits for space");
-    assertEquals("full", q.get(Duration.ofSeconds(Long.MAX_VALUE)));
+    assertEquals("full", q.get(drainTimeout));
     putter.get(10, TimeUnit.SECONDS);
-    assertEquals("second", q.get(Duration.ofSeconds(Long.MAX_VALUE)));
+    assertEquals("second", q.get(drainTimeout));
   }
 
   /** Child side: Empty and Full seen from a child, reported as text. */
