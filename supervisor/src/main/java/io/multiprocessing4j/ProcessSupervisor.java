@@ -41,7 +41,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *       {@link StartFailed} (also when the target is too large for one frame to the child, which
  *       would never receive it: see {@link Settings#maxFrameBytes()}).</li>
  *   <li>{@link Terminate}: graceful stop that escalates (see below). {@link Kill}: SIGKILL now. Both
- *       are idempotent and ignored for unknown or exited children.</li>
+ *       are idempotent and ignored for unknown or exited children (an idle agent of
+ *       {@link StartMethod#WARM} is not a child until a start is handed to it).</li>
  *   <li>{@link GetStatus}: the {@link Status} of one child; {@link ListChildren}: of all running ones.</li>
  *   <li>{@link Subscribe} / {@link Unsubscribe}: subscribers receive every {@link Event} ({@link Started},
  *       {@link StartFailed}, {@link Exited}) of every child, in order per child; a stopped subscriber
@@ -425,9 +426,11 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     return ChildRuntime.current().map(self -> self.name() + ":" + n).orElse("Process-" + n);
   }
 
+  // An idle agent is the supervisor's own, unknown to the protocol (GetStatus says UNKNOWN); stopping
+  // it would kill the next child handed to it.
   private Behavior<Command> onTerminate(Terminate terminate) {
     SupervisedChild child = children.get(terminate.id());
-    if (child != null) {
+    if (child != null && !child.internal) {
       child.terminate();
     }
     return this;
@@ -435,7 +438,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onKill(Kill kill) {
     SupervisedChild child = children.get(kill.id());
-    if (child != null) {
+    if (child != null && !child.internal) {
       child.kill();
     }
     return this;

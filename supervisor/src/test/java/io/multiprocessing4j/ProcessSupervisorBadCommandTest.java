@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiprocessing4j.ProcessSupervisor.AwaitWarmAgents;
 import io.multiprocessing4j.ProcessSupervisor.Command;
+import io.multiprocessing4j.ProcessSupervisor.Event;
+import io.multiprocessing4j.ProcessSupervisor.Exited;
 import io.multiprocessing4j.ProcessSupervisor.GetStatus;
 import io.multiprocessing4j.ProcessSupervisor.Kill;
 import io.multiprocessing4j.ProcessSupervisor.ListChildren;
+import io.multiprocessing4j.ProcessSupervisor.Settings;
 import io.multiprocessing4j.ProcessSupervisor.Start;
+import io.multiprocessing4j.ProcessSupervisor.StartResult;
+import io.multiprocessing4j.ProcessSupervisor.Started;
 import io.multiprocessing4j.ProcessSupervisor.State;
 import io.multiprocessing4j.ProcessSupervisor.Status;
 import io.multiprocessing4j.ProcessSupervisor.Stop;
@@ -84,6 +89,40 @@ class ProcessSupervisorBadCommandTest {
       TestProbe<List<Status>> children = testKit.createTestProbe();
       supervisor.tell(new ListChildren(children.getRef()));
       assertEquals(List.of(), children.receiveMessage(ANSWER));
+    } finally {
+      testKit.stop(supervisor);
+    }
+  }
+
+  /**
+   * An idle agent of the warm start method is the supervisor's own: its id is not a child's
+   * ({@link GetStatus} says UNKNOWN), so Terminate and Kill of that id are ignored, as for any unknown
+   * id, and the next start still gets that agent.
+   */
+  @Test
+  void terminateAndKillOfAnIdleAgentsIdAreIgnored() {
+    ActorRef<Command> supervisor =
+        testKit.spawn(ProcessSupervisor.create(Settings.defaults().withStartMethod(StartMethod.WARM).withWarmAgents(1)));
+    try {
+      TestProbe<Integer> ready = testKit.createTestProbe(Integer.class);
+      supervisor.tell(new AwaitWarmAgents(ready.getRef()));
+      assertEquals(1, ready.receiveMessage(Duration.ofSeconds(30)));
+      long idleAgent = 1;
+      TestProbe<Status> status = testKit.createTestProbe(Status.class);
+      supervisor.tell(new GetStatus(idleAgent, status.getRef()));
+      assertEquals(State.UNKNOWN, status.receiveMessage(ANSWER).state());
+
+      supervisor.tell(new Terminate(idleAgent));
+      supervisor.tell(new Kill(idleAgent));
+      TestProbe<Event> events = testKit.createTestProbe(Event.class);
+      supervisor.tell(new Subscribe(events.getRef()));
+      TestProbe<StartResult> reply = testKit.createTestProbe(StartResult.class);
+      supervisor.tell(new Start(ProcessSpec.of(() -> { }, ProcessOptions.defaults()), reply.getRef()));
+      Started started = reply.expectMessageClass(Started.class, Duration.ofSeconds(30));
+      assertEquals(idleAgent, started.id(), "the start went to the idle agent, which was left alone");
+      assertEquals(started, events.expectMessageClass(Started.class, Duration.ofSeconds(30)));
+      Exited exited = events.expectMessageClass(Exited.class, Duration.ofSeconds(30));
+      assertEquals(0, exited.exitCode());
     } finally {
       testKit.stop(supervisor);
     }
