@@ -238,7 +238,10 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   /** The reply to {@link Stop}. */
   public record Stopped() {}
 
-  /** Python's process states: not started yet, started (running), or stopped (exited). */
+  /**
+   * Python's process states: not started yet, started (running), or stopped (exited); UNKNOWN for an
+   * id this supervisor never gave a child, or one that exited more than 1024 exits ago.
+   */
   public enum State { STARTING, RUNNING, STOPPED, UNKNOWN }
 
   /**
