@@ -637,15 +637,22 @@ public final class Multiprocessing implements AutoCloseable {
       children.add(process);
     }
     ProcessSupervisor.StartResult result;
+    // Not interruptible (join, not get): once asked, the supervisor launches the child, so giving up
+    // here would leave it running untracked. The ask's own timeout bounds the wait. The interrupt
+    // status is set aside meanwhile: telling an actor that has not started yet (a new context's
+    // supervisor) takes an interruptible lock, which threw an undeclared InterruptedException.
+    boolean interrupted = Thread.interrupted();
     try {
-      // Not interruptible (join, not get): once asked, the supervisor launches the child, so giving
-      // up here would leave it running untracked. The ask's own timeout bounds the wait.
       result = AskPattern.<ProcessSupervisor.Command, ProcessSupervisor.StartResult>ask(supervisor,
               replyTo -> new ProcessSupervisor.Start(spec, replyTo), START_TIMEOUT, system.scheduler())
           .toCompletableFuture().join();
     } catch (CompletionException e) {
       forget(process);
       throw new IllegalStateException("the supervisor did not start " + spec.options().name(), e.getCause());
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     if (result instanceof ProcessSupervisor.StartFailed failed) {
       forget(process);

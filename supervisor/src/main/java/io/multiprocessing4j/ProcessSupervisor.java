@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -40,7 +41,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *       {@link StartFailed} (also when the target is too large for one frame to the child, which
  *       would never receive it: see {@link Settings#maxFrameBytes()}).</li>
  *   <li>{@link Terminate}: graceful stop that escalates (see below). {@link Kill}: SIGKILL now. Both
- *       are idempotent and ignored for unknown or exited children.</li>
+ *       are idempotent and ignored for unknown or exited children (an idle agent of
+ *       {@link StartMethod#WARM} is not a child until a start is handed to it).</li>
  *   <li>{@link GetStatus}: the {@link Status} of one child; {@link ListChildren}: of all running ones.</li>
  *   <li>{@link Subscribe} / {@link Unsubscribe}: subscribers receive every {@link Event} ({@link Started},
  *       {@link StartFailed}, {@link Exited}) of every child, in order per child; a stopped subscriber
@@ -132,11 +134,20 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     }
   }
 
-  /** Messages this actor understands. */
+  /**
+   * Messages this actor understands. Each refuses a null field with {@link NullPointerException} where
+   * it is built: inside the actor it would throw, and Pekko stops an actor that throws, taking every
+   * child's channel with it.
+   */
   public sealed interface Command {}
 
   /** Launch a child for {@code spec}; the reply is {@link Started} or {@link StartFailed}. */
-  public record Start(ProcessSpec spec, ActorRef<StartResult> replyTo) implements Command {}
+  public record Start(ProcessSpec spec, ActorRef<StartResult> replyTo) implements Command {
+    public Start {
+      Objects.requireNonNull(spec, "spec");
+      Objects.requireNonNull(replyTo, "replyTo");
+    }
+  }
 
   /** Ask child {@code id} to stop; kill it if it has not stopped within its terminate grace period. */
   public record Terminate(long id) implements Command {}
@@ -145,23 +156,47 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   public record Kill(long id) implements Command {}
 
   /** Ask for the status of child {@code id}. */
-  public record GetStatus(long id, ActorRef<Status> replyTo) implements Command {}
+  public record GetStatus(long id, ActorRef<Status> replyTo) implements Command {
+    public GetStatus {
+      Objects.requireNonNull(replyTo, "replyTo");
+    }
+  }
 
   /** Ask for the status of every child that has started and not yet exited. */
-  public record ListChildren(ActorRef<List<Status>> replyTo) implements Command {}
+  public record ListChildren(ActorRef<List<Status>> replyTo) implements Command {
+    public ListChildren {
+      Objects.requireNonNull(replyTo, "replyTo");
+    }
+  }
 
-  public record Subscribe(ActorRef<Event> subscriber) implements Command {}
+  public record Subscribe(ActorRef<Event> subscriber) implements Command {
+    public Subscribe {
+      Objects.requireNonNull(subscriber, "subscriber");
+    }
+  }
 
-  public record Unsubscribe(ActorRef<Event> subscriber) implements Command {}
+  public record Unsubscribe(ActorRef<Event> subscriber) implements Command {
+    public Unsubscribe {
+      Objects.requireNonNull(subscriber, "subscriber");
+    }
+  }
 
   /**
    * Reply once every idle agent of the {@link StartMethod#WARM} start method is booted and connected
    * (at once for {@link StartMethod#SPAWN}); {@code replyTo} gets how many are ready.
    */
-  public record AwaitWarmAgents(ActorRef<Integer> replyTo) implements Command {}
+  public record AwaitWarmAgents(ActorRef<Integer> replyTo) implements Command {
+    public AwaitWarmAgents {
+      Objects.requireNonNull(replyTo, "replyTo");
+    }
+  }
 
   /** Stop the supervisor; {@code replyTo} is told once it is stopping. */
-  public record Stop(ActorRef<Stopped> replyTo) implements Command {}
+  public record Stop(ActorRef<Stopped> replyTo) implements Command {
+    public Stop {
+      Objects.requireNonNull(replyTo, "replyTo");
+    }
+  }
 
   private record ChildEvent(Event event) implements Command {}
 
@@ -203,7 +238,10 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
   /** The reply to {@link Stop}. */
   public record Stopped() {}
 
-  /** Python's process states: not started yet, started (running), or stopped (exited). */
+  /**
+   * Python's process states: not started yet, started (running), or stopped (exited); UNKNOWN for an
+   * id this supervisor never gave a child, or one that exited more than 1024 exits ago.
+   */
   public enum State { STARTING, RUNNING, STOPPED, UNKNOWN }
 
   /**
@@ -391,9 +429,11 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
     return ChildRuntime.current().map(self -> self.name() + ":" + n).orElse("Process-" + n);
   }
 
+  // An idle agent is the supervisor's own, unknown to the protocol (GetStatus says UNKNOWN); stopping
+  // it would kill the next child handed to it.
   private Behavior<Command> onTerminate(Terminate terminate) {
     SupervisedChild child = children.get(terminate.id());
-    if (child != null) {
+    if (child != null && !child.internal) {
       child.terminate();
     }
     return this;
@@ -401,7 +441,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
 
   private Behavior<Command> onKill(Kill kill) {
     SupervisedChild child = children.get(kill.id());
-    if (child != null) {
+    if (child != null && !child.internal) {
       child.kill();
     }
     return this;
