@@ -490,9 +490,11 @@ public final class Multiprocessing implements AutoCloseable {
   /**
    * A new barrier whose {@code action} (may be null) runs in the last party to arrive, and whose
    * {@code await()} waits at most {@code timeout} (null = no limit). Python's
-   * {@code Barrier(parties, action, timeout)}; throws as {@link #barrier(int)}. The action travels with
+   * {@code Barrier(parties, action, timeout)}. The action travels with
    * the barrier, so what it captures must be serializable (checked when the barrier is sent, as for a
    * target).
+   *
+   * @throws IllegalArgumentException if {@code timeout} is negative, or as {@link #barrier(int)}
    */
   public Barrier barrier(int parties, SerializableRunnable action, Duration timeout) {
     return Barrier.create(openBlocks(), parties, action, timeout);

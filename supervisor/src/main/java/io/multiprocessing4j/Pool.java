@@ -44,8 +44,9 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * run at least once; more than once only if their worker died under them.
  *
  * <h2>Work distribution</h2>
- * Workers pull chunks of {@code chunksize} items (one running, one prefetched; a prefetched chunk is
- * handed back when another worker is idle). Input is read lazily and encoded a few chunks ahead of the
+ * Workers pull chunks of {@code chunksize} items; a worker holds two to 256 (the one it runs, the rest
+ * queued to hide the round trip, as many as learned per function; a queued chunk is handed back when
+ * another worker is idle). Input is read lazily and encoded a few chunks ahead of the
  * workers, in the caller's thread for the blocking calls and on a feeder thread for the others; a
  * function is serialized once per call, in the caller's thread, and sent once to each worker. Tiny
  * tasks travel joined, a frame per batch: the chunks of one call, and the tasks of {@code applyAsync}

@@ -3,7 +3,8 @@ package io.multiprocessing4j;
 import java.util.Optional;
 
 /**
- * A pool task failed: its function threw in a worker process. Only that task's result fails; the
+ * A pool task failed: its function threw in a worker process, or its result could not be decoded here
+ * (then the cause says why and there is no remote trace). Only that task's result fails; the
  * worker and every other task carry on. Thrown by the blocking {@link Pool} calls, and the exceptional
  * completion of the futures and iterators of the others.
  *
