@@ -62,9 +62,6 @@ public final class Barrier implements Serializable {
     if (parties < 1) {
       throw new IllegalArgumentException("a barrier needs at least one party, not " + parties);
     }
-    if (timeout != null && timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-    }
     SharedBlock block = store.allocate(SharedBlock.Kind.SYNC, 32);
     block.setLongVolatile(ROUND_AT, 1L << 32);
     BlockRef ref = new BlockRef(block.path().toString(), SharedBlock.Kind.SYNC);

@@ -494,7 +494,7 @@ public final class Multiprocessing implements AutoCloseable {
    * the barrier, so what it captures must be serializable (checked when the barrier is sent, as for a
    * target).
    *
-   * @throws IllegalArgumentException if {@code timeout} is negative, or as {@link #barrier(int)}
+   * @throws IllegalArgumentException as {@link #barrier(int)}
    */
   public Barrier barrier(int parties, SerializableRunnable action, Duration timeout) {
     return Barrier.create(openBlocks(), parties, action, timeout);

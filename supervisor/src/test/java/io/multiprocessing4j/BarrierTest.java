@@ -53,6 +53,14 @@ class BarrierTest {
     rounds.getAndAdd(1);
   }
 
+  /** A negative default timeout counts as zero, as every timeout does (Python's waits then time out at once). */
+  @Test
+  void aNegativeDefaultTimeoutTimesOutAtOnceAndBreaksTheBarrier() throws Exception {
+    Barrier barrier = mp.barrier(2, null, Duration.ofSeconds(-1));
+    assertThrows(BrokenBarrierException.class, barrier::await);
+    assertTrue(barrier.isBroken());
+  }
+
   @Test
   void threeProcessesMeetForSeveralRoundsAndTheActionRunsOncePerRound() throws Exception {
     Value.OfInt rounds = mp.rawValue(0);
