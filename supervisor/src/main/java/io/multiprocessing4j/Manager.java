@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>When the manager dies</b> (killed, crashed), every proxy call to it, including one waiting in
  * it, fails at once with {@link ManagerDiedException}: the kernel closes its sockets, so nothing hangs.
  * With {@link ManagerOptions.Restart#ON_FAILURE} the parent then starts a new manager process, up to
- * {@code maxRestarts} times. <b>What survives a restart:</b> this {@code Manager} object, its name and
- * options; not the objects: the new manager starts empty, proxies to the old objects keep failing with
+ * {@code maxRestarts} times; while it starts, calls fail as with a dead manager. <b>What survives a
+ * restart:</b> this {@code Manager} object, its name and options; not the objects: the new manager starts empty, proxies to the old objects keep failing with
  * {@link ManagerDiedException}, and new objects are created through this {@code Manager} as before.
  * Objects live as long as their manager (there is no reference counting of proxies).
  *
@@ -61,6 +62,8 @@ public final class Manager implements AutoCloseable {
   private final ManagerOptions options;
   private final Object lock = new Object();
   private Incarnation current;
+  /** The manager process a restart is starting, until it is ready or failed: shutdown() kills it. */
+  private Process launching;
   private int restarts;
   private boolean shutDown;
 
@@ -76,13 +79,20 @@ public final class Manager implements AutoCloseable {
 
   static Manager start(Multiprocessing context, ChannelServer channels, String name, ManagerOptions options) {
     Manager manager = new Manager(context, channels, name, options);
+    Incarnation first = manager.launch();
     synchronized (manager.lock) {
-      manager.current = manager.launch();
+      manager.current = first;
     }
+    manager.watch(first);
     return manager;
   }
 
-  /** Starts a manager process and waits until it is ready; called with {@link #lock} held. */
+  /**
+   * Starts a manager process and waits until it is ready, without holding {@link #lock}, so that a
+   * shutdown() meanwhile is not held up: it kills the process being started, which ends this wait.
+   *
+   * @throws IllegalStateException if it did not start, or this manager was shut down meanwhile
+   */
   private Incarnation launch() {
     CompletableFuture<FrameChannel<Frame>> admitted = new CompletableFuture<>();
     Endpoint registration = channels.openEndpoint(channel -> {
@@ -94,6 +104,12 @@ public final class Manager implements AutoCloseable {
         ProcessOptions.defaults().withName(name).withDaemon(true).withJvmOptions(managerJvmOptions()));
     try {
       process.start();
+      synchronized (lock) {
+        if (shutDown) {
+          throw new IllegalStateException("it was shut down while starting");
+        }
+        launching = process;
+      }
       FrameChannel<Frame> link = awaitRegistration(admitted, process);
       Frame ready = link.read(READY_FRAME_LIMIT);
       if (ready.getBodyCase() != Frame.BodyCase.MANAGER_READY) {
@@ -101,9 +117,7 @@ public final class Manager implements AutoCloseable {
       }
       ManagerAddress address = ManagerAddress.of(ManagerFrames.endpointOf(ready.getManagerReady()),
           process.pid().orElse(-1), name);
-      Incarnation incarnation = new Incarnation(process, address, link);
-      link.startReader("multiprocessing4j-" + name + "-link", frame -> { }, cause -> onLinkClosed(incarnation));
-      return incarnation;
+      return new Incarnation(process, address, link);
     } catch (IOException | TimeoutException | RuntimeException e) {
       process.kill();
       throw new IllegalStateException("the manager " + name + " did not start: " + e.getMessage()
@@ -114,16 +128,28 @@ public final class Manager implements AutoCloseable {
       throw new IllegalStateException("interrupted while starting the manager " + name, e);
     } finally {
       channels.closeEndpoint(registration);
+      synchronized (lock) {
+        if (launching == process) {
+          launching = null;
+        }
+      }
     }
+  }
+
+  /** Watches a manager process that has become {@link #current}: its link closes when it exits. */
+  private void watch(Incarnation incarnation) {
+    incarnation.link().startReader("multiprocessing4j-" + name + "-link", frame -> { },
+        cause -> onLinkClosed(incarnation));
   }
 
   /**
    * The manager is long-lived and busy: unlike short-lived children it gets the optimizing compiler
-   * (the default options minus the C1-only pair).
+   * (the default options minus the C1-only pair), then the user's options.
    */
-  private static List<String> managerJvmOptions() {
-    return ProcessOptions.DEFAULT_JVM_OPTIONS.stream()
-        .filter(option -> !option.startsWith("-XX:TieredStopAtLevel") && !option.startsWith("-XX:CICompilerCount"))
+  private List<String> managerJvmOptions() {
+    return Stream.concat(ProcessOptions.DEFAULT_JVM_OPTIONS.stream()
+            .filter(option -> !option.startsWith("-XX:TieredStopAtLevel") && !option.startsWith("-XX:CICompilerCount")),
+        options.jvmOptions().stream())
         .toList();
   }
 
@@ -146,26 +172,50 @@ public final class Manager implements AutoCloseable {
     }
   }
 
-  /** The manager process's link to this parent ended: it exited or died. */
+  /**
+   * The manager process's link to this parent ended: it exited or died. A restart starts the new
+   * process outside {@link #lock} (see {@link #launch}); it becomes {@link #current}, and counts in
+   * {@link #restarts()}, once ready. Until then, calls fail as with a dead manager.
+   */
   private void onLinkClosed(Incarnation incarnation) {
+    String exit = exitDescription(incarnation.process());
     synchronized (lock) {
       if (shutDown || current != incarnation) {
         return;
       }
-      String exit = exitDescription(incarnation.process());
       deleteSocketDirectory(incarnation.address());
-      if (options.restart() == ManagerOptions.Restart.ON_FAILURE && restarts < options.maxRestarts()) {
-        restarts++;
-        LOG.warn("manager {} died ({}); starting a new, empty one (restart {} of {}); the objects it held are lost",
-            incarnation.address(), exit, restarts, options.maxRestarts());
-        try {
-          current = launch();
-        } catch (IllegalStateException e) {
-          LOG.error("could not restart manager {}", name, e);
-        }
-      } else {
+      if (options.restart() != ManagerOptions.Restart.ON_FAILURE || restarts >= options.maxRestarts()) {
         LOG.warn("manager {} died ({}); its proxies now fail with ManagerDiedException", incarnation.address(), exit);
+        return;
       }
+      LOG.warn("manager {} died ({}); starting a new, empty one (restart {} of {}); the objects it held are lost",
+          incarnation.address(), exit, restarts + 1, options.maxRestarts());
+    }
+    Incarnation next;
+    try {
+      next = launch();
+    } catch (IllegalStateException e) {
+      synchronized (lock) {
+        if (shutDown) {
+          LOG.debug("restart of manager {} given up: shut down meanwhile", name, e);
+          return;
+        }
+      }
+      LOG.error("could not restart manager {}", name, e);
+      return;
+    }
+    boolean installed;
+    synchronized (lock) {
+      installed = !shutDown;
+      if (installed) {
+        current = next;
+        restarts++;
+      }
+    }
+    if (installed) {
+      watch(next);
+    } else {
+      stop(next);
     }
   }
 
@@ -261,18 +311,35 @@ public final class Manager implements AutoCloseable {
 
   /**
    * Stops the manager process: asks it to exit (it has 5 seconds to answer), waits up to 10 seconds
-   * for it to exit, then kills it. Its objects are
-   * gone afterwards. Idempotent. Python's {@code shutdown()}.
+   * for it to exit, then kills it. Its objects are gone afterwards. A restart in progress is given up
+   * (the process being started is killed), so this does not wait for it. Idempotent. Python's
+   * {@code shutdown()}.
    */
   public void shutdown() {
     Incarnation last;
+    Process starting;
     synchronized (lock) {
       if (shutDown) {
         return;
       }
       shutDown = true;
       last = current;
+      starting = launching;
     }
+    if (starting != null) {
+      // A restart in progress: its process is not ready to be asked to exit, so it is killed.
+      starting.kill();
+      try {
+        starting.join(Duration.ofSeconds(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    stop(last);
+  }
+
+  /** Asks a manager process to exit, waits for it (killing it if need be) and releases what it held. */
+  private void stop(Incarnation last) {
     try {
       // Asked on a thread of its own and waited for with a limit: a manager that does not answer
       // (stuck, or busy for ever) must not hang the caller; killing it ends that call too.

@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,8 @@ import java.util.Objects;
  *   <tr><td>maxRestarts</td><td>how many times ON_FAILURE restarts it over the manager's life</td><td>3</td></tr>
  *   <tr><td>startTimeout</td><td>how long {@code mp.manager()} (and a restart) waits for the manager
  *       process to be ready</td><td>60 seconds</td></tr>
+ *   <tr><td>jvmOptions</td><td>JVM options added to the manager process's own (e.g. {@code -Xmx4g} for a
+ *       manager holding large objects); a restarted manager gets them too</td><td>none</td></tr>
  * </table>
  */
 public final class ManagerOptions {
@@ -26,16 +29,19 @@ public final class ManagerOptions {
     ON_FAILURE
   }
 
-  private static final ManagerOptions DEFAULTS = new ManagerOptions(Restart.NEVER, 3, Duration.ofSeconds(60));
+  private static final ManagerOptions DEFAULTS =
+      new ManagerOptions(Restart.NEVER, 3, Duration.ofSeconds(60), List.of());
 
   private final Restart restart;
   private final int maxRestarts;
   private final Duration startTimeout;
+  private final List<String> jvmOptions;
 
-  private ManagerOptions(Restart restart, int maxRestarts, Duration startTimeout) {
+  private ManagerOptions(Restart restart, int maxRestarts, Duration startTimeout, List<String> jvmOptions) {
     this.restart = restart;
     this.maxRestarts = maxRestarts;
     this.startTimeout = startTimeout;
+    this.jvmOptions = jvmOptions;
   }
 
   /** The defaults listed above. */
@@ -45,7 +51,7 @@ public final class ManagerOptions {
 
   /** With restart policy {@code restart}; throws {@link NullPointerException} if it is null. */
   public ManagerOptions withRestart(Restart restart) {
-    return new ManagerOptions(Objects.requireNonNull(restart, "restart"), maxRestarts, startTimeout);
+    return new ManagerOptions(Objects.requireNonNull(restart, "restart"), maxRestarts, startTimeout, jvmOptions);
   }
 
   /** With at most {@code maxRestarts} restarts; throws {@link IllegalArgumentException} if negative. */
@@ -53,7 +59,7 @@ public final class ManagerOptions {
     if (maxRestarts < 0) {
       throw new IllegalArgumentException("maxRestarts must not be negative: " + maxRestarts);
     }
-    return new ManagerOptions(restart, maxRestarts, startTimeout);
+    return new ManagerOptions(restart, maxRestarts, startTimeout, jvmOptions);
   }
 
   /** With a start timeout; throws {@link IllegalArgumentException} unless it is positive. */
@@ -61,7 +67,22 @@ public final class ManagerOptions {
     if (startTimeout == null || startTimeout.isNegative() || startTimeout.isZero()) {
       throw new IllegalArgumentException("startTimeout must be positive: " + startTimeout);
     }
-    return new ManagerOptions(restart, maxRestarts, startTimeout);
+    return new ManagerOptions(restart, maxRestarts, startTimeout, jvmOptions);
+  }
+
+  /**
+   * With {@code jvmOptions} added to the manager process's JVM options (which replace none of its own);
+   * throws {@link NullPointerException} if the list is null and {@link IllegalArgumentException} if an
+   * element is null or does not start with {@code '-'}, as {@link ProcessOptions#withJvmOptions} does.
+   */
+  public ManagerOptions withJvmOptions(List<String> jvmOptions) {
+    Objects.requireNonNull(jvmOptions, "jvmOptions");
+    for (String option : jvmOptions) {
+      if (option == null || !option.startsWith("-")) {
+        throw new IllegalArgumentException("not a JVM option: " + option + " (options start with '-')");
+      }
+    }
+    return new ManagerOptions(restart, maxRestarts, startTimeout, List.copyOf(jvmOptions));
   }
 
   /** The restart policy. */
@@ -79,9 +100,14 @@ public final class ManagerOptions {
     return startTimeout;
   }
 
+  /** The JVM options added to the manager process's own. */
+  public List<String> jvmOptions() {
+    return jvmOptions;
+  }
+
   @Override
   public String toString() {
     return "ManagerOptions[restart=" + restart + ", maxRestarts=" + maxRestarts + ", startTimeout=" + startTimeout
-        + "]";
+        + ", jvmOptions=" + jvmOptions + "]";
   }
 }

@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Manager: dict, list, namespace, queue, lock and event proxies across processes; a dying manager fails fast. */
 @ExtendWith(NoChildJvmLeftBehind.class)
@@ -98,7 +102,7 @@ class ManagerTest {
       assertTrue(dict.containsKey("a"));
       dict.putAll(Map.of("b", 3L));
       assertEquals(3, dict.size());
-      assertEquals(java.util.Arrays.asList("a", null, "b"), dict.keys());
+      assertEquals(Arrays.asList("a", null, "b"), dict.keys());
       assertEquals(2, dict.remove("a"));
       assertEquals(2, dict.values().size());
       dict.clear();
@@ -224,6 +228,44 @@ class ManagerTest {
     assertNull(fresh.get("a"), "the new manager starts empty");
     fresh.put("a", 2);
     assertEquals(2, fresh.get("a"));
+  }
+
+  @Test
+  void jvmOptionsThatAreNotOptionsAreRefused() {
+    ManagerOptions defaults = ManagerOptions.defaults();
+    assertThrows(NullPointerException.class, () -> defaults.withJvmOptions(null));
+    IllegalArgumentException notAnOption =
+        assertThrows(IllegalArgumentException.class, () -> defaults.withJvmOptions(List.of("Xmx1g")));
+    assertTrue(notAnOption.getMessage().contains("Xmx1g"), notAnOption.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> defaults.withJvmOptions(Arrays.asList("-Xmx1g", null)));
+    assertEquals(List.of("-Xmx1g"), defaults.withJvmOptions(List.of("-Xmx1g")).jvmOptions());
+  }
+
+  /**
+   * shutdown() does not wait behind a restart in progress. The restarted manager's JVM is held at its
+   * very start by HotSpot's PauseAtStartup (it waits while its pause file exists); the first one is not,
+   * since its pause file's directory does not exist yet (the JVM then goes on at once). shutdown()
+   * returns long before the restart's start timeout, and ends the paused JVM.
+   */
+  @Test
+  void shutdownDoesNotWaitBehindARestartInProgress(@TempDir Path temp) throws Exception {
+    Path pauses = temp.resolve("pauses");
+    Path pauseFile = pauses.resolve("paused");
+    Manager manager = mp.manager(ManagerOptions.defaults()
+        .withRestart(ManagerOptions.Restart.ON_FAILURE)
+        .withStartTimeout(Duration.ofSeconds(60))
+        .withJvmOptions(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup",
+            "-XX:PauseAtStartupFile=" + pauseFile)));
+    Files.createDirectory(pauses);
+    ProcessHandle.of(manager.pid()).orElseThrow().destroyForcibly();
+    assertTrue(SharedFiles.awaitState(() -> Files.exists(pauseFile), Duration.ofSeconds(30)),
+        "the restarted manager's JVM paused at its start");
+
+    CompletableFuture<Void> shutdown = CompletableFuture.runAsync(manager::shutdown,
+        task -> new Thread(task, "manager-shutdown").start());
+    shutdown.get(15, TimeUnit.SECONDS);
+    assertEquals(0, manager.restarts(), "the restart was given up");
+    assertThrows(IllegalStateException.class, manager::dict);
   }
 
   @Test

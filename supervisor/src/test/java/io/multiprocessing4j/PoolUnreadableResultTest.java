@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiprocessing4j.agent.ChildRuntime;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
@@ -51,6 +52,18 @@ class PoolUnreadableResultTest extends PoolContextTests {
         throw new InvalidObjectException("BreaksTheStream refuses to be read in the parent");
       }
       in.defaultReadObject();
+    }
+  }
+
+  /** An item that travels from here but that a worker cannot decode, as if its class were missing there. */
+  static final class UnknownInTheWorker implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      if (ChildRuntime.current().isPresent()) {
+        throw new ClassNotFoundException("UnknownInTheWorker is not on the worker's class path");
+      }
     }
   }
 
@@ -135,5 +148,39 @@ class PoolUnreadableResultTest extends PoolContextTests {
           && message.contains("element " + BAD + " before it could not be decoded"), message);
     }
     assertEquals(List.of(0, 1), pool.map(x -> x, List.of(0, 1)), "the pool goes on");
+  }
+
+  /** An item the worker cannot decode fails its own task, named by its position; the others of its chunk run. */
+  @Test
+  void anItemTheWorkerCannotDecodeFailsOnlyItsOwnTask() throws Exception {
+    List<Object> items = new ArrayList<>(range());
+    items.set(BAD, new UnknownInTheWorker());
+    SerializableFunction<Object, Object> twice = x -> x instanceof Integer i ? 2 * i : x;
+
+    TaskFailedException failure = assertThrows(TaskFailedException.class, () -> pool.map(twice, items, ITEMS));
+    assertEquals(BAD, failure.taskIndex());
+    assertTrue(failure.getMessage().startsWith("task " + BAD + " of Pool.map ")
+        && failure.getMessage().contains("element " + BAD + " of its chunk")
+        && failure.getMessage().contains("UnknownInTheWorker is not on the worker's class path"), failure.getMessage());
+    assertEquals(0, failure.getSuppressed().length, "no other task failed: " + List.of(failure.getSuppressed()));
+
+    List<Object> outcomes = new ArrayList<>();
+    try (ResultIterator<Object> results = pool.imap(twice, items, ITEMS)) {
+      while (results.hasNext()) {
+        try {
+          outcomes.add(results.next());
+        } catch (TaskFailedException e) {
+          outcomes.add(e.getMessage());
+        }
+      }
+    }
+    assertEquals(ITEMS, outcomes.size());
+    for (int i = 0; i < ITEMS; i++) {
+      if (i == BAD) {
+        assertTrue(((String) outcomes.get(i)).startsWith("task " + BAD + " of Pool.imap "), (String) outcomes.get(i));
+      } else {
+        assertEquals(2 * i, outcomes.get(i), "the other tasks of the chunk run");
+      }
+    }
   }
 }

@@ -27,7 +27,8 @@ import java.util.concurrent.LinkedBlockingDeque;
  * inbox filled, so a prefetched chunk can be handed back ({@code RevokeTasks}) while a long task runs.
  * The loop returns, and the worker exits with status 0, on {@code RetireWorker} or when the parent
  * closes the channel. An exception thrown by the initializer ends the worker with status 1 (the pool
- * counts that against its restart intensity); one thrown by a task fails only that task's result. An
+ * counts that against its restart intensity); one thrown by a task fails only that task's result, and so
+ * does an item the worker cannot decode (its class unknown here, its {@code readObject} throwing). An
  * {@link OutOfMemoryError} is not a task result: it ends the worker, which the pool replaces.
  */
 public final class TaskWorker implements Runnable, Serializable {
@@ -141,30 +142,39 @@ public final class TaskWorker implements Runnable, Serializable {
   }
 
   private Frame runChunk(RunTasks run, long arrivedNanos, Map<Long, CachedFunction> functions) {
+    Payloads.Elements items;
+    try {
+      items = TaskFrames.decodeEach(run.getItems(), ClassLoader.getSystemClassLoader());
+    } catch (Exception | LinkageError e) {
+      Throwable failure = new IllegalStateException("cannot read the items of this chunk in the worker: " + e, e);
+      return TaskFrames.allFailed(run.getChunkId(), 1, failure);
+    }
+    int count = items.values().length;
     TaskFunction function;
-    Object[] items;
     try {
       CachedFunction cached = functions.get(run.getFunctionId());
       if (cached == null) {
         throw new IllegalStateException("the parent sent no function " + run.getFunctionId());
       }
       function = cached.decoded();
-      items = TaskFrames.decodeArray(run.getItems(), ClassLoader.getSystemClassLoader());
     } catch (Exception | LinkageError e) {
-      Throwable failure = new IllegalStateException("cannot decode the task in the worker: " + e, e);
-      return TaskFrames.allFailed(run.getChunkId(), countItems(run), failure);
+      Throwable failure = new IllegalStateException("cannot decode the task's function in the worker: " + e, e);
+      return TaskFrames.allFailed(run.getChunkId(), Math.max(1, count), failure);
     }
-    Object[] values = new Object[items.length];
-    Throwable[] failures = null;
+    Object[] values = new Object[count];
+    Throwable[] failures = undecodedItems(items);
     long started = System.nanoTime();
-    for (int i = 0; i < items.length; i++) {
+    for (int i = 0; i < count; i++) {
+      if (failures != null && failures[i] != null) {
+        continue;
+      }
       try {
-        values[i] = function.apply(items[i]);
+        values[i] = function.apply(items.values()[i]);
       } catch (OutOfMemoryError fatal) {
         throw fatal;
       } catch (Throwable failed) {
         if (failures == null) {
-          failures = new Throwable[items.length];
+          failures = new Throwable[count];
         }
         failures[i] = failed;
       }
@@ -174,7 +184,7 @@ public final class TaskWorker implements Runnable, Serializable {
     long finished = System.nanoTime();
     Frame results = TaskFrames.taskResults(run.getChunkId(), values, failures, finished - started, finished - arrivedNanos);
     if (results.getSerializedSize() > maxFrameBytes) {
-      return TaskFrames.allFailed(run.getChunkId(), items.length, new IllegalStateException("the results of this chunk "
+      return TaskFrames.allFailed(run.getChunkId(), count, new IllegalStateException("the results of this chunk "
           + "take " + results.getSerializedSize() + " bytes, more than one frame may carry ("
           + maxFrameBytes + "); use a smaller chunksize or smaller results"));
     }
@@ -182,15 +192,22 @@ public final class TaskWorker implements Runnable, Serializable {
   }
 
   /**
-   * How many results to report when the function or the items cannot be decoded; when not even the
-   * count is known, one failure is reported and the parent applies it to every item of the chunk.
+   * The failures of the items that could not be decoded here, each naming its position in the chunk,
+   * or null when every item was decoded: only those tasks fail, the others run.
    */
-  private static int countItems(RunTasks run) {
-    try {
-      return Math.max(1, TaskFrames.decodeArray(run.getItems(), ClassLoader.getSystemClassLoader()).length);
-    } catch (Exception | LinkageError e) {
-      return 1;
+  private static Throwable[] undecodedItems(Payloads.Elements items) {
+    Throwable[] undecoded = items.failures();
+    if (undecoded == null) {
+      return null;
     }
+    Throwable[] failures = new Throwable[undecoded.length];
+    for (int i = 0; i < undecoded.length; i++) {
+      if (undecoded[i] != null) {
+        failures[i] = new IllegalStateException("cannot decode the item of this task (element " + i
+            + " of its chunk) in the worker: " + undecoded[i], undecoded[i]);
+      }
+    }
+    return failures;
   }
 
   /**

@@ -161,7 +161,7 @@ public final class TaskFrames {
   }
 
   /**
-   * Decodes a chunk's results element by element: one that cannot be decoded here is reported in
+   * Decodes a chunk's arguments or results element by element: one that cannot be decoded here is reported in
    * {@code failures()} at its index, and the others are kept (see {@link Payloads#decodeElements}).
    *
    * @throws IOException if the payload as a whole cannot be read

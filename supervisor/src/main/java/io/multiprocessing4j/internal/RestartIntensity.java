@@ -33,7 +33,21 @@ final class RestartIntensity {
 
   @Override
   public String toString() {
-    return recent() + " exited unexpectedly within " + period.toSeconds() + " s, more than its restart intensity allows ("
+    return recent() + " exited unexpectedly within " + describe(period) + ", more than its restart intensity allows ("
         + maxRestarts + ")";
+  }
+
+  /**
+   * A period as a person reads it and never as 0 when it is not: whole seconds in seconds, whole
+   * milliseconds in milliseconds, anything finer in {@link Duration}'s own form.
+   */
+  static String describe(Duration period) {
+    if (period.getNano() == 0) {
+      return period.getSeconds() + " s";
+    }
+    if (period.getNano() % 1_000_000 == 0) {
+      return period.toMillis() + " ms";
+    }
+    return period.toString();
   }
 }
