@@ -138,29 +138,6 @@ public final class TaskFrames {
   }
 
   /**
-   * Decodes a chunk's arguments or results, all or nothing.
-   *
-   * @throws ClassNotFoundException or another exception, the first element's that could not be decoded
-   */
-  public static Object[] decodeArray(Payload payload, ClassLoader loader) throws IOException, ClassNotFoundException {
-    Payloads.Elements decoded = decodeEach(payload, loader);
-    for (int i = 0; decoded.failures() != null && i < decoded.failures().length; i++) {
-      // Payloads.decodeElements reports only these kinds.
-      Throwable failure = decoded.failures()[i];
-      if (failure instanceof ClassNotFoundException notFound) {
-        throw notFound;
-      } else if (failure instanceof IOException unreadable) {
-        throw unreadable;
-      } else if (failure instanceof RuntimeException bug) {
-        throw bug;
-      } else if (failure instanceof Error error) {
-        throw error;
-      }
-    }
-    return decoded.values();
-  }
-
-  /**
    * Decodes a chunk's arguments or results element by element: one that cannot be decoded here is reported in
    * {@code failures()} at its index, and the others are kept (see {@link Payloads#decodeElements}).
    *
