@@ -242,4 +242,44 @@ class PipeTest {
       assertEquals(OptionalInt.of(0), writer.exitCode());
     }
   }
+
+  @Test
+  void anEndOfAClosedContextSaysSoWhenSending() throws Exception {
+    Multiprocessing other = Multiprocessing.create();
+    Pipe<String> pipe = other.pipe();
+    other.close();
+    IllegalStateException send = assertThrows(IllegalStateException.class, () -> pipe.conn1().send("x"));
+    assertTrue(send.getMessage().contains("context was closed"), send.getMessage());
+    assertThrows(PipeClosedException.class, pipe.conn2()::recv, "end of file, not a wait for ever");
+  }
+
+  /** Child side: offers an end of a pipe of its own context, talks once on it, then closes that context. */
+  static void offerAnEndOfItsOwnPipe(Queue<Object> channel) throws Exception {
+    try (Multiprocessing inner = Multiprocessing.create()) {
+      Pipe<String> pipe = inner.pipe();
+      channel.put(pipe.conn2());
+      channel.put("answered " + pipe.conn1().recv());
+      channel.get();
+    }
+  }
+
+  @Test
+  void anEndWhoseBrokersContextClosedSaysSoInsteadOfClaimingItWasClosed() throws Exception {
+    Queue<Object> channel = mp.queue();
+    Process child = mp.process(ChildBody.target(() -> offerAnEndOfItsOwnPipe(channel)));
+    child.start();
+    @SuppressWarnings("unchecked")
+    Connection<String> end = (Connection<String>) channel.get(Duration.ofSeconds(20));
+    end.send("hi");
+    assertEquals("answered hi", channel.get(Duration.ofSeconds(20)));
+    channel.put("close your context");
+    child.join(Duration.ofSeconds(20));
+    assertEquals(OptionalInt.of(0), child.exitCode());
+    IllegalStateException gone = assertThrows(IllegalStateException.class, () -> {
+      end.poll(Duration.ofSeconds(20));
+      end.send("x");
+    }, "once the child's context closed, its pipe's end cannot be used");
+    assertTrue(gone.getMessage().contains("is gone: the Multiprocessing context that made its pipe was closed"),
+        gone.getMessage());
+  }
 }

@@ -67,6 +67,11 @@ abstract class Broker implements AutoCloseable {
     return endpoint;
   }
 
+  /** Why every call fails once {@link #close()} ran: said once here, for the queue and pipe brokers alike. */
+  String closedReason() {
+    return name + " is closed: its Multiprocessing context was closed";
+  }
+
   String name() {
     return name;
   }
@@ -340,7 +345,7 @@ abstract class Broker implements AutoCloseable {
         return List.<BrokerClient.Remote>of();
       }
       closed = true;
-      refuseAll(name + " is closed: its Multiprocessing context was closed", answers);
+      refuseAll(closedReason(), answers);
       List<BrokerClient.Remote> all = new ArrayList<>(remotes);
       remotes.clear();
       return all;

@@ -86,6 +86,14 @@ public abstract class BrokerCalls {
   /** Whether {@link #close()} was called or the connection to the broker is lost. */
   abstract boolean isClosed();
 
+  /**
+   * Whether the connection to the broker is lost while this process still held the handle (the
+   * broker's context was closed or its process exited), as opposed to closed by {@link #close()}.
+   */
+  boolean isLost() {
+    return false;
+  }
+
   /** Detaches this process's handle from the broker (for a pipe end: this process no longer holds it). */
   abstract void close();
 

@@ -96,7 +96,7 @@ public final class PipeBroker extends Broker {
     int end = client.end;
     return locked(answers -> {
       if (closed) {
-        return new Outcome.Refused(name() + " is closed");
+        return new Outcome.Refused(closedReason());
       }
       if (returned) {
         inbox[end].putBack(item, answers);

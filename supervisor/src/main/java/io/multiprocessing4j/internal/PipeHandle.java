@@ -190,6 +190,10 @@ public final class PipeHandle implements Serializable {
   }
 
   private void checkOpen() {
+    if (calls.isLost()) {
+      throw new IllegalStateException(name + " is gone: the Multiprocessing context that made its pipe was closed"
+          + " or its process exited");
+    }
     if (calls.isClosed()) {
       throw new IllegalStateException(name + " is closed");
     }

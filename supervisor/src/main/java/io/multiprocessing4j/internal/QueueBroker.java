@@ -149,7 +149,7 @@ public final class QueueBroker extends Broker {
       return new Outcome.Refused(name() + " is not a JoinableQueue");
     }
     if (closed) {
-      return new Outcome.Refused(name() + " is closed");
+      return new Outcome.Refused(closedReason());
     }
     if (unfinished == 0) {
       return Outcome.Status.DONE;

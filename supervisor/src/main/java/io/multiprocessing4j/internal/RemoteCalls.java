@@ -250,6 +250,11 @@ final class RemoteCalls extends BrokerCalls {
   }
 
   @Override
+  boolean isLost() {
+    return !closed && channel.isClosed();
+  }
+
+  @Override
   void close() {
     closed = true;
     DirectInbox reading = inbox;
