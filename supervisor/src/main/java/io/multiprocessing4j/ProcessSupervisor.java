@@ -564,7 +564,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       return this;
     }
     if (child.pid >= 0 && !child.internal) {
-      child.actorStopped = true;
+      child.onActorStopped();
       getContext().getLog().error("supervising actor of {} (pid {}) stopped before it exited; its exit will come"
           + " from the OS process handle", child.name, child.pid);
       return this;

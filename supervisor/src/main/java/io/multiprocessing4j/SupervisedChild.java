@@ -19,7 +19,13 @@ final class SupervisedChild {
   /** Warm agents are the supervisor's own: no events, not listed. */
   boolean internal;
   /** Its actor stopped before it exited: commands go to the OS process handle instead. */
-  boolean actorStopped;
+  private boolean actorStopped;
+  /**
+   * A terminate or kill was asked for. A command told to an actor that has just stopped, before the
+   * supervisor learned of it, is lost; {@link #onActorStopped()} applies it again through the OS.
+   */
+  private boolean terminateRequested;
+  private boolean killRequested;
   /** The start handed to this idle agent, until it reports Started. */
   ProcessSupervisor.Start assigned;
 
@@ -39,8 +45,19 @@ final class SupervisedChild {
     }
   }
 
+  /** Its actor stopped before the child exited: from now on, and for what was asked already, the OS handle. */
+  void onActorStopped() {
+    actorStopped = true;
+    if (killRequested) {
+      kill();
+    } else if (terminateRequested) {
+      terminate();
+    }
+  }
+
   /** Graceful stop through its actor; SIGTERM through the OS once that actor is gone. */
   void terminate() {
+    terminateRequested = true;
     if (actorStopped) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
     } else {
@@ -50,6 +67,7 @@ final class SupervisedChild {
 
   /** SIGKILL, through its actor or, once that actor is gone, through the OS. */
   void kill() {
+    killRequested = true;
     if (actorStopped) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     } else {
