@@ -361,24 +361,18 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       agent.name = options.name() != null ? options.name() : defaultName(id);
       agent.daemon = options.daemon();
       agent.replyTo = start.replyTo();
-      agent.assigned = start;
       agent.internal = false;
       agent.actor.tell(new ChildProcess.Assign(agent.name, agent.daemon, options.terminateGrace(),
           start.spec().target()));
       launchWarmAgent();
       return this;
     }
-    spawnFresh(start);
-    return this;
-  }
-
-  private void spawnFresh(Start start) {
-    ProcessOptions options = start.spec().options();
     long id = ++lastId;
     String name = options.name() != null ? options.name() : defaultName(id);
     launch(new ChildProcess.Launch(id, name, options.daemon(), options.jvmOptions(),
         options.classPath() != null ? options.classPath() : System.getProperty("java.class.path"),
         options.terminateGrace(), start.spec().target(), null), start.replyTo(), false);
+    return this;
   }
 
   /**
@@ -490,15 +484,7 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       onInternalChildEvent(event, child);
       return this;
     }
-    if (child.assigned != null && (event instanceof Exited || event instanceof StartFailed)) {
-      // An idle agent died as it was handed a start (its exit was on its way): start that one afresh.
-      children.remove(event.id());
-      getContext().getLog().warn("idle agent given to {} was gone; spawning it afresh", child.name);
-      spawnFresh(child.assigned);
-      return this;
-    }
     if (event instanceof Started started) {
-      child.assigned = null;
       child.pid = started.pid();
       child.replyOnce(started);
     } else if (event instanceof StartFailed failed) {

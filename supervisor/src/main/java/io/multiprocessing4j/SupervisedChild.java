@@ -26,8 +26,6 @@ final class SupervisedChild {
    */
   private boolean terminateRequested;
   private boolean killRequested;
-  /** The start handed to this idle agent, until it reports Started. */
-  ProcessSupervisor.Start assigned;
 
   SupervisedChild(ActorRef<ChildProcess.Command> actor, String name, boolean daemon,
       ActorRef<ProcessSupervisor.StartResult> replyTo, boolean internal) {

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -112,26 +111,5 @@ class WarmStartTest {
       agent.onExit().completeOnTimeout(agent, 5, TimeUnit.SECONDS).join();
       assertFalse(agent.isAlive(), "idle agent " + agent.pid() + " still runs after close()");
     }
-  }
-
-  @Test
-  void aStartGivenAnIdleAgentThatJustDiedIsStartedAfreshInsteadOfNeverAnswered() throws Exception {
-    assertTrue(mp.awaitWarmAgents(Duration.ofSeconds(60)));
-    List<ProcessHandle> agents = ProcessHandle.current().children()
-        .filter(child -> child.info().arguments().map(List::of).orElse(List.of()).contains("io.multiprocessing4j.agent.ChildMain"))
-        .toList();
-    assertEquals(1, agents.size(), "one idle agent: " + agents);
-    agents.get(0).destroyForcibly();
-    // The start is quicker than the report of the agent's exit: it is handed the dying agent.
-    Process p = mp.process(WarmStartTest::whoAmI, ProcessOptions.defaults().withName("after-a-death"));
-    CompletableFuture<Void> started = CompletableFuture.runAsync(p::start);
-
-    started.get(20, TimeUnit.SECONDS);
-    assertTrue(p.join(Duration.ofSeconds(60)));
-    int exitCode = p.exitCode().getAsInt();
-    // -9 only if the agent took the target in the moment before the kill took effect.
-    assertTrue(exitCode == 0 && p.pid().getAsLong() != agents.get(0).pid()
-        || exitCode == -9 && p.pid().getAsLong() == agents.get(0).pid(),
-        "the target ran in a fresh child, or the dying agent took it: exit code " + exitCode);
   }
 }

@@ -175,15 +175,10 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     }
     launch = new Launch(launch.id(), assign.name(), assign.daemon(), launch.jvmOptions(), launch.classPath(),
         assign.terminateGrace(), assign.target(), null);
+    events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
     if (channel != null) {
       sendTarget();
-      if (!targetSent) {
-        // The agent died as it was handed the target: its exit, on its way, has the supervisor start
-        // the target afresh.
-        return this;
-      }
     }
-    events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
     return this;
   }
 
