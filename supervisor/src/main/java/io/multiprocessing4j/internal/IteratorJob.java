@@ -22,6 +22,9 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
   /** A position whose task failed: thrown, not returned, when the reader reaches it. */
   private record Failed(RuntimeException error) {}
 
+  /** A null result in {@link #arrived}, which (an {@code ArrayDeque}) cannot hold null itself. */
+  private static final Object NULL_RESULT = new Object();
+
   private final boolean ordered;
   /** Ordered: arrived results by input position. */
   private final Map<Integer, Object> byPosition = new HashMap<>();
@@ -51,7 +54,7 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
         if (ordered) {
           byPosition.put(chunk.start + i, outcome);
         } else {
-          arrived.add(outcome);
+          arrived.add(outcome == null ? NULL_RESULT : outcome);
         }
       }
       arrivedCount += values.length;
@@ -157,6 +160,9 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
         throw error;
       }
       outcome = ordered ? byPosition.remove(returned) : arrived.poll();
+      if (outcome == NULL_RESULT) {
+        outcome = null;
+      }
       returned++;
     }
     feed().consumed(1);

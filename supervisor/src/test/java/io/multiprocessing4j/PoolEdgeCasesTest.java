@@ -1,0 +1,53 @@
+package io.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Edge cases of the pool's calls that Python's {@code Pool} handles without fuss: results that are
+ * null, and the like. Each must give the same answer Python gives, and leave the pool serving.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PoolEdgeCasesTest extends PoolContextTests {
+  private static List<Integer> range(int n) {
+    return IntStream.range(0, n).boxed().toList();
+  }
+
+  /** Worker side: None for odd inputs, as a Python function that falls off its end. */
+  static Integer evenOrNull(int x) {
+    return x % 2 == 0 ? x : null;
+  }
+
+  @Test
+  void nullResultsComeBackAsNullFromEveryCall() throws Exception {
+    pool = mp.pool(2);
+    List<Integer> expected = Arrays.asList(0, null, 2, null, 4, null);
+    assertEquals(expected, pool.map(PoolEdgeCasesTest::evenOrNull, range(6)));
+    assertNull(pool.apply(() -> null));
+    assertNull(pool.applyAsync(PoolEdgeCasesTest::evenOrNull, 1).get(30, TimeUnit.SECONDS));
+    List<Integer> ordered = new ArrayList<>();
+    try (ResultIterator<Integer> results = pool.imap(PoolEdgeCasesTest::evenOrNull, range(6))) {
+      results.forEachRemaining(ordered::add);
+    }
+    assertEquals(expected, ordered);
+    List<Integer> unordered = new ArrayList<>();
+    try (ResultIterator<Integer> results = pool.imapUnordered(PoolEdgeCasesTest::evenOrNull, range(6))) {
+      for (int i = 0; i < 6; i++) {
+        unordered.add(results.next(Duration.ofSeconds(20)));
+      }
+      assertFalse(results.hasNext());
+    }
+    assertEquals(3, unordered.stream().filter(x -> x == null).count(), unordered.toString());
+    assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
+  }
+}
