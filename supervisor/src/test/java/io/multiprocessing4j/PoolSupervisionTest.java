@@ -180,6 +180,34 @@ class PoolSupervisionTest extends PoolContextTests {
   }
 
   @Test
+  void aRestartPeriodTooLongForNanosecondsStillRestartsWorkers() throws Exception {
+    for (Duration forever : List.of(Duration.ofDays(365L * 1000), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999))) {
+      pool = mp.pool(PoolOptions.defaults().withProcesses(1).withTaskRetries(0).withRestartIntensity(5, forever));
+      WorkerDiedException died = assertThrows(WorkerDiedException.class, () -> pool.apply(() -> {
+        System.exit(7);
+        return 0;
+      }), "period " + forever);
+      assertEquals(7, died.exitCode());
+      assertEquals(5, pool.apply(() -> 5), "a replacement serves, period " + forever);
+      pool.terminate();
+    }
+  }
+
+  @Test
+  void aRestartPeriodTooLongForNanosecondsStillBreaksThePoolAndSaysSo() throws Exception {
+    pool = mp.pool(PoolOptions.defaults().withProcesses(1).withTaskRetries(0)
+        .withRestartIntensity(0, Duration.ofSeconds(Long.MAX_VALUE, 1_000_000)));
+    assertThrows(WorkerDiedException.class, () -> pool.apply(() -> {
+      System.exit(7);
+      return 0;
+    }));
+    pool.shutdown();
+    pool.join();
+    PoolBrokenException broken = assertThrows(PoolBrokenException.class, () -> pool.apply(() -> 1));
+    assertTrue(broken.getMessage().contains("1 exited unexpectedly within PT"), broken.getMessage());
+  }
+
+  @Test
   void workersThatKeepDyingBreakThePoolInsteadOfLooping() throws Exception {
     pool = mp.pool(PoolOptions.defaults().withProcesses(1)
         .withInitializer(() -> {
