@@ -52,8 +52,10 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * tasks travel joined, a frame per batch: the chunks of one call, and the tasks of {@code applyAsync}
  * calls of one function made in a loop (each still has its own result, failure and retries). The
  * default chunksize of {@code map} and {@code starmap} is Python's: the input length divided by four
- * times the number of processes, rounded up; {@code imap} and {@code imapUnordered} default to 1. A
- * chunksize given explicitly must be 1 or more, else the call throws {@link IllegalArgumentException}.
+ * times the number of processes, rounded up, and a default chunk too large for one frame to a worker
+ * is sent as several smaller ones; {@code imap} and {@code imapUnordered} default to 1. A chunksize
+ * given explicitly must be 1 or more, else the call throws {@link IllegalArgumentException}; a chunk of
+ * it too large for one frame fails the call with a {@link PicklingException}.
  *
  * <h2>Lifecycle: RUN, CLOSE, TERMINATE</h2>
  * {@link #close()} is {@code ExecutorService.close()}: stop accepting work, let the submitted work

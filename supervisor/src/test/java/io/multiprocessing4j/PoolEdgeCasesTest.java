@@ -3,6 +3,7 @@ package io.multiprocessing4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +49,29 @@ class PoolEdgeCasesTest extends PoolContextTests {
       assertFalse(results.hasNext());
     }
     assertEquals(3, unordered.stream().filter(x -> x == null).count(), unordered.toString());
+    assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
+  }
+
+  /** Worker side: what a task that starts its own pool or process is told, as Python's AssertionError. */
+  static String startChildren(int which) {
+    try (Multiprocessing inner = Multiprocessing.create()) {
+      if (which == 0) {
+        inner.pool(1).close();
+      } else {
+        inner.process(() -> { }).start();
+      }
+      return "started";
+    } catch (IllegalStateException refused) {
+      return refused.getMessage();
+    }
+  }
+
+  @Test
+  void aTaskCannotStartAPoolOrProcessOfItsOwnAndIsToldWhy() throws Exception {
+    pool = mp.pool(1);
+    for (String answer : pool.map(PoolEdgeCasesTest::startChildren, range(2), 1)) {
+      assertTrue(answer.contains("daemonic processes are not allowed to have children"), answer);
+    }
     assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
   }
 }

@@ -269,6 +269,27 @@ class PoolLifecycleTest extends PoolContextTests {
   }
 
   @Test
+  void aMapWhoseDefaultChunksWouldBeTooLargeForOneFrameSendsSmallerOnes() throws Exception {
+    int limit = 64 * 1024;
+    try (Multiprocessing small = Multiprocessing.create(
+        new ProcessSupervisor.Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, true))) {
+      Pool narrow = small.pool(1);
+      // Python's rule makes chunks of 16 of these 8 KiB items, 128 KiB each: no one asked for that
+      // size, and each item fits a frame, so the call must not fail for it (Python's map does not).
+      List<byte[]> items = IntStream.range(0, 64).mapToObj(i -> new byte[8 * 1024]).toList();
+      List<Integer> expected = IntStream.range(0, 64).mapToObj(i -> 8 * 1024).toList();
+      assertEquals(expected, narrow.map(b -> b.length, items));
+      assertEquals(expected, narrow.mapAsync(b -> b.length, items).get(30, TimeUnit.SECONDS));
+      List<Map.Entry<byte[], Integer>> pairs = items.stream().map(b -> Map.entry(b, 1)).toList();
+      assertEquals(IntStream.range(0, 64).mapToObj(i -> 8 * 1024 + 1).toList(),
+          narrow.starmap((byte[] b, Integer one) -> b.length + one, pairs));
+      // A chunksize the caller chose is kept, and refused with the reason.
+      PicklingException chosen = assertThrows(PicklingException.class, () -> narrow.map(b -> b.length, items, 16));
+      assertTrue(chosen.getMessage().contains("use a smaller chunksize"), chosen.getMessage());
+    }
+  }
+
+  @Test
   void mapAsyncSerializesOneChunkPerWorkerInTheCallersThread() throws Exception {
     pool = mp.pool(2);
     // Chunks of one item: item 1 is the second worker's first chunk, so mapAsync itself throws.
