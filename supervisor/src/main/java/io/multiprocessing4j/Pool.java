@@ -349,8 +349,9 @@ public final class Pool implements AutoCloseable {
   /**
    * Stops now: pending and running tasks fail with a {@link java.util.concurrent.CancellationException},
    * and every worker is terminated (interrupted, then killed after
-   * {@link PoolOptions#terminateGrace()}). Blocks until the workers have exited. Python's
-   * {@code terminate()}. Idempotent; safe in any state.
+   * {@link PoolOptions#terminateGrace()}). Blocks until the workers have exited (at most the grace
+   * period and 30 s to reap them), even if this thread is interrupted, whose interrupt status is kept.
+   * Python's {@code terminate()}. Idempotent; safe in any state.
    */
   public void terminate() {
     synchronized (this) {
@@ -431,14 +432,30 @@ public final class Pool implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for the workers to exit, the grace period and then time for killed workers to be reaped;
+   * never forever. An interrupt does not cut it short (a caller cleaning up after one would otherwise
+   * leave the workers running); the interrupt status is kept.
+   */
   private void awaitTermination() {
+    long deadline = System.nanoTime() + terminateGrace.plusSeconds(30).toNanos();
+    boolean interrupted = false;
     try {
-      // The grace period, then time for killed workers to be reaped; never forever.
-      status.terminated().get(terminateGrace.plusSeconds(30).toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // The supervisor kills what is left when the context closes.
+      while (true) {
+        try {
+          status.terminated().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException | TimeoutException e) {
+          // The supervisor kills what is left when the context closes.
+          return;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,6 +112,23 @@ class PoolLifecycleTest extends PoolContextTests {
       Throwable blocked = blockingCaller.get(10, TimeUnit.SECONDS);
       assertTrue(blocked instanceof CancellationException || blocked instanceof IllegalStateException,
           "the blocking map was cancelled or refused: " + blocked);
+    }
+  }
+
+  @Test
+  void terminateWithTheInterruptStatusSetStillReturnsOnlyOnceTheWorkersHaveExited() throws Exception {
+    pool = mp.pool(2);
+    List<Long> pids = pool.map(x -> ProcessHandle.current().pid(), range(4), 1);
+    Thread.currentThread().interrupt();
+    try {
+      pool.terminate();
+    } finally {
+      assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
+    }
+    assertTrue(pool.workers().isEmpty(), pool.toString());
+    for (long pid : pids) {
+      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+          "terminate() returned with worker " + pid + " still running");
     }
   }
 
