@@ -3,12 +3,14 @@ package io.multiprocessing4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -73,5 +75,25 @@ class PoolEdgeCasesTest extends PoolContextTests {
       assertTrue(answer.contains("daemonic processes are not allowed to have children"), answer);
     }
     assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
+  }
+
+  @Test
+  void resultsThatArrivedBeforeATerminateAreStillReadFromAnImapThenItsCancellation() throws Exception {
+    pool = mp.pool(2);
+    try (PoolCheckIns checkIns = new PoolCheckIns()) {
+      String socket = checkIns.socket();
+      ResultIterator<Integer> results = pool.imap(x -> {
+        if (x == 1) {
+          PoolCheckIns.checkIn(socket);
+        }
+        return x * 10;
+      }, range(2));
+      checkIns.next();
+      // Without taking it: result 0 is here (Python's IMapIterator keeps the results it has).
+      assertTrue(results.hasNext());
+      pool.terminate();
+      assertEquals(0, results.next(), "a result that arrived is not dropped by the terminate");
+      assertThrows(CancellationException.class, results::next);
+    }
   }
 }

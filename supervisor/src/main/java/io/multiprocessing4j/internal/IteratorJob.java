@@ -151,10 +151,10 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
       if (!awaitNext(timed, deadline)) {
         throw new NoSuchElementException("all results of " + call + " have been returned");
       }
-      if (jobFailure != null) {
-        throw jobFailure;
-      }
-      if (inputError != null && returned == inputErrorAt) {
+      if (!hasArrivedNext()) {
+        if (jobFailure != null) {
+          throw jobFailure;
+        }
         RuntimeException error = inputError;
         inputError = null;
         throw error;
@@ -178,13 +178,14 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
       if (closed) {
         return false;
       }
+      // A result that has arrived is returned even if the job failed since (Python's iterator keeps it too).
+      if (hasArrivedNext()) {
+        return true;
+      }
       if (jobFailure != null) {
         return true;
       }
       if (inputError != null && returned == inputErrorAt) {
-        return true;
-      }
-      if (ordered ? byPosition.containsKey(returned) : !arrived.isEmpty()) {
         return true;
       }
       if (total >= 0 && returned >= total) {
@@ -200,6 +201,11 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
         wait(remaining / 1_000_000, (int) (remaining % 1_000_000));
       }
     }
+  }
+
+  /** The next position's outcome is here. */
+  private boolean hasArrivedNext() {
+    return ordered ? byPosition.containsKey(returned) : !arrived.isEmpty();
   }
 
   @Override
