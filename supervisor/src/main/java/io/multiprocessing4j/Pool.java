@@ -160,7 +160,9 @@ public final class Pool implements AutoCloseable {
   /**
    * Starts a {@code map} and returns at once. Python's {@code map_async}. The function and the first
    * chunks (one per worker) are serialized in this thread (so most serialization errors are thrown
-   * here); the rest of the input on a feeder thread.
+   * here); the rest of the input on a feeder thread. A list is read as it is, not copied, as Python
+   * reads it: one that changes size before it has been read fails the call with a
+   * {@link java.util.ConcurrentModificationException}.
    *
    * @return a future of the results in input order; it fails as {@code map} throws. Cancelling it
    *     cancels the remaining tasks.

@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.ConcurrentModificationException;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -94,6 +98,37 @@ class PoolEdgeCasesTest extends PoolContextTests {
       pool.terminate();
       assertEquals(0, results.next(), "a result that arrived is not dropped by the terminate");
       assertThrows(CancellationException.class, results::next);
+    }
+  }
+
+  @Test
+  void aListChangedWhileMapAsyncReadsItFailsThatCallAloneSayingSo() throws Exception {
+    pool = mp.pool(1);
+    for (boolean grow : new boolean[] {true, false}) {
+      try (PoolCheckIns checkIns = new PoolCheckIns()) {
+        String socket = checkIns.socket();
+        List<Integer> items = new ArrayList<>(range(10_000));
+        CompletableFuture<List<Integer>> outputs = pool.mapAsync(x -> {
+          if (x == 0) {
+            PoolCheckIns.checkIn(socket);
+          }
+          return x;
+        }, items, 1);
+        // Task 0 holds the only worker, so the rest of the input is still unread.
+        PoolCheckIns.CheckIn first = checkIns.next();
+        if (grow) {
+          items.add(10_000);
+        } else {
+          items.subList(5_000, 10_000).clear();
+        }
+        first.release();
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> outputs.get(30, TimeUnit.SECONDS),
+            grow ? "grown" : "shrunk");
+        ConcurrentModificationException changed = assertInstanceOf(ConcurrentModificationException.class,
+            failed.getCause());
+        assertTrue(changed.getMessage().contains("Pool.mapAsync"), changed.getMessage());
+      }
+      assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
     }
   }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.ConcurrentModificationException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.RandomAccess;
@@ -37,6 +38,12 @@ final class ChunkFeed {
   private final Iterator<?> input;
   /** The input when it is a random-access list, read a chunk at a time by copying (else null). */
   private final List<?> list;
+  /**
+   * The list's size when the call was made, which its job's results are sized by: a list that changes
+   * size while it is read fails the call (a longer one would overrun the results and stop the pool
+   * actor; a shorter one would complete with nulls).
+   */
+  private final int listSize;
   private int listPosition;
   private final int chunksize;
   /**
@@ -89,6 +96,7 @@ final class ChunkFeed {
     this.job = job;
     this.input = input;
     this.list = list;
+    this.listSize = list == null ? -1 : list.size();
     this.chunksize = chunksize;
     this.splitToFit = splitToFit;
     this.maxChunkBytes = frameBytes - FRAME_FIELDS_BYTES;
@@ -189,8 +197,12 @@ final class ChunkFeed {
   /** Up to {@code chunksize} items from the input; none once it is exhausted. */
   private Object[] nextItems() {
     if (list != null) {
+      if (list.size() != listSize) {
+        throw new ConcurrentModificationException("the list given to " + job.call + " changed size while it was read, "
+            + "from " + listSize + " to " + list.size() + " items; pass a copy to change it meanwhile");
+      }
       int from = listPosition;
-      int to = (int) Math.min(list.size(), (long) from + chunksize);
+      int to = (int) Math.min(listSize, (long) from + chunksize);
       listPosition = to;
       return list.subList(from, to).toArray();
     }
@@ -202,7 +214,7 @@ final class ChunkFeed {
   }
 
   private boolean hasMoreInput() {
-    return list != null ? listPosition < list.size() : input.hasNext();
+    return list != null ? listPosition < listSize : input.hasNext();
   }
 
   /**
