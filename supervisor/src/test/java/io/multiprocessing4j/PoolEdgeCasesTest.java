@@ -131,4 +131,45 @@ class PoolEdgeCasesTest extends PoolContextTests {
       assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
     }
   }
+
+  /** A chain too deep for Java serialization's recursion, as Python's pickle hits its recursion limit. */
+  static final class Link implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final Link next;
+
+    Link(Link next) {
+      this.next = next;
+    }
+  }
+
+  /** Worker side: a result that cannot be serialized for its depth, for input 1. */
+  static Object deepAtOne(int x) {
+    if (x != 1) {
+      return x;
+    }
+    Link chain = null;
+    for (int i = 0; i < 1_000_000; i++) {
+      chain = new Link(chain);
+    }
+    return chain;
+  }
+
+  @Test
+  void aResultTooDeepToSerializeFailsItsOwnTaskAndTheWorkerLives() throws Exception {
+    pool = mp.pool(1);
+    long worker = pool.apply(() -> ProcessHandle.current().pid());
+    List<Object> outcomes = new ArrayList<>();
+    try (ResultIterator<Object> results = pool.imap(PoolEdgeCasesTest::deepAtOne, range(3), 3)) {
+      for (int i = 0; i < 3; i++) {
+        try {
+          outcomes.add(results.next(Duration.ofSeconds(60)));
+        } catch (TaskFailedException e) {
+          outcomes.add(e.getCause().getClass().getSimpleName());
+          assertTrue(e.getMessage().contains("StackOverflowError"), e.getMessage());
+        }
+      }
+    }
+    assertEquals(List.of(0, "NotSerializableException", 2), outcomes);
+    assertEquals(worker, pool.apply(() -> ProcessHandle.current().pid()), "the worker survived");
+  }
 }
