@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.ConcurrentModificationException;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Edge cases of the pool's calls that Python's {@code Pool} handles without fuss: results that are
- * null, and the like. Each must give the same answer Python gives, and leave the pool serving.
+ * Edge cases of the pool's calls, each of which once stopped the pool, lost results or failed the
+ * wrong way: results that are null or too deeply nested to serialize, an imap read after a terminate,
+ * a list changed while mapAsync reads it, and a task that tries to start children of its own. Each
+ * must give the answer Python gives (or a clear error in its place) and leave the pool serving.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PoolEdgeCasesTest extends PoolContextTests {
