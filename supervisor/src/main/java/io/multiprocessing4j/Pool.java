@@ -52,8 +52,10 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * tasks travel joined, a frame per batch: the chunks of one call, and the tasks of {@code applyAsync}
  * calls of one function made in a loop (each still has its own result, failure and retries). The
  * default chunksize of {@code map} and {@code starmap} is Python's: the input length divided by four
- * times the number of processes, rounded up; {@code imap} and {@code imapUnordered} default to 1. A
- * chunksize given explicitly must be 1 or more, else the call throws {@link IllegalArgumentException}.
+ * times the number of processes, rounded up, and a default chunk too large for one frame to a worker
+ * is sent as several smaller ones; {@code imap} and {@code imapUnordered} default to 1. A chunksize
+ * given explicitly must be 1 or more, else the call throws {@link IllegalArgumentException}; a chunk of
+ * it too large for one frame fails the call with a {@link PicklingException}.
  *
  * <h2>Lifecycle: RUN, CLOSE, TERMINATE</h2>
  * {@link #close()} is {@code ExecutorService.close()}: stop accepting work, let the submitted work
@@ -158,7 +160,9 @@ public final class Pool implements AutoCloseable {
   /**
    * Starts a {@code map} and returns at once. Python's {@code map_async}. The function and the first
    * chunks (one per worker) are serialized in this thread (so most serialization errors are thrown
-   * here); the rest of the input on a feeder thread.
+   * here); the rest of the input on a feeder thread. A list is read as it is, not copied, as Python
+   * reads it: one that changes size before it has been read fails the call with a
+   * {@link java.util.ConcurrentModificationException}.
    *
    * @return a future of the results in input order; it fails as {@code map} throws. Cancelling it
    *     cancels the remaining tasks.
@@ -347,8 +351,9 @@ public final class Pool implements AutoCloseable {
   /**
    * Stops now: pending and running tasks fail with a {@link java.util.concurrent.CancellationException},
    * and every worker is terminated (interrupted, then killed after
-   * {@link PoolOptions#terminateGrace()}). Blocks until the workers have exited. Python's
-   * {@code terminate()}. Idempotent; safe in any state.
+   * {@link PoolOptions#terminateGrace()}). Blocks until the workers have exited (at most the grace
+   * period and 30 s to reap them), even if this thread is interrupted, whose interrupt status is kept.
+   * Python's {@code terminate()}. Idempotent; safe in any state.
    */
   public void terminate() {
     synchronized (this) {
@@ -429,14 +434,30 @@ public final class Pool implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for the workers to exit, the grace period and then time for killed workers to be reaped;
+   * never forever. An interrupt does not cut it short (a caller cleaning up after one would otherwise
+   * leave the workers running); the interrupt status is kept.
+   */
   private void awaitTermination() {
+    long deadline = System.nanoTime() + terminateGrace.plusSeconds(30).toNanos();
+    boolean interrupted = false;
     try {
-      // The grace period, then time for killed workers to be reaped; never forever.
-      status.terminated().get(terminateGrace.plusSeconds(30).toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // The supervisor kills what is left when the context closes.
+      while (true) {
+        try {
+          status.terminated().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException | TimeoutException e) {
+          // The supervisor kills what is left when the context closes.
+          return;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

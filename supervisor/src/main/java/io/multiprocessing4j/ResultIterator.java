@@ -13,9 +13,10 @@ import java.util.concurrent.TimeoutException;
  * reader, so a million items never sit in memory at once; a reader that stops early should
  * {@link #close()} the iterator (or use try-with-resources) to cancel the rest. A task that failed
  * throws its {@link TaskFailedException} from {@link #next()} at its position, and iteration may go on
- * past it. If the pool is terminated, {@link #next()} throws a
- * {@link java.util.concurrent.CancellationException}; if it breaks, a {@link PoolBrokenException}; if
- * an input item cannot be serialized, a {@link PicklingException} at that item's position.
+ * past it. If the pool is terminated, {@link #next()} returns the results that had arrived (up to the
+ * first missing one, for {@code imap}), then throws a {@link java.util.concurrent.CancellationException};
+ * if it breaks, likewise a {@link PoolBrokenException}; if an input item cannot be serialized, a
+ * {@link PicklingException} at that item's position.
  *
  * <p>Meant for one reading thread. {@link #hasNext()} and {@link #next()} block until the next result
  * or the end is known; if the reading thread is interrupted while waiting they throw an

@@ -21,6 +21,8 @@ public class TaskFailedException extends RuntimeException {
   private final String remoteTraceback;
 
   /**
+   * @param cause the task's exception; if null, the cause is left unset, so it may still be given
+   *     with {@link #initCause} (a worker's last words, for a {@link WorkerDiedException})
    * @param taskIndex the task's position in its call's input (0 for {@code apply})
    * @param workerName the worker it failed in
    * @param workerPid that worker's pid
@@ -28,7 +30,10 @@ public class TaskFailedException extends RuntimeException {
    */
   public TaskFailedException(String message, Throwable cause, long taskIndex, String workerName, long workerPid,
       String remoteTraceback) {
-    super(message, cause);
+    super(message);
+    if (cause != null) {
+      initCause(cause);
+    }
     this.taskIndex = taskIndex;
     this.workerName = workerName;
     this.workerPid = workerPid;

@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,6 +112,23 @@ class PoolLifecycleTest extends PoolContextTests {
       Throwable blocked = blockingCaller.get(10, TimeUnit.SECONDS);
       assertTrue(blocked instanceof CancellationException || blocked instanceof IllegalStateException,
           "the blocking map was cancelled or refused: " + blocked);
+    }
+  }
+
+  @Test
+  void terminateWithTheInterruptStatusSetStillReturnsOnlyOnceTheWorkersHaveExited() throws Exception {
+    pool = mp.pool(2);
+    List<Long> pids = pool.map(x -> ProcessHandle.current().pid(), range(4), 1);
+    Thread.currentThread().interrupt();
+    try {
+      pool.terminate();
+    } finally {
+      assertTrue(Thread.interrupted(), "the interrupt status is kept for the caller");
+    }
+    assertTrue(pool.workers().isEmpty(), pool.toString());
+    for (long pid : pids) {
+      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+          "terminate() returned with worker " + pid + " still running");
     }
   }
 
@@ -265,6 +283,27 @@ class PoolLifecycleTest extends PoolContextTests {
       ExecutionException failed = assertThrows(ExecutionException.class, () -> tooLarge.get(30, TimeUnit.SECONDS));
       TaskFailedException task = assertInstanceOf(TaskFailedException.class, failed.getCause());
       assertTrue(task.getMessage().contains("more than one frame"), task.getMessage());
+    }
+  }
+
+  @Test
+  void aMapWhoseDefaultChunksWouldBeTooLargeForOneFrameSendsSmallerOnes() throws Exception {
+    int limit = 64 * 1024;
+    try (Multiprocessing small = Multiprocessing.create(
+        new ProcessSupervisor.Settings(Duration.ofSeconds(5), limit, StartMethod.SPAWN, 0, true))) {
+      Pool narrow = small.pool(1);
+      // Python's rule makes chunks of 16 of these 8 KiB items, 128 KiB each: no one asked for that
+      // size, and each item fits a frame, so the call must not fail for it (Python's map does not).
+      List<byte[]> items = IntStream.range(0, 64).mapToObj(i -> new byte[8 * 1024]).toList();
+      List<Integer> expected = IntStream.range(0, 64).mapToObj(i -> 8 * 1024).toList();
+      assertEquals(expected, narrow.map(b -> b.length, items));
+      assertEquals(expected, narrow.mapAsync(b -> b.length, items).get(30, TimeUnit.SECONDS));
+      List<Map.Entry<byte[], Integer>> pairs = items.stream().map(b -> Map.entry(b, 1)).toList();
+      assertEquals(IntStream.range(0, 64).mapToObj(i -> 8 * 1024 + 1).toList(),
+          narrow.starmap((byte[] b, Integer one) -> b.length + one, pairs));
+      // A chunksize the caller chose is kept, and refused with the reason.
+      PicklingException chosen = assertThrows(PicklingException.class, () -> narrow.map(b -> b.length, items, 16));
+      assertTrue(chosen.getMessage().contains("use a smaller chunksize"), chosen.getMessage());
     }
   }
 

@@ -135,6 +135,37 @@ class PoolSupervisionTest extends PoolContextTests {
     assertEquals(List.of(0, 10), pool.map(PoolSupervisionTest::poisonAtThree, range(2)), "the pool still serves");
   }
 
+  /** Worker side: runs its worker out of memory for input 2, every time (its last words are reported). */
+  static int outOfMemoryAtTwo(int x) {
+    if (x == 2) {
+      throw new OutOfMemoryError("simulated: task 2 needs more than the heap");
+    }
+    return x * 10;
+  }
+
+  @Test
+  void aTaskThatRunsItsWorkerOutOfMemoryEveryTimeFailsAloneWithItsLastWords() throws Exception {
+    pool = mp.pool(2);
+    List<Object> outcomes = new ArrayList<>();
+    ResultIterator<Integer> results = pool.imap(PoolSupervisionTest::outOfMemoryAtTwo, range(5));
+    WorkerDiedException died = null;
+    while (results.hasNext()) {
+      try {
+        outcomes.add(results.next());
+      } catch (WorkerDiedException e) {
+        died = e;
+        outcomes.add("died");
+      }
+    }
+    assertEquals(List.of(0, 10, "died", 30, 40), outcomes);
+    assertEquals(1, died.exitCode());
+    assertTrue(died.getMessage().contains("java.lang.OutOfMemoryError: simulated"), died.getMessage());
+    assertTrue(died.remoteTraceback().orElseThrow().contains("outOfMemoryAtTwo"), died.remoteTraceback().orElseThrow());
+    RemoteTraceback lastWords = assertInstanceOf(RemoteTraceback.class, died.getCause());
+    assertTrue(lastWords.getMessage().contains("OutOfMemoryError"), lastWords.getMessage());
+    assertEquals(List.of(0, 10), pool.map(PoolSupervisionTest::outOfMemoryAtTwo, range(2)), "the pool still serves");
+  }
+
   @Test
   void aTaskThatKillsItsWorkerAmongTinyTasksSentJoinedFailsAlone() throws Exception {
     pool = mp.pool(2);
@@ -177,6 +208,34 @@ class PoolSupervisionTest extends PoolContextTests {
     assertEquals(1, died.attempts());
     assertTrue(died.getMessage().contains("exited with code 7"), died.getMessage());
     assertEquals(5, pool.apply(() -> 5), "a replacement serves");
+  }
+
+  @Test
+  void aRestartPeriodTooLongForNanosecondsStillRestartsWorkers() throws Exception {
+    for (Duration forever : List.of(Duration.ofDays(365L * 1000), Duration.ofSeconds(Long.MAX_VALUE, 999_999_999))) {
+      pool = mp.pool(PoolOptions.defaults().withProcesses(1).withTaskRetries(0).withRestartIntensity(5, forever));
+      WorkerDiedException died = assertThrows(WorkerDiedException.class, () -> pool.apply(() -> {
+        System.exit(7);
+        return 0;
+      }), "period " + forever);
+      assertEquals(7, died.exitCode());
+      assertEquals(5, pool.apply(() -> 5), "a replacement serves, period " + forever);
+      pool.terminate();
+    }
+  }
+
+  @Test
+  void aRestartPeriodTooLongForNanosecondsStillBreaksThePoolAndSaysSo() throws Exception {
+    pool = mp.pool(PoolOptions.defaults().withProcesses(1).withTaskRetries(0)
+        .withRestartIntensity(0, Duration.ofSeconds(Long.MAX_VALUE, 1_000_000)));
+    assertThrows(WorkerDiedException.class, () -> pool.apply(() -> {
+      System.exit(7);
+      return 0;
+    }));
+    pool.shutdown();
+    pool.join();
+    PoolBrokenException broken = assertThrows(PoolBrokenException.class, () -> pool.apply(() -> 1));
+    assertTrue(broken.getMessage().contains("1 exited unexpectedly within PT"), broken.getMessage());
   }
 
   @Test

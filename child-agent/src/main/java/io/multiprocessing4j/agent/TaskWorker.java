@@ -8,6 +8,7 @@ import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.Payloads;
 import io.multiprocessing4j.wire.TaskFrames;
 import java.io.IOException;
+import java.io.NotSerializableException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.Map;
@@ -182,13 +183,48 @@ public final class TaskWorker implements Runnable, Serializable {
       Thread.interrupted();
     }
     long finished = System.nanoTime();
-    Frame results = TaskFrames.taskResults(run.getChunkId(), values, failures, finished - started, finished - arrivedNanos);
+    Frame results = results(run.getChunkId(), values, failures, finished - started, finished - arrivedNanos);
     if (results.getSerializedSize() > maxFrameBytes) {
       return TaskFrames.allFailed(run.getChunkId(), count, new IllegalStateException("the results of this chunk "
           + "take " + results.getSerializedSize() + " bytes, more than one frame may carry ("
           + maxFrameBytes + "); use a smaller chunksize or smaller results"));
     }
     return results;
+  }
+
+  /**
+   * The answer to a chunk. Java serialization recurses once per nested object, so a result nested too
+   * deeply overflows this thread's stack: that result fails alone (as Python's pickle raises
+   * {@code RecursionError} for it), instead of the error ending the worker and the chunk's other
+   * tasks running again elsewhere.
+   */
+  private static Frame results(long chunkId, Object[] values, Throwable[] failures, long runNanos, long heldNanos) {
+    try {
+      return TaskFrames.taskResults(chunkId, values, failures, runNanos, heldNanos);
+    } catch (StackOverflowError tooDeep) {
+      Object[] sendable = values.clone();
+      Throwable[] withDepth = failures == null ? new Throwable[values.length] : failures.clone();
+      for (int i = 0; i < values.length; i++) {
+        if (withDepth[i] != null || !overflowsWhenSerialized(values[i])) {
+          continue;
+        }
+        sendable[i] = null;
+        withDepth[i] = new NotSerializableException("cannot send the result of this task back to the parent: "
+            + values[i].getClass().getName() + " is nested too deeply to serialize (StackOverflowError)");
+      }
+      return TaskFrames.taskResults(chunkId, sendable, withDepth, runNanos, heldNanos);
+    }
+  }
+
+  private static boolean overflowsWhenSerialized(Object value) {
+    try {
+      TaskFrames.encodeArray(new Object[] {value});
+      return false;
+    } catch (StackOverflowError tooDeep) {
+      return true;
+    } catch (IOException | RuntimeException reportedByTaskResults) {
+      return false;
+    }
   }
 
   /**

@@ -6,6 +6,8 @@ import io.multiprocessing4j.wire.TaskFrames;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.ConcurrentModificationException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.RandomAccess;
@@ -36,8 +38,19 @@ final class ChunkFeed {
   private final Iterator<?> input;
   /** The input when it is a random-access list, read a chunk at a time by copying (else null). */
   private final List<?> list;
+  /**
+   * The list's size when the call was made, which its job's results are sized by: a list that changes
+   * size while it is read fails the call (a longer one would overrun the results and stop the pool
+   * actor; a shorter one would complete with nulls).
+   */
+  private final int listSize;
   private int listPosition;
   private final int chunksize;
+  /**
+   * The chunksize is Python's default, not the caller's choice: a chunk too large for one frame is
+   * sent as several smaller ones instead of failing the call (Python's chunks have no size limit).
+   */
+  private final boolean splitToFit;
   /** A chunk and its function must fit in one frame to a worker, with room for the frame's own fields. */
   private final int maxChunkBytes;
   private final int minChunks;
@@ -64,22 +77,28 @@ final class ChunkFeed {
    */
   ChunkFeed(PoolJob job, Iterator<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk,
       int frameBytes) {
-    this(job, input, null, chunksize, minChunks, maxChunks, window, onChunk, frameBytes);
+    this(job, input, null, chunksize, false, minChunks, maxChunks, window, onChunk, frameBytes);
   }
 
-  /** A feed over a list, read a chunk at a time ({@link List#subList} copies) when it is random-access. */
-  ChunkFeed(PoolJob job, List<?> input, int chunksize, int minChunks, int maxChunks, int window, Runnable onChunk,
-      int frameBytes) {
+  /**
+   * A feed over a list, read a chunk at a time ({@link List#subList} copies) when it is random-access.
+   *
+   * @param splitToFit {@code chunksize} is a default: a chunk too large for one frame is sent in pieces
+   */
+  ChunkFeed(PoolJob job, List<?> input, int chunksize, boolean splitToFit, int minChunks, int maxChunks, int window,
+      Runnable onChunk, int frameBytes) {
     this(job, input instanceof RandomAccess ? null : input.iterator(), input instanceof RandomAccess ? input : null,
-        chunksize, minChunks, maxChunks, window, onChunk, frameBytes);
+        chunksize, splitToFit, minChunks, maxChunks, window, onChunk, frameBytes);
   }
 
-  private ChunkFeed(PoolJob job, Iterator<?> input, List<?> list, int chunksize, int minChunks, int maxChunks,
-      int window, Runnable onChunk, int frameBytes) {
+  private ChunkFeed(PoolJob job, Iterator<?> input, List<?> list, int chunksize, boolean splitToFit, int minChunks,
+      int maxChunks, int window, Runnable onChunk, int frameBytes) {
     this.job = job;
     this.input = input;
     this.list = list;
+    this.listSize = list == null ? -1 : list.size();
     this.chunksize = chunksize;
+    this.splitToFit = splitToFit;
     this.maxChunkBytes = frameBytes - FRAME_FIELDS_BYTES;
     this.minChunks = minChunks;
     this.maxChunks = Math.max(minChunks, maxChunks);
@@ -148,15 +167,16 @@ final class ChunkFeed {
       job.inputEnded(total);
       return false;
     }
-    int start = fedCount();
-    Chunk chunk = new Chunk(job, start, array, encode(array, start));
+    List<Chunk> chunks = chunksOf(array, fedCount());
     boolean announce;
     synchronized (this) {
       if (closed) {
         return false;
       }
-      buffer.add(chunk);
-      bufferedBytes += chunk.payload.getSerializedSize();
+      for (Chunk chunk : chunks) {
+        buffer.add(chunk);
+        bufferedBytes += chunk.payload.getSerializedSize();
+      }
       fed += array.length;
       unconsumed += array.length;
       announce = starved;
@@ -177,8 +197,12 @@ final class ChunkFeed {
   /** Up to {@code chunksize} items from the input; none once it is exhausted. */
   private Object[] nextItems() {
     if (list != null) {
+      if (list.size() != listSize) {
+        throw new ConcurrentModificationException("the list given to " + job.call + " changed size while it was read, "
+            + "from " + listSize + " to " + list.size() + " items; pass a copy to change it meanwhile");
+      }
       int from = listPosition;
-      int to = (int) Math.min(list.size(), (long) from + chunksize);
+      int to = (int) Math.min(listSize, (long) from + chunksize);
       listPosition = to;
       return list.subList(from, to).toArray();
     }
@@ -190,7 +214,31 @@ final class ChunkFeed {
   }
 
   private boolean hasMoreInput() {
-    return list != null ? listPosition < list.size() : input.hasNext();
+    return list != null ? listPosition < listSize : input.hasNext();
+  }
+
+  /**
+   * The items as one chunk, or, if that is too large for one frame and {@link #splitToFit}, as several
+   * consecutive ones, each made by halving until it fits.
+   *
+   * @throws PicklingException if an item cannot be serialized, or a chunk that may not be split (or a
+   *     single item) is too large for one frame
+   */
+  private List<Chunk> chunksOf(Object[] items, int start) {
+    Payload encoded = encode(items, start);
+    long size = (long) encoded.getSerializedSize() + job.function.getSerializedSize();
+    if (size <= maxChunkBytes) {
+      return List.of(new Chunk(job, start, items, encoded));
+    }
+    if (!splitToFit || items.length == 1) {
+      throw new PicklingException("items " + start + " to " + (start + items.length - 1) + " of " + job.call + " take "
+          + size + " bytes, more than one frame to a worker may carry (" + maxChunkBytes
+          + ")" + (items.length == 1 ? "" : "; use a smaller chunksize"), null);
+    }
+    int half = items.length / 2;
+    List<Chunk> chunks = new ArrayList<>(chunksOf(Arrays.copyOfRange(items, 0, half), start));
+    chunks.addAll(chunksOf(Arrays.copyOfRange(items, half, items.length), start + half));
+    return chunks;
   }
 
   private Payload encode(Object[] items, int start) {
@@ -203,12 +251,6 @@ final class ChunkFeed {
         TargetEncoder.encode(items[i], "item " + (start + i) + " of " + job.call, "item");
       }
       throw new PicklingException("cannot send the items of " + job.call + " to a worker: " + whole, whole);
-    }
-    long size = (long) encoded.getSerializedSize() + job.function.getSerializedSize();
-    if (size > maxChunkBytes) {
-      throw new PicklingException("items " + start + " to " + (start + items.length - 1) + " of " + job.call + " take "
-          + size + " bytes, more than one frame to a worker may carry (" + maxChunkBytes
-          + "); use a smaller chunksize", null);
     }
     return encoded;
   }

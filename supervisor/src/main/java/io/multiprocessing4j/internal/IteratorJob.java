@@ -22,6 +22,9 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
   /** A position whose task failed: thrown, not returned, when the reader reaches it. */
   private record Failed(RuntimeException error) {}
 
+  /** A null result in {@link #arrived}, which (an {@code ArrayDeque}) cannot hold null itself. */
+  private static final Object NULL_RESULT = new Object();
+
   private final boolean ordered;
   /** Ordered: arrived results by input position. */
   private final Map<Integer, Object> byPosition = new HashMap<>();
@@ -51,7 +54,7 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
         if (ordered) {
           byPosition.put(chunk.start + i, outcome);
         } else {
-          arrived.add(outcome);
+          arrived.add(outcome == null ? NULL_RESULT : outcome);
         }
       }
       arrivedCount += values.length;
@@ -148,15 +151,18 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
       if (!awaitNext(timed, deadline)) {
         throw new NoSuchElementException("all results of " + call + " have been returned");
       }
-      if (jobFailure != null) {
-        throw jobFailure;
-      }
-      if (inputError != null && returned == inputErrorAt) {
+      if (!hasArrivedNext()) {
+        if (jobFailure != null) {
+          throw jobFailure;
+        }
         RuntimeException error = inputError;
         inputError = null;
         throw error;
       }
       outcome = ordered ? byPosition.remove(returned) : arrived.poll();
+      if (outcome == NULL_RESULT) {
+        outcome = null;
+      }
       returned++;
     }
     feed().consumed(1);
@@ -172,13 +178,14 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
       if (closed) {
         return false;
       }
+      // A result that has arrived is returned even if the job failed since (Python's iterator keeps it too).
+      if (hasArrivedNext()) {
+        return true;
+      }
       if (jobFailure != null) {
         return true;
       }
       if (inputError != null && returned == inputErrorAt) {
-        return true;
-      }
-      if (ordered ? byPosition.containsKey(returned) : !arrived.isEmpty()) {
         return true;
       }
       if (total >= 0 && returned >= total) {
@@ -194,6 +201,11 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
         wait(remaining / 1_000_000, (int) (remaining % 1_000_000));
       }
     }
+  }
+
+  /** The next position's outcome is here. */
+  private boolean hasArrivedNext() {
+    return ordered ? byPosition.containsKey(returned) : !arrived.isEmpty();
   }
 
   @Override

@@ -97,7 +97,7 @@ public final class PoolCalls {
     if (items.isEmpty()) {
       return List.of();
     }
-    MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false, IN_PLACE);
+    MapJob job = submitMap(call, encoded, items, chunksize, false, IN_PLACE);
     feed(job, Integer.MAX_VALUE);
     return await(job);
   }
@@ -111,7 +111,7 @@ public final class PoolCalls {
     if (items.isEmpty()) {
       return CompletableFuture.completedFuture(List.of());
     }
-    MapJob job = submitMap(call, encoded, items, chunksize(chunksize, items.size()), false, completions);
+    MapJob job = submitMap(call, encoded, items, chunksize, false, completions);
     feedInBackground(job);
     return cast(job.future());
   }
@@ -182,13 +182,14 @@ public final class PoolCalls {
    *
    * @throws io.multiprocessing4j.PicklingException if an item of the first chunks cannot be serialized
    *     (the job is failed and never submitted)
+   * @param chunksize as the caller gave it, or {@link #PYTHON_CHUNKSIZE}
    * @param single complete with the one result instead of a list
    * @param completeOn where the job's future is completed
    */
   MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single, Executor completeOn) {
     MapJob job = new MapJob(call, function, items.size(), single, completeOn);
-    ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW,
-        this::chunkReady, frameBytes);
+    ChunkFeed feed = new ChunkFeed(job, items, chunksize(chunksize, items.size()), chunksize == PYTHON_CHUNKSIZE,
+        minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW, this::chunkReady, frameBytes);
     attach(job, feed);
     feedFirstChunks(job, processes);
     submit(job);

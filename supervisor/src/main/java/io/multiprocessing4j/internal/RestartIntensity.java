@@ -10,17 +10,23 @@ import java.util.ArrayDeque;
 final class RestartIntensity {
   private final int maxRestarts;
   private final Duration period;
+  /**
+   * The period in nanoseconds, capped at {@link Timeouts#NO_LIMIT_BEYOND}: a longer one (a caller's
+   * "for ever") would overflow a count of nanoseconds, and no restart is ever that far apart anyway.
+   */
+  private final long periodNanos;
   private final ArrayDeque<Long> restarts = new ArrayDeque<>();
 
   RestartIntensity(int maxRestarts, Duration period) {
     this.maxRestarts = maxRestarts;
     this.period = period;
+    this.periodNanos = (period.compareTo(Timeouts.NO_LIMIT_BEYOND) > 0 ? Timeouts.NO_LIMIT_BEYOND : period).toNanos();
   }
 
   /** Records an unexpected exit now; true if that makes more than {@code maxRestarts} within the period. */
   boolean exceededBy(long nowNanos) {
     restarts.add(nowNanos);
-    while (nowNanos - restarts.peekFirst() > period.toNanos()) {
+    while (nowNanos - restarts.peekFirst() > periodNanos) {
       restarts.pollFirst();
     }
     return restarts.size() > maxRestarts;
@@ -39,13 +45,14 @@ final class RestartIntensity {
 
   /**
    * A period as a person reads it and never as 0 when it is not: whole seconds in seconds, whole
-   * milliseconds in milliseconds, anything finer in {@link Duration}'s own form.
+   * milliseconds in milliseconds (unless there are too many to count), anything else in
+   * {@link Duration}'s own form.
    */
   static String describe(Duration period) {
     if (period.getNano() == 0) {
       return period.getSeconds() + " s";
     }
-    if (period.getNano() % 1_000_000 == 0) {
+    if (period.getNano() % 1_000_000 == 0 && period.compareTo(Timeouts.NO_LIMIT_BEYOND) <= 0) {
       return period.toMillis() + " ms";
     }
     return period.toString();
