@@ -120,7 +120,7 @@ class WarmStartTest {
   }
 
   /** The one idle agent of this context, found among this JVM's children by its main class. */
-  private static ProcessHandle theIdleAgent() {
+  static ProcessHandle theIdleAgent() {
     List<ProcessHandle> agents = ProcessHandle.current().children()
         .filter(child -> child.info().arguments().map(List::of).orElse(List.of())
             .contains("io.multiprocessing4j.agent.ChildMain"))
@@ -140,7 +140,7 @@ class WarmStartTest {
    * supervisor's copy of the agent's output sees no end of file, so the agent's exit is reported only
    * after the half second the supervisor gives a dead child's output to drain. A no-op stream elsewhere.
    */
-  private static OutputStream holdStdoutOf(ProcessHandle agent) throws IOException {
+  static OutputStream holdStdoutOf(ProcessHandle agent) throws IOException {
     Path stdout = Path.of("/proc", Long.toString(agent.pid()), "fd", "1");
     return Files.exists(stdout) ? new FileOutputStream(stdout.toFile()) : OutputStream.nullOutputStream();
   }
