@@ -10,8 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A child's exit reaches whoever started it, whichever of the report and the claim comes first. */
+@ExtendWith(NoChildJvmLeftBehind.class)
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class ChildExitsTest {
   private final ChildExits exits = new ChildExits();
