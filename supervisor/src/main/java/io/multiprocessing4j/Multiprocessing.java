@@ -14,14 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +59,7 @@ public final class Multiprocessing implements AutoCloseable {
   private final ChannelBrokers channels;
   private final BlockStore blocks = new BlockStore();
   private final ActorRef<ProcessSupervisor.Command> supervisor;
-  private final Map<Long, CompletableFuture<ProcessSupervisor.Exited>> exits = new ConcurrentHashMap<>();
+  private final ChildExits exits = new ChildExits();
   private final Set<Process> children = new LinkedHashSet<>();
   private final Set<Pool> pools = new LinkedHashSet<>();
   private final AtomicLong processCounter = new AtomicLong();
@@ -626,13 +624,16 @@ public final class Multiprocessing implements AutoCloseable {
     }
   }
 
+  /** A child the supervisor has started: its answer, and the future of the child's exit. */
+  record StartedChild(ProcessSupervisor.Started started, CompletableFuture<ProcessSupervisor.Exited> exit) {}
+
   /**
    * Starts a child through the supervisor and waits for its pid (or its launch failure).
    *
    * @throws PicklingException if the serialized target cannot reach the child in one frame (it would
    *     never run)
    */
-  ProcessSupervisor.Started startChild(ProcessSpec spec, Process process) {
+  StartedChild startChild(ProcessSpec spec, Process process) {
     spec.checkTargetFitsOneFrame(spec.options().name(), childFrameBytes);
     synchronized (children) {
       checkOpen();
@@ -661,10 +662,12 @@ public final class Multiprocessing implements AutoCloseable {
       throw new UncheckedIOException(new IOException(failed.reason()));
     }
     ProcessSupervisor.Started started = (ProcessSupervisor.Started) result;
+    // Claimed once, here, for the process and the keeper alike: its exit may already be reported.
+    CompletableFuture<ProcessSupervisor.Exited> exit = exits.claim(started.id());
     if (!started.daemon()) {
-      keepJvmAliveUntilExit(started);
+      keepJvmAliveUntilExit(started.name(), exit);
     }
-    return started;
+    return new StartedChild(started, exit);
   }
 
   private void forget(Process process) {
@@ -674,21 +677,13 @@ public final class Multiprocessing implements AutoCloseable {
   }
 
   /** Like Python's interpreter, this JVM does not exit while a non-daemon child runs. */
-  private void keepJvmAliveUntilExit(ProcessSupervisor.Started started) {
-    CompletableFuture<ProcessSupervisor.Exited> exit = exitOf(started.id());
-    Thread keeper = new Thread(() -> exit.join(), "multiprocessing4j-awaiting-" + started.name());
+  private static void keepJvmAliveUntilExit(String name, CompletableFuture<ProcessSupervisor.Exited> exit) {
+    Thread keeper = new Thread(() -> exit.join(), "multiprocessing4j-awaiting-" + name);
     keeper.setDaemon(false);
     keeper.start();
   }
 
-  /** The future of child {@code id}'s exit; safe whether the exit has been reported yet or not. */
-  CompletableFuture<ProcessSupervisor.Exited> exitOf(long id) {
-    CompletableFuture<ProcessSupervisor.Exited> exit = exits.computeIfAbsent(id, key -> new CompletableFuture<>());
-    exit.whenComplete((exited, error) -> exits.remove(id));
-    return exit;
-  }
-
-  /** A child's exit, as the supervisor reports it on its own thread: completes its {@link #exitOf}. */
+  /** A child's exit, as the supervisor reports it on its own thread: completes its claim in {@link #exits}. */
   private void onExited(ProcessSupervisor.Exited exited) {
     // A child that crashed may have been the last user of a SharedMemory block: release it before
     // join() returns, so the caller sees the outcome.
@@ -699,7 +694,7 @@ public final class Multiprocessing implements AutoCloseable {
       // thread this is, nor keep join() waiting: the block stays this context's, and close() deletes it.
       LoggerFactory.getLogger(Multiprocessing.class).warn("releasing unused shared memory failed", e);
     }
-    exits.computeIfAbsent(exited.id(), key -> new CompletableFuture<>()).complete(exited);
+    exits.report(exited);
   }
 
   /**

@@ -57,11 +57,11 @@ public final class Process {
           + ChildRuntime.current().get().name() + ")");
     }
     ProcessSpec spec = ProcessSpec.of(target, options);
-    ProcessSupervisor.Started started = context.startChild(spec, this);
-    id = started.id();
-    pid = started.pid();
+    Multiprocessing.StartedChild child = context.startChild(spec, this);
+    id = child.started().id();
+    pid = child.started().pid();
     handle = ProcessHandle.of(pid).orElse(null);
-    exit = context.exitOf(id);
+    exit = child.exit();
     state = State.STARTED;
   }
 

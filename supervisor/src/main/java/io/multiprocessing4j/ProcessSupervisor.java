@@ -39,7 +39,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * <ul>
  *   <li>{@link Start}: launch a child; {@code replyTo} gets {@link Started} (with the pid) or
  *       {@link StartFailed} (also when the target is too large for one frame to the child, which
- *       would never receive it: see {@link Settings#maxFrameBytes()}).</li>
+ *       would never receive it: see {@link Settings#maxFrameBytes()}). With {@link StartMethod#WARM}, a
+ *       start handed to an idle agent that turns out to have died before it took the target is launched
+ *       in a fresh JVM under a new id: the reply and the events name that child, never the agent.</li>
  *   <li>{@link Terminate}: graceful stop that escalates (see below). {@link Kill}: SIGKILL now. Both
  *       are idempotent and ignored for unknown or exited children (an idle agent of
  *       {@link StartMethod#WARM} is not a child until a start is handed to it).</li>
@@ -361,18 +363,25 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       agent.name = options.name() != null ? options.name() : defaultName(id);
       agent.daemon = options.daemon();
       agent.replyTo = start.replyTo();
+      agent.assigned = start;
       agent.internal = false;
       agent.actor.tell(new ChildProcess.Assign(agent.name, agent.daemon, options.terminateGrace(),
           start.spec().target()));
       launchWarmAgent();
       return this;
     }
+    spawnFresh(start);
+    return this;
+  }
+
+  /** Launches a new JVM for {@code start}, under a new id. */
+  private void spawnFresh(Start start) {
+    ProcessOptions options = start.spec().options();
     long id = ++lastId;
     String name = options.name() != null ? options.name() : defaultName(id);
     launch(new ChildProcess.Launch(id, name, options.daemon(), options.jvmOptions(),
         options.classPath() != null ? options.classPath() : System.getProperty("java.class.path"),
         options.terminateGrace(), start.spec().target(), null), start.replyTo(), false);
-    return this;
   }
 
   /**
@@ -484,7 +493,16 @@ public final class ProcessSupervisor extends AbstractBehavior<ProcessSupervisor.
       onInternalChildEvent(event, child);
       return this;
     }
+    if (child.assigned != null && (event instanceof Exited || event instanceof StartFailed)) {
+      // The idle agent handed this start died before it took the target (its exit was on its way):
+      // nobody was told of the agent's id, so its end is not reported; the start is launched afresh.
+      children.remove(event.id());
+      getContext().getLog().warn("idle agent given to {} was gone; spawning it afresh", child.name);
+      spawnFresh(child.assigned);
+      return this;
+    }
     if (event instanceof Started started) {
+      child.assigned = null;
       child.pid = started.pid();
       child.replyOnce(started);
     } else if (event instanceof StartFailed failed) {

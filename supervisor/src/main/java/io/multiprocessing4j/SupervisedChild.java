@@ -16,6 +16,11 @@ final class SupervisedChild {
   /** Who waits for the answer to its {@link ProcessSupervisor.Start}; null once answered. */
   ActorRef<ProcessSupervisor.StartResult> replyTo;
   long pid = -1;
+  /**
+   * The start handed to this idle agent, until the agent reports {@link ProcessSupervisor.Started}
+   * (it took the target); should its exit come first, the supervisor launches this start afresh.
+   */
+  ProcessSupervisor.Start assigned;
   /** Warm agents are the supervisor's own: no events, not listed. */
   boolean internal;
   /** Its actor stopped before it exited: commands go to the OS process handle instead. */

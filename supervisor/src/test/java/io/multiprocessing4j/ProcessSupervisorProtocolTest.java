@@ -3,8 +3,10 @@ package io.multiprocessing4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiprocessing4j.ProcessSupervisor.AwaitWarmAgents;
 import io.multiprocessing4j.ProcessSupervisor.Command;
 import io.multiprocessing4j.ProcessSupervisor.Event;
 import io.multiprocessing4j.ProcessSupervisor.Exited;
@@ -22,6 +24,7 @@ import io.multiprocessing4j.ProcessSupervisor.Stop;
 import io.multiprocessing4j.ProcessSupervisor.Stopped;
 import io.multiprocessing4j.ProcessSupervisor.Subscribe;
 import io.multiprocessing4j.ProcessSupervisor.Terminate;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -268,6 +271,38 @@ class ProcessSupervisorProtocolTest {
       assertEquals(State.STOPPED, status.receiveMessage().state());
     } finally {
       testKit.stop(small);
+    }
+  }
+
+  @Test
+  void aWarmStartHandedToAnAgentThatHasJustDiedIsAnsweredAndReportedAsAFreshChildOnly() throws Exception {
+    ActorRef<Command> warm = testKit.spawn(ProcessSupervisor.create(
+        Settings.defaults().withStartMethod(StartMethod.WARM).withWarmAgents(1)));
+    TestProbe<Event> warmEvents = testKit.createTestProbe(Event.class);
+    warm.tell(new Subscribe(warmEvents.getRef()));
+    try {
+      TestProbe<Integer> ready = testKit.createTestProbe(Integer.class);
+      warm.tell(new AwaitWarmAgents(ready.getRef()));
+      assertEquals(1, ready.receiveMessage(CHILD_RUN));
+      ProcessHandle agent = WarmStartTest.theIdleAgent();
+      TestProbe<StartResult> reply = testKit.createTestProbe(StartResult.class);
+      Started started;
+      // As in WarmStartTest: the Start reaches the supervisor before it learns that the agent died.
+      try (OutputStream heldOutput = WarmStartTest.holdStdoutOf(agent)) {
+        agent.destroyForcibly();
+        agent.onExit().get(10, TimeUnit.SECONDS);
+        warm.tell(new Start(ProcessSpec.of(Targets.noOp(), ProcessOptions.defaults()), reply.getRef()));
+        started = reply.expectMessageClass(Started.class, CHILD_RUN);
+      }
+
+      assertNotEquals(agent.pid(), started.pid(), "a fresh child");
+      assertEquals(started, warmEvents.expectMessageClass(Started.class, CHILD_RUN),
+          "subscribers hear first of the fresh child, nothing of the agent");
+      Exited exited = warmEvents.expectMessageClass(Exited.class, CHILD_RUN);
+      assertEquals(started.id(), exited.id());
+      assertEquals(0, exited.exitCode());
+    } finally {
+      testKit.stop(warm);
     }
   }
 }

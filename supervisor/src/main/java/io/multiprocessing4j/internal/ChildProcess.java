@@ -32,7 +32,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * reaped it, so the supervisor, which watches this actor, never loses track of the child.
  *
  * <p>A launch without a target is a warm agent: it boots, connects and waits, as a daemon, until an
- * {@link Assign} gives it a name and a target; only then does it report {@code Started}.
+ * {@link Assign} gives it a name and a target; only then does it report {@code Started}: once the
+ * target is written to it (at once if it has not connected yet, the target following when it does).
+ * An agent found dead by then reports no {@code Started}, only its exit, and the supervisor launches
+ * the target elsewhere.
  */
 public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
   /**
@@ -175,10 +178,15 @@ public final class ChildProcess extends AbstractBehavior<ChildProcess.Command> {
     }
     launch = new Launch(launch.id(), assign.name(), assign.daemon(), launch.jvmOptions(), launch.classPath(),
         assign.terminateGrace(), assign.target(), null);
-    events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
     if (channel != null) {
       sendTarget();
+      if (!targetSent) {
+        // The agent died as it was handed the target: no Started, so that its exit, on its way, has
+        // the supervisor launch the target afresh.
+        return this;
+      }
     }
+    events.tell(new ProcessSupervisor.Started(launch.id(), launch.name(), jvm.pid(), launch.daemon()));
     return this;
   }
 
