@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * "start a child with one end, then close the parent's copy of it" cannot close the end before the
  * child holds it. Once no one holds an end, it is closed for good: the other end receives whatever is
  * still in its inbox and then gets end-of-file, and sends towards the closed end are refused (Python's
- * BrokenPipeError). A copy that is serialized but never deserialized keeps its end open until the
- * context closes, as a leaked descriptor would.
+ * BrokenPipeError). A copy that will never be deserialized is released ({@link EndCopies}): its
+ * serialization, put or send failed, or the child whose target carried it died before reading it. One
+ * that is serialized and kept (an item nobody gets) holds its end open until the context closes, as a
+ * leaked descriptor would.
  *
  * <p>Direct reading: when a child on this host holds an end alone (no other process, no copy in flight,
  * the parent's copy closed), the parent no longer holds the other end (while it does, its sends are
