@@ -282,4 +282,53 @@ class PipeTest {
     assertTrue(gone.getMessage().contains("is gone: the Multiprocessing context that made its pipe was closed"),
         gone.getMessage());
   }
+
+  /** Child side: for each word on {@code go}, sends a message, then says on {@code sent} that it did. */
+  static void sendWhenTold(Connection<Integer> conn, Queue<String> go, Queue<String> sent, int count)
+      throws InterruptedException {
+    for (int i = 0; i < count; i++) {
+      go.get();
+      conn.send(i);
+      sent.put("sent");
+    }
+  }
+
+  /** Child side: asks for a message, waits until it was sent, then counts the polls that did not see it. */
+  static void pollAfterEachSend(Connection<Integer> conn, Queue<String> go, Queue<String> sent, int count,
+      Queue<Integer> missed) throws InterruptedException {
+    int misses = 0;
+    for (int i = 0; i < count; i++) {
+      go.put("go");
+      sent.get();
+      if (!conn.poll()) {
+        misses++;
+      }
+      conn.recv();
+    }
+    missed.put(misses);
+  }
+
+  /**
+   * A message sent in one child is seen by poll() in another told so afterwards, as one written to an OS
+   * pipe is (here the parent keeps its copy of the reading end, so the reader goes through the broker).
+   * Before, it was still in the sender's ring now and then, and poll() said false.
+   */
+  @Test
+  void pollSeesAMessageThatAnotherChildSentBefore() throws Exception {
+    Pipe<Integer> pipe = mp.pipe();
+    Queue<String> go = mp.queue();
+    Queue<String> sent = mp.queue();
+    Queue<Integer> missed = mp.queue();
+    Connection<Integer> reading = pipe.conn1();
+    Connection<Integer> sending = pipe.conn2();
+    int count = 300;
+    Process sender = mp.process(ChildBody.target(() -> sendWhenTold(sending, go, sent, count)));
+    Process poller = mp.process(ChildBody.target(() -> pollAfterEachSend(reading, go, sent, count, missed)));
+    sender.start();
+    poller.start();
+    assertEquals(0, missed.get(Duration.ofSeconds(40)), "polls that missed a message sent before");
+    assertTrue(sender.join(Duration.ofSeconds(20)));
+    assertTrue(poller.join(Duration.ofSeconds(20)));
+    assertEquals(OptionalInt.of(0), poller.exitCode());
+  }
 }
