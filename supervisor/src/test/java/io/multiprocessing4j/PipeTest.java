@@ -331,4 +331,45 @@ class PipeTest {
     assertTrue(poller.join(Duration.ofSeconds(20)));
     assertEquals(OptionalInt.of(0), poller.exitCode());
   }
+
+  /** Child side: once it sees end of file, reports what its next send did. */
+  static void sendAfterEndOfFile(Connection<String> conn, Queue<String> report) throws InterruptedException {
+    if (!conn.poll(Duration.ofSeconds(20)) || !isEndOfFile(conn)) {
+      report.put("no end of file");
+      return;
+    }
+    try {
+      conn.send("nobody reads this");
+      report.put("sent");
+    } catch (PipeClosedException expected) {
+      report.put("broken pipe");
+    }
+  }
+
+  private static boolean isEndOfFile(Connection<String> conn) throws InterruptedException {
+    try {
+      conn.recv();
+      return false;
+    } catch (PipeClosedException endOfFile) {
+      return true;
+    }
+  }
+
+  /**
+   * A child's first send after the other end closed fails, as Python's send raises BrokenPipeError once
+   * the peer closed; before, the first one returned normally and its message was dropped, and only the
+   * next one failed.
+   */
+  @Test
+  void aChildsFirstSendAfterTheOtherEndClosedFails() throws Exception {
+    Pipe<String> pipe = mp.pipe();
+    Connection<String> theirs = pipe.conn2();
+    Queue<String> report = mp.queue();
+    Process child = mp.process(ChildBody.target(() -> sendAfterEndOfFile(theirs, report)));
+    child.start();
+    theirs.close();
+    pipe.conn1().close();
+    assertEquals("broken pipe", report.get(Duration.ofSeconds(30)));
+    assertTrue(child.join(Duration.ofSeconds(20)));
+  }
 }

@@ -234,6 +234,10 @@ public final class PipeBroker extends Broker {
       holders[end]++;
       attached[end].add(client);
       claim(end, claimedCopy, answers);
+      if (endClosed[1 - end] && canSend(duplex, end)) {
+        // As a process already holding the end was told when the other end closed (see release).
+        answers.add(client, 0, Outcome.Status.CLOSED);
+      }
       return null;
     });
   }
@@ -284,6 +288,12 @@ public final class PipeBroker extends Broker {
     // Nothing will be sent from this end any more, and nothing received at it.
     inbox[1 - end].end(answers);
     inbox[end].refuse("this end of the pipe is closed", answers);
+    if (canSend(duplex, 1 - end)) {
+      // The processes holding the other end learn it now: their next send fails, not the one after it.
+      for (BrokerClient.Remote writer : attached[1 - end]) {
+        answers.add(writer, 0, Outcome.Status.CLOSED);
+      }
+    }
     DirectPush otherReader = direct[1 - end];
     if (otherReader != null) {
       otherReader.push(ChannelCodec.directRecord(ChannelCodec.DIRECT_EOF, ""), answers);
