@@ -44,6 +44,8 @@ abstract class Broker implements AutoCloseable {
   private static final long DYING_MILLIS = 200;
   /** How long a get that will not wait lets another thread finish draining a ring it wants drained. */
   private static final long OTHERS_DRAIN_WAIT_NANOS = 10_000_000;
+  /** Whether this thread is taking in other clients' posts for a get that does not wait. */
+  private static final ThreadLocal<Boolean> TAKING_OTHERS_POSTS = ThreadLocal.withInitial(() -> false);
 
   final ReentrantLock lock = new ReentrantLock();
   private final ChannelServer server;
@@ -346,13 +348,19 @@ abstract class Broker implements AutoCloseable {
    * false now and then, and a reader polling until nothing is left lost the stream's last messages.
    */
   private void takeOthersPosts(BrokerClient.Remote client) {
-    if (holdsItemFor(client)) {
+    if (TAKING_OTHERS_POSTS.get() || holdsItemFor(client)) {
+      // Such a get found in one of those rings is answered with what the broker holds: drains do not nest.
       return;
     }
-    for (RingIntake ring : rings) {
-      if (ring != client.ring && ring.hasData()) {
-        ring.drainUnlessBusy(OTHERS_DRAIN_WAIT_NANOS);
+    TAKING_OTHERS_POSTS.set(true);
+    try {
+      for (RingIntake ring : rings) {
+        if (ring != client.ring && ring.hasData()) {
+          ring.drainUnlessBusy(OTHERS_DRAIN_WAIT_NANOS);
+        }
       }
+    } finally {
+      TAKING_OTHERS_POSTS.set(false);
     }
   }
 

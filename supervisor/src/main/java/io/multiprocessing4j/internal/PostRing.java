@@ -262,9 +262,14 @@ final class PostRing {
 
   /**
    * {@link #drain(Sink, long)}, unless a drain on another thread holds the ring for longer than
-   * {@code waitNanos} (then -1): for a thread that may itself be holding another ring's drain.
+   * {@code waitNanos}, or this thread is inside a drain of this ring already (then -1): for a thread
+   * that may itself be holding another ring's drain, or be called from a sink of this one.
    */
   int drainUnlessBusy(Sink sink, long maxBytes, long waitNanos) {
+    if (readLock.isHeldByCurrentThread()) {
+      // A drain nested in a drain of the same ring would take records the outer one then takes again.
+      return -1;
+    }
     try {
       if (!readLock.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
         return -1;
