@@ -97,6 +97,16 @@ class PipeEndInFlightTest {
     assertEndOfFile(pipe.conn1());
   }
 
+  @Test
+  void anEndInAMessageTooLargeToSendHoldsNoEndOpen() throws Exception {
+    Pipe<String> pipe = mp.pipe(false);
+    Pipe<Object> carrier = mp.pipe(PipeOptions.defaults().withMaxMessageBytes(64 * 1024));
+    assertThrows(MessageTooLargeException.class,
+        () -> carrier.conn1().send(new Object[] {pipe.conn2(), new byte[128 * 1024]}));
+    pipe.conn2().close();
+    assertEndOfFile(pipe.conn1());
+  }
+
   /** Child side: sends its end back to the parent inside an item the full queue refuses, then closes it. */
   static void offerEndToAFullQueue(Queue<Object> queue, Connection<String> end, Queue<String> told)
       throws InterruptedException {

@@ -72,8 +72,8 @@ public final class PipeHandle implements Serializable {
   public void send(Object value) {
     checkWritable();
     EndCopies copies = new EndCopies();
-    Payload payload = EndCopies.record(copies,
-        () -> ChannelCodec.encode(value, maxMessageBytes, calls.isLocal(), "a message sent on " + name));
+    Payload payload = ChannelCodec.encode(value, maxMessageBytes, calls.isLocal(), "a message sent on " + name,
+        copies);
     try {
       post(payload);
     } catch (RuntimeException e) {

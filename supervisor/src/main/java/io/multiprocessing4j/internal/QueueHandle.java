@@ -61,8 +61,7 @@ public final class QueueHandle implements Serializable {
   public void put(Object item, long timeoutMillis) throws InterruptedException {
     BrokerCalls calls = calls();
     EndCopies copies = new EndCopies();
-    Payload payload = EndCopies.record(copies,
-        () -> ChannelCodec.encode(item, maxMessageBytes, calls.isLocal(), "an item put on " + name));
+    Payload payload = ChannelCodec.encode(item, maxMessageBytes, calls.isLocal(), "an item put on " + name, copies);
     Outcome outcome;
     try {
       outcome = maxsize == 0
