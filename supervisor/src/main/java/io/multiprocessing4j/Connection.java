@@ -25,7 +25,8 @@ import java.time.Duration;
  *
  * <p>End of file: an end is closed once no process holds it any more, counted as an OS counts a pipe's
  * descriptors — the parent's copy until {@link #close()}, every process that received a copy until it
- * closes it or exits, and every copy still in flight. Then {@link #recv()} at the other end returns what
+ * closes it or exits, and every copy still in flight (not one whose send or put failed, nor one in the
+ * target of a child that died before reading it). Then {@link #recv()} at the other end returns what
  * is left and throws {@link PipeClosedException} (Python's {@code EOFError}) instead of blocking for
  * ever, and {@link #send} there throws it too (Python's {@code BrokenPipeError}). As in Python, the
  * parent should close its copy of an end it handed to a child if it wants to see that end close.

@@ -12,7 +12,9 @@ import io.multiprocessing4j.internal.QueueHandle;
  * holds), and when a consumer process exits, or is killed, holding items, they go back to the head of
  * the queue for another consumer, and a warning is logged. Delivery is thus at least once: an item whose
  * consumer died after doing the work but before {@code taskDone()} is processed again. (If no consumer
- * is left, {@code join()} waits for one, as it waits for any item never taken.)
+ * is left, {@code join()} waits for one, as it waits for any item never taken.) So that they can go back,
+ * the items a child holds stay in the parent's memory until it marks them done or exits; items the
+ * parent itself takes are only counted.
  *
  * @param <T> the type of the items
  */

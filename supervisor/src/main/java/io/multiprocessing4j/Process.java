@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import io.multiprocessing4j.agent.ChildRuntime;
+import io.multiprocessing4j.internal.EndCopies;
 import io.multiprocessing4j.internal.Timeouts;
 import java.time.Duration;
 import java.util.OptionalInt;
@@ -56,13 +57,22 @@ public final class Process {
       throw new IllegalStateException("daemonic processes are not allowed to have children (this JVM is daemon "
           + ChildRuntime.current().get().name() + ")");
     }
-    ProcessSpec spec = ProcessSpec.of(target, options);
-    Multiprocessing.StartedChild child = context.startChild(spec, this);
+    EndCopies copies = new EndCopies();
+    ProcessSpec spec = EndCopies.record(copies, () -> ProcessSpec.of(target, options));
+    Multiprocessing.StartedChild child;
+    try {
+      child = context.startChild(spec, this);
+    } catch (RuntimeException | Error e) {
+      copies.release();
+      throw e;
+    }
     id = child.started().id();
     pid = child.started().pid();
     handle = ProcessHandle.of(pid).orElse(null);
     exit = child.exit();
     state = State.STARTED;
+    // A pipe end in the target that the child never read (it died first) is held open by it no longer.
+    exit.whenCompleteAsync((exited, error) -> copies.release());
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -172,5 +173,35 @@ class JoinableQueueTest {
     assertEquals("job", tasks.get(PATIENCE), "the dead consumer's job came back");
     tasks.taskDone();
     tasks.join();
+  }
+
+  private static long heapAfterCollection() {
+    System.gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /**
+   * The parent's own takes are counted until marked done, but their items are not kept: the parent never
+   * disconnects from its own broker, so they can never go back. Before, every item the parent took stayed
+   * in the broker's heap until its taskDone(), for ever when it never came (a JoinableQueue used as a
+   * plain queue kept every item that ever passed through it).
+   */
+  @Test
+  void itemsTheParentTookAreNotKeptUntilMarkedDone() throws Exception {
+    JoinableQueue<byte[]> tasks = mp.joinableQueue();
+    int items = 32;
+    int size = 4 << 20;
+    long before = heapAfterCollection();
+    for (int i = 0; i < items; i++) {
+      tasks.put(new byte[size]);
+      assertEquals(size, tasks.get(PATIENCE).length);
+    }
+    long kept = heapAfterCollection() - before;
+    assertTrue(kept < (long) items * size / 4, "the broker kept " + (kept >> 20) + " MiB of taken items");
+    for (int i = 0; i < items; i++) {
+      tasks.taskDone();
+    }
+    tasks.join();
+    assertThrows(IllegalStateException.class, tasks::taskDone);
   }
 }

@@ -282,4 +282,94 @@ class PipeTest {
     assertTrue(gone.getMessage().contains("is gone: the Multiprocessing context that made its pipe was closed"),
         gone.getMessage());
   }
+
+  /** Child side: for each word on {@code go}, sends a message, then says on {@code sent} that it did. */
+  static void sendWhenTold(Connection<Integer> conn, Queue<String> go, Queue<String> sent, int count)
+      throws InterruptedException {
+    for (int i = 0; i < count; i++) {
+      go.get();
+      conn.send(i);
+      sent.put("sent");
+    }
+  }
+
+  /** Child side: asks for a message, waits until it was sent, then counts the polls that did not see it. */
+  static void pollAfterEachSend(Connection<Integer> conn, Queue<String> go, Queue<String> sent, int count,
+      Queue<Integer> missed) throws InterruptedException {
+    int misses = 0;
+    for (int i = 0; i < count; i++) {
+      go.put("go");
+      sent.get();
+      if (!conn.poll()) {
+        misses++;
+      }
+      conn.recv();
+    }
+    missed.put(misses);
+  }
+
+  /**
+   * A message sent in one child is seen by poll() in another told so afterwards, as one written to an OS
+   * pipe is (here the parent keeps its copy of the reading end, so the reader goes through the broker).
+   * Before, it was still in the sender's ring now and then, and poll() said false.
+   */
+  @Test
+  void pollSeesAMessageThatAnotherChildSentBefore() throws Exception {
+    Pipe<Integer> pipe = mp.pipe();
+    Queue<String> go = mp.queue();
+    Queue<String> sent = mp.queue();
+    Queue<Integer> missed = mp.queue();
+    Connection<Integer> reading = pipe.conn1();
+    Connection<Integer> sending = pipe.conn2();
+    int count = 300;
+    Process sender = mp.process(ChildBody.target(() -> sendWhenTold(sending, go, sent, count)));
+    Process poller = mp.process(ChildBody.target(() -> pollAfterEachSend(reading, go, sent, count, missed)));
+    sender.start();
+    poller.start();
+    assertEquals(0, missed.get(Duration.ofSeconds(40)), "polls that missed a message sent before");
+    assertTrue(sender.join(Duration.ofSeconds(20)));
+    assertTrue(poller.join(Duration.ofSeconds(20)));
+    assertEquals(OptionalInt.of(0), poller.exitCode());
+  }
+
+  /** Child side: once it sees end of file, reports what its next send did. */
+  static void sendAfterEndOfFile(Connection<String> conn, Queue<String> report) throws InterruptedException {
+    if (!conn.poll(Duration.ofSeconds(20)) || !isEndOfFile(conn)) {
+      report.put("no end of file");
+      return;
+    }
+    try {
+      conn.send("nobody reads this");
+      report.put("sent");
+    } catch (PipeClosedException expected) {
+      report.put("broken pipe");
+    }
+  }
+
+  private static boolean isEndOfFile(Connection<String> conn) throws InterruptedException {
+    try {
+      conn.recv();
+      return false;
+    } catch (PipeClosedException endOfFile) {
+      return true;
+    }
+  }
+
+  /**
+   * A child's first send after the other end closed fails, as Python's send raises BrokenPipeError once
+   * the peer closed; before, the first one returned normally and its message was dropped, and only the
+   * next one failed.
+   */
+  @Test
+  void aChildsFirstSendAfterTheOtherEndClosedFails() throws Exception {
+    Pipe<String> pipe = mp.pipe();
+    Connection<String> theirs = pipe.conn2();
+    Queue<String> report = mp.queue();
+    Process child = mp.process(ChildBody.target(() -> sendAfterEndOfFile(theirs, report)));
+    child.start();
+    theirs.close();
+    pipe.conn1().close();
+    assertEquals("broken pipe", report.get(Duration.ofSeconds(30)));
+    assertTrue(child.join(Duration.ofSeconds(20)));
+  }
 }

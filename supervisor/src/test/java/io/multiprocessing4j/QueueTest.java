@@ -195,12 +195,15 @@ class QueueTest {
     }
   }
 
-  /** Child side: takes numbers until a negative one, then reports count, sum and sum of squares. */
-  static void consume(Queue<Long> q, Queue<long[]> results) throws InterruptedException {
+  /**
+   * Child side: takes numbers until a negative one, then reports count, sum and sum of squares; with
+   * {@code waiting} false it never waits in a get, it asks again ({@code getNowait()}) until one answers.
+   */
+  static void consume(Queue<Long> q, Queue<long[]> results, boolean waiting) throws InterruptedException {
     long count = 0;
     long sum = 0;
     long squares = 0;
-    for (long item = q.get(); item >= 0; item = q.get()) {
+    for (long item = take(q, waiting); item >= 0; item = take(q, waiting)) {
       count++;
       sum += item;
       squares += item * item;
@@ -208,12 +211,36 @@ class QueueTest {
     results.put(new long[] {count, sum, squares});
   }
 
+  private static long take(Queue<Long> q, boolean waiting) throws InterruptedException {
+    while (!waiting) {
+      try {
+        return q.getNowait();
+      } catch (QueueEmptyException empty) {
+        Thread.yield();
+      }
+    }
+    return q.get();
+  }
+
   @Test
   void manyProducersAndConsumersReceiveEveryItemExactlyOnce() throws Exception {
-    Queue<Long> q = mp.queue(100);
+    everyItemExactlyOnce(mp.queue(100), 3000, true);
+  }
+
+  /**
+   * Before, a get that does not wait, found by the parent's consumer in a child's ring, took in the other
+   * children's rings, whose such gets took in the first ring again, until the consumer's thread died of
+   * a StackOverflowError.
+   */
+  @Test
+  void consumersThatNeverWaitReceiveEveryItemExactlyOnce() throws Exception {
+    everyItemExactlyOnce(mp.queue(), 10_000, false);
+  }
+
+  /** Three producer children, two consumer children and a consumer thread in the parent. */
+  private void everyItemExactlyOnce(Queue<Long> q, int perProducer, boolean waiting) throws Exception {
     Queue<long[]> results = mp.queue();
     int producers = 3;
-    int perProducer = 3000;
     int childConsumers = 2;
     List<Process> children = new ArrayList<>();
     for (int p = 0; p < producers; p++) {
@@ -221,10 +248,10 @@ class QueueTest {
       children.add(mp.process(ChildBody.target(() -> produce(q, id, perProducer))));
     }
     for (int c = 0; c < childConsumers; c++) {
-      children.add(mp.process(ChildBody.target(() -> consume(q, results))));
+      children.add(mp.process(ChildBody.target(() -> consume(q, results, waiting))));
     }
     children.forEach(Process::start);
-    Thread parentConsumer = new Thread(ChildBody.target(() -> consume(q, results)));
+    Thread parentConsumer = new Thread(ChildBody.target(() -> consume(q, results, waiting)));
     parentConsumer.start();
     for (int p = 0; p < producers; p++) {
       children.get(p).join();

@@ -42,6 +42,10 @@ abstract class Broker implements AutoCloseable {
 
   /** How long a client whose connection ended may take to exit before its unread replies are left to it. */
   private static final long DYING_MILLIS = 200;
+  /** How long a get that will not wait lets another thread finish draining a ring it wants drained. */
+  private static final long OTHERS_DRAIN_WAIT_NANOS = 10_000_000;
+  /** Whether this thread is taking in other clients' posts for a get that does not wait. */
+  private static final ThreadLocal<Boolean> TAKING_OTHERS_POSTS = ThreadLocal.withInitial(() -> false);
 
   final ReentrantLock lock = new ReentrantLock();
   private final ChannelServer server;
@@ -299,6 +303,9 @@ abstract class Broker implements AutoCloseable {
             : put(client, requestId, item, request.getPut().getTimeoutMillis(), request.getPut().getReturned());
         break;
       case GET:
+        if (request.getGet().getTimeoutMillis() == 0) {
+          takeOthersPosts(client);
+        }
         now = request.getGet().getDirectOk()
             ? directGet(client, requestId, request.getGet().getTimeoutMillis(), request.getGet().getPeek())
             : get(client, requestId, request.getGet().getTimeoutMillis(), request.getGet().getPeek());
@@ -330,6 +337,30 @@ abstract class Broker implements AutoCloseable {
     }
     if (now != null) {
       client.answer(requestId, now);
+    }
+  }
+
+  /**
+   * Before a get from a child that will not wait ({@code poll()}, {@code getNowait()}) and finds nothing
+   * held for it: what other processes posted through their rings is taken in first, as the parent's own
+   * getters do ({@link #getLocal}), so that a message another process sent before (and then told this
+   * one so) is seen, as one written to an OS pipe is. Without this, a poll() after such a send answered
+   * false now and then, and a reader polling until nothing is left lost the stream's last messages.
+   */
+  private void takeOthersPosts(BrokerClient.Remote client) {
+    if (TAKING_OTHERS_POSTS.get() || holdsItemFor(client)) {
+      // Such a get found in one of those rings is answered with what the broker holds: drains do not nest.
+      return;
+    }
+    TAKING_OTHERS_POSTS.set(true);
+    try {
+      for (RingIntake ring : rings) {
+        if (ring != client.ring && ring.hasData()) {
+          ring.drainUnlessBusy(OTHERS_DRAIN_WAIT_NANOS);
+        }
+      }
+    } finally {
+      TAKING_OTHERS_POSTS.set(false);
     }
   }
 

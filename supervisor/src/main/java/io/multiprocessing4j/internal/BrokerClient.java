@@ -15,7 +15,10 @@ import java.util.function.BiConsumer;
  * Its mutable fields are guarded by the broker's lock.
  */
 abstract class BrokerClient {
-  /** JoinableQueue: items this client took and has not yet marked done, oldest first. */
+  /**
+   * JoinableQueue: items this client took and has not yet marked done, oldest first; for the parent's
+   * own handles ({@link Local}) empty placeholders, since only their count matters there.
+   */
   final ArrayDeque<Payload> unacknowledged = new ArrayDeque<>();
   /** Pipe: which end this client holds; -1 before it attached. */
   int end = -1;

@@ -41,19 +41,27 @@ final class ChannelCodec {
    * @param retained whether the payload outlives this call in this JVM (an in-JVM broker keeps it), in
    *     which case a byte array is copied so that later changes by the caller do not reach it
    * @param what what the value is, for error messages
+   * @param copies records the pipe ends the value carries (released here if the encoding fails)
    * @throws io.multiprocessing4j.PicklingException if the value cannot be serialized
    * @throws MessageTooLargeException if it encodes to more than {@code maxMessageBytes}
    */
-  static Payload encode(Object value, int maxMessageBytes, boolean retained, String what) {
+  static Payload encode(Object value, int maxMessageBytes, boolean retained, String what, EndCopies copies) {
     if (value instanceof byte[] bytes) {
       return bytes(bytes, 0, bytes.length, maxMessageBytes, retained);
     }
     Payload payload = Payloads.compact(value);
-    if (payload == null) {
-      payload = TargetEncoder.encode(value, what, "value");
+    if (payload != null) {
+      checkSize(payload.getData().size(), maxMessageBytes);
+      return payload;
     }
-    checkSize(payload.getData().size(), maxMessageBytes);
-    return payload;
+    Payload serialized = EndCopies.record(copies, () -> TargetEncoder.encode(value, what, "value"));
+    try {
+      checkSize(serialized.getData().size(), maxMessageBytes);
+    } catch (MessageTooLargeException e) {
+      copies.release();
+      throw e;
+    }
+    return serialized;
   }
 
   /** Raw bytes as a payload; see {@link #encode} for {@code retained}. */

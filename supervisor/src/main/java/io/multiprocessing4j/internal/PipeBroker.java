@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * "start a child with one end, then close the parent's copy of it" cannot close the end before the
  * child holds it. Once no one holds an end, it is closed for good: the other end receives whatever is
  * still in its inbox and then gets end-of-file, and sends towards the closed end are refused (Python's
- * BrokenPipeError). A copy that is serialized but never deserialized keeps its end open until the
- * context closes, as a leaked descriptor would.
+ * BrokenPipeError). A copy that will never be deserialized is released ({@link EndCopies}): its
+ * serialization, put or send failed, or the child whose target carried it died before reading it. One
+ * that is serialized and kept (an item nobody gets) holds its end open until the context closes, as a
+ * leaked descriptor would.
  *
  * <p>Direct reading: when a child on this host holds an end alone (no other process, no copy in flight,
  * the parent's copy closed), the parent no longer holds the other end (while it does, its sends are
@@ -232,6 +234,10 @@ public final class PipeBroker extends Broker {
       holders[end]++;
       attached[end].add(client);
       claim(end, claimedCopy, answers);
+      if (endClosed[1 - end] && canSend(duplex, end)) {
+        // As a process already holding the end was told when the other end closed (see release).
+        answers.add(client, 0, Outcome.Status.CLOSED);
+      }
       return null;
     });
   }
@@ -282,6 +288,12 @@ public final class PipeBroker extends Broker {
     // Nothing will be sent from this end any more, and nothing received at it.
     inbox[1 - end].end(answers);
     inbox[end].refuse("this end of the pipe is closed", answers);
+    if (canSend(duplex, 1 - end)) {
+      // The processes holding the other end learn it now: their next send fails, not the one after it.
+      for (BrokerClient.Remote writer : attached[1 - end]) {
+        answers.add(writer, 0, Outcome.Status.CLOSED);
+      }
+    }
     DirectPush otherReader = direct[1 - end];
     if (otherReader != null) {
       otherReader.push(ChannelCodec.directRecord(ChannelCodec.DIRECT_EOF, ""), answers);

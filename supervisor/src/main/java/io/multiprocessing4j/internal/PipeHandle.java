@@ -71,7 +71,16 @@ public final class PipeHandle implements Serializable {
   /** Sends a value (a {@code byte[]} as raw bytes). Returns once the broker has it or it is on its way. */
   public void send(Object value) {
     checkWritable();
-    post(ChannelCodec.encode(value, maxMessageBytes, calls.isLocal(), "a message sent on " + name));
+    EndCopies copies = new EndCopies();
+    Payload payload = ChannelCodec.encode(value, maxMessageBytes, calls.isLocal(), "a message sent on " + name,
+        copies);
+    try {
+      post(payload);
+    } catch (RuntimeException e) {
+      // Not sent: pipe ends the message carries are not held open by it.
+      copies.release();
+      throw e;
+    }
   }
 
   /** Sends {@code length} bytes of {@code bytes} from {@code offset} as one message. */
@@ -213,6 +222,8 @@ public final class PipeHandle implements Serializable {
     }
     long copyId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     calls.copy(end, copyId, false);
+    BrokerCalls registeredOn = calls;
+    EndCopies.registered(() -> registeredOn.copy(end, copyId, true));
     return new SerialForm(endpoint, name, end, duplex, maxMessageBytes, copyId);
   }
 

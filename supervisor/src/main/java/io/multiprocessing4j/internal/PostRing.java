@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -257,6 +258,31 @@ final class PostRing {
    */
   int drain(Sink sink, long maxBytes) {
     return drain(sink, maxBytes, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #drain(Sink, long)}, unless a drain on another thread holds the ring for longer than
+   * {@code waitNanos}, or this thread is inside a drain of this ring already (then -1): for a thread
+   * that may itself be holding another ring's drain, or be called from a sink of this one.
+   */
+  int drainUnlessBusy(Sink sink, long maxBytes, long waitNanos) {
+    if (readLock.isHeldByCurrentThread()) {
+      // A drain nested in a drain of the same ring would take records the outer one then takes again.
+      return -1;
+    }
+    try {
+      if (!readLock.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
+        return -1;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+    try {
+      return drain(sink, maxBytes);
+    } finally {
+      readLock.unlock();
+    }
   }
 
   /**

@@ -59,7 +59,8 @@ public final class QueueBroker extends Broker {
       @Override
       public void taken(BrokerClient client, Payload item) {
         if (joinable) {
-          client.unacknowledged.add(item);
+          // Only a child's items can go back (when it dies): the parent's own takes are counted, not kept.
+          client.unacknowledged.add(client instanceof BrokerClient.Remote ? item : Payload.getDefaultInstance());
           holding.add(client);
         }
       }

@@ -60,11 +60,21 @@ public final class QueueHandle implements Serializable {
    */
   public void put(Object item, long timeoutMillis) throws InterruptedException {
     BrokerCalls calls = calls();
-    Payload payload = ChannelCodec.encode(item, maxMessageBytes, calls.isLocal(),
-        "an item put on " + name);
-    Outcome outcome = maxsize == 0
-        ? calls.post(BrokerCalls.Call.put(payload, -1))
-        : calls.invoke(BrokerCalls.Call.put(payload, timeoutMillis));
+    EndCopies copies = new EndCopies();
+    Payload payload = ChannelCodec.encode(item, maxMessageBytes, calls.isLocal(), "an item put on " + name, copies);
+    Outcome outcome;
+    try {
+      outcome = maxsize == 0
+          ? calls.post(BrokerCalls.Call.put(payload, -1))
+          : calls.invoke(BrokerCalls.Call.put(payload, timeoutMillis));
+    } catch (InterruptedException e) {
+      copies.release();
+      throw e;
+    }
+    if (outcome != Outcome.Status.DONE) {
+      // Not put: pipe ends the item carries are not held open by it.
+      copies.release();
+    }
     if (outcome == Outcome.Status.FULL) {
       throw new QueueFullException(name + " is full (maxsize " + maxsize + ")");
     }

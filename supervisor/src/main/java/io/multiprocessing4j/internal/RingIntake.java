@@ -140,6 +140,15 @@ final class RingIntake implements PostRing.Sink {
   }
 
   /**
+   * Takes every message posted so far into the broker, unless another thread's drain of this ring lasts
+   * longer than {@code waitNanos}: the caller may be another ring's intake, draining its own ring, and
+   * two of them must not wait for each other.
+   */
+  void drainUnlessBusy(long waitNanos) {
+    ring.drainUnlessBusy(this, broker.maxMessageBytes, waitNanos);
+  }
+
+  /**
    * Takes messages posted so far into the broker until about {@value #GETTER_BUDGET} bytes of them:
    * what a getter of the parent drains. The rest waits in the ring, outside the heap, so a writer faster
    * than the getter waits for ring space instead of piling messages up in the heap.

@@ -1,0 +1,71 @@
+package io.multiprocessing4j.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The copies of pipe ends registered while one value was serialized ({@link PipeHandle}). A copy holds
+ * its end open until a process deserializes it, as a descriptor in flight does; when the value will
+ * never be deserialized — its serialization failed, the put or send that carried it was refused, or the
+ * child it was the target of died before reading it — its copies are released here, as the OS closes
+ * the descriptors of a message never sent or of a process that died. Without this the other end waited
+ * for ever instead of seeing end of file. Releasing a copy that a process did claim changes nothing.
+ *
+ * <p>Threads: recording is per thread (serialization runs on the caller's); {@link #release} may run on
+ * any thread, once or more.
+ */
+public final class EndCopies {
+  private static final ThreadLocal<EndCopies> RECORDING = new ThreadLocal<>();
+
+  /** Guarded by this; null until a copy is recorded. */
+  private List<Runnable> releases;
+
+  /**
+   * Runs {@code encode}, recording into {@code into} the copies it registers; releases them if it
+   * throws.
+   */
+  public static <T> T record(EndCopies into, Supplier<T> encode) {
+    EndCopies outer = RECORDING.get();
+    RECORDING.set(into);
+    try {
+      return encode.get();
+    } catch (RuntimeException | Error e) {
+      into.release();
+      throw e;
+    } finally {
+      if (outer == null) {
+        RECORDING.remove();
+      } else {
+        RECORDING.set(outer);
+      }
+    }
+  }
+
+  /** A copy was registered on this thread: recorded, with what releases it, if a recording is under way. */
+  static void registered(Runnable release) {
+    EndCopies recording = RECORDING.get();
+    if (recording != null) {
+      recording.add(release);
+    }
+  }
+
+  private synchronized void add(Runnable release) {
+    if (releases == null) {
+      releases = new ArrayList<>(2);
+    }
+    releases.add(release);
+  }
+
+  /** Releases every recorded copy that a process has not claimed. Idempotent. */
+  public void release() {
+    List<Runnable> recorded;
+    synchronized (this) {
+      recorded = releases;
+      releases = null;
+    }
+    if (recorded != null) {
+      recorded.forEach(Runnable::run);
+    }
+  }
+}
