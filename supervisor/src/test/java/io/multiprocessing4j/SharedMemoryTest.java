@@ -134,6 +134,34 @@ class SharedMemoryTest {
   }
 
   @Test
+  void aNameReleasedAndTakenByAnotherContextIsNotDeletedByTheFirstContextsClose() throws Exception {
+    String name = "reuse" + System.nanoTime();
+    mp.sharedMemory(name, 64).close();
+    try (Multiprocessing other = Multiprocessing.create(); SharedMemory reused = other.sharedMemory(name, 64)) {
+      reused.buf().put(0, (byte) 9);
+      mp.close();
+      assertTrue(Files.exists(BlockStore.namedPath(name)), "the first context deleted another context's block");
+      try (SharedMemory attached = SharedMemory.attach(name)) {
+        assertEquals(9, attached.buf().get(0));
+      }
+    }
+  }
+
+  @Test
+  void releasedBlocksAreForgottenByTheirContext() throws Exception {
+    SharedMemory closed = mp.sharedMemory(64);
+    closed.close();
+    SharedMemory unlinked = mp.sharedMemory(64);
+    unlinked.unlink();
+    try (SharedMemory open = mp.sharedMemory(64)) {
+      List<String> kept = mp.blocks().ownedFiles().stream().map(path -> path.getFileName().toString()).toList();
+      assertEquals(List.of(BlockStore.namedPath(open.name()).getFileName().toString()), kept,
+          "a context keeps the mapping of every block it ever created, released or not, until it closes");
+    }
+    unlinked.close();
+  }
+
+  @Test
   void theContextReleasesItsBlocksWhenItCloses() throws Exception {
     Multiprocessing other = Multiprocessing.create();
     SharedMemory block = other.sharedMemory(128);

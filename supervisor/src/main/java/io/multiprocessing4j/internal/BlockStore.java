@@ -125,9 +125,18 @@ public final class BlockStore implements AutoCloseable {
   public SharedBlock createNamed(String name, long dataSize) throws IOException {
     checkOpen();
     sweepOnce();
+    forgetReleasedNamed();
     SharedBlock block = SharedBlock.create(namedPath(name), SharedBlock.Kind.SHARED_MEMORY, dataSize);
     owned.put(block.path(), block);
     return block;
+  }
+
+  /**
+   * Forgets the named blocks whose users released or unlinked them: their names may now belong to
+   * someone else's block, and keeping them would keep their memory mapped until the context closes.
+   */
+  private void forgetReleasedNamed() {
+    owned.values().removeIf(block -> block.kind() == SharedBlock.Kind.SHARED_MEMORY && BlockLifecycle.isUnlinked(block));
   }
 
   /**
@@ -147,10 +156,14 @@ public final class BlockStore implements AutoCloseable {
   public void close() {
     closed = true;
     for (Path path : owned.keySet()) {
-      owned.get(path).markReleased();
+      SharedBlock block = owned.get(path);
+      block.markReleased();
       Mappings.forget(path);
       try {
-        Files.deleteIfExists(path);
+        // A named block its users released is not deleted again: its name may be another block's by now.
+        if (block.kind() != SharedBlock.Kind.SHARED_MEMORY || !BlockLifecycle.isUnlinked(block)) {
+          Files.deleteIfExists(path);
+        }
       } catch (IOException e) {
         LOG.warn("could not delete the shared block {}", path, e);
       }
