@@ -284,4 +284,63 @@ class ManagerTest {
       p.join();
     }
   }
+
+  @Test
+  void anInterruptedWaitDoesNotReleaseAManagedLockItsThreadHolds() throws Exception {
+    try (Manager manager = mp.manager()) {
+      LockProxy lock = manager.lock();
+      EventProxy never = manager.event();
+      CompletableFuture<Throwable> waited = new CompletableFuture<>();
+      java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
+      Thread holder = new Thread(() -> {
+        try {
+          lock.acquire();
+          locked.countDown();
+          never.await(Duration.ofMillis(300));
+          waited.complete(null);
+        } catch (Throwable e) {
+          waited.complete(e);
+        }
+      }, "holder");
+      holder.start();
+      assertTrue(locked.await(30, TimeUnit.SECONDS));
+      holder.interrupt();
+      assertInstanceOf(InterruptedException.class, waited.get(30, TimeUnit.SECONDS));
+      holder.join(10_000);
+      assertFalse(lock.acquire(Duration.ofSeconds(2)),
+          "the manager released the lock of a live process whose thread was interrupted in another call");
+      assertTrue(lock.isLocked());
+      lock.release();
+      assertTrue(lock.acquire(Duration.ofSeconds(10)));
+      assertFalse(lock.previousOwnerDied(), "no process died");
+      lock.release();
+    }
+  }
+
+  @Test
+  void anAcquireGrantedAfterItsCallerWasInterruptedIsGivenBack() throws Exception {
+    try (Manager manager = mp.manager()) {
+      LockProxy lock = manager.lock();
+      lock.acquire();
+      CompletableFuture<Throwable> waited = new CompletableFuture<>();
+      Thread waiter = new Thread(() -> {
+        try {
+          lock.acquire();
+          waited.complete(null);
+        } catch (Throwable e) {
+          waited.complete(e);
+        }
+      }, "waiter");
+      waiter.start();
+      // Its call has been sent once it reads for the answer.
+      assertTrue(SharedFiles.awaitState(() -> Arrays.stream(waiter.getStackTrace())
+          .anyMatch(frame -> frame.getMethodName().equals("receive")), Duration.ofSeconds(10)));
+      waiter.interrupt();
+      assertInstanceOf(InterruptedException.class, waited.get(30, TimeUnit.SECONDS));
+      lock.release();
+      assertTrue(lock.acquire(Duration.ofSeconds(10)), "the interrupted waiter's grant kept the lock");
+      assertFalse(lock.previousOwnerDied(), "no process died");
+      lock.release();
+    }
+  }
 }
