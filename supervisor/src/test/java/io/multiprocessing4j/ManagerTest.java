@@ -343,4 +343,27 @@ class ManagerTest {
       lock.release();
     }
   }
+
+  @Test
+  void threadsThatEndDoNotKeepTheirConnectionsToTheManager() throws Exception {
+    try (Manager manager = mp.manager()) {
+      DictProxy<String, Integer> dict = manager.dict();
+      dict.size();
+      long before = openFiles();
+      for (int i = 0; i < 40; i++) {
+        Thread caller = new Thread(dict::size, "short-lived caller " + i);
+        caller.start();
+        caller.join(10_000);
+      }
+      long after = openFiles();
+      assertTrue(after - before < 10, "each ended thread kept its socket to the manager: " + before + " open files"
+          + " before 40 short-lived callers, " + after + " after");
+    }
+  }
+
+  private static long openFiles() throws java.io.IOException {
+    try (var files = Files.list(Path.of("/proc/self/fd"))) {
+      return files.count();
+    }
+  }
 }

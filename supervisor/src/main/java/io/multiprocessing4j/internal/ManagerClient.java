@@ -9,9 +9,11 @@ import io.multiprocessing4j.wire.ManagerFrames;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
 import java.io.NotSerializableException;
+import java.lang.ref.WeakReference;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The calling end of the manager protocol, used by every proxy in every process. Each thread has its
@@ -26,6 +28,13 @@ import java.util.Map;
 public final class ManagerClient {
   /** Per-thread connections, keyed by {@link ManagerAddress#key()}: thread confinement needs no locks. */
   private static final ThreadLocal<Map<String, ManagerChannel>> CONNECTIONS = ThreadLocal.withInitial(HashMap::new);
+  /**
+   * Every open connection and the thread it belongs to. Java runs nothing when a thread ends (Python
+   * closes a thread's connections with its thread-local storage), so the connections of threads that
+   * have ended are closed whenever a connection is opened: otherwise every thread that ever called a
+   * proxy would keep a socket here and a thread in the manager until this process exits.
+   */
+  private static final Map<ManagerChannel, WeakReference<Thread>> OWNERS = new ConcurrentHashMap<>();
 
   private ManagerClient() {}
 
@@ -105,8 +114,13 @@ public final class ManagerClient {
     if (channel != null && channel.isOpen()) {
       return channel;
     }
+    if (channel != null) {
+      OWNERS.remove(channel);
+    }
+    closeConnectionsOfEndedThreads();
     try {
       channel = ManagerChannel.connect(manager.endpoint());
+      OWNERS.put(channel, new WeakReference<>(Thread.currentThread()));
     } catch (IOException e) {
       throw new ManagerDiedException("cannot reach the manager " + manager
           + ": its process is not running (it died or was shut down), and the objects it held are gone", e);
@@ -123,8 +137,18 @@ public final class ManagerClient {
   private static void drop(ManagerAddress manager) {
     ManagerChannel channel = CONNECTIONS.get().remove(manager.key());
     if (channel != null) {
+      OWNERS.remove(channel);
       channel.close();
     }
+  }
+
+  private static void closeConnectionsOfEndedThreads() {
+    OWNERS.forEach((channel, owner) -> {
+      Thread thread = owner.get();
+      if ((thread == null || !thread.isAlive()) && OWNERS.remove(channel, owner)) {
+        channel.close();
+      }
+    });
   }
 
   private static ClassLoader loader() {
