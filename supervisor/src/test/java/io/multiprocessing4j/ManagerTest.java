@@ -361,6 +361,23 @@ class ManagerTest {
     }
   }
 
+  @Test
+  void aManagedLockTakenByAThreadThatEndedStaysHeldUntilReleased() throws Exception {
+    try (Manager manager = mp.manager()) {
+      LockProxy lock = manager.lock();
+      Thread taker = new Thread(() -> ChildBodies.unchecked(lock::acquire), "taker");
+      taker.start();
+      taker.join(30_000);
+      Thread another = new Thread(lock::isLocked, "another caller");
+      another.start();
+      another.join(30_000);
+      assertFalse(lock.acquire(Duration.ofMillis(500)), "the ended thread's lock was released behind its back");
+      lock.release();
+      assertTrue(lock.acquire(Duration.ofSeconds(10)));
+      lock.release();
+    }
+  }
+
   private static long openFiles() throws java.io.IOException {
     try (var files = Files.list(Path.of("/proc/self/fd"))) {
       return files.count();

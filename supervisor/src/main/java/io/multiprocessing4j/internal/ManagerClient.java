@@ -146,9 +146,26 @@ public final class ManagerClient {
     OWNERS.forEach((channel, owner) -> {
       Thread thread = owner.get();
       if ((thread == null || !thread.isAlive()) && OWNERS.remove(channel, owner)) {
-        channel.close();
+        sayGoodbye(channel);
       }
     });
+  }
+
+  /**
+   * Closes the idle connection of a thread that ended, after one more call: the manager gives back a
+   * lock granted by a connection's last call when it closes (its caller may have been interrupted
+   * before reading the grant), and this thread did read its grant, which it may have meant to hand to
+   * another thread to release.
+   */
+  private static void sayGoodbye(ManagerChannel channel) {
+    try {
+      channel.send(ManagerFrames.call(0, "ping"));
+      channel.receive();
+    } catch (IOException gone) {
+      // The manager is gone: nothing is held there any more.
+    } finally {
+      channel.close();
+    }
   }
 
   private static ClassLoader loader() {
