@@ -378,6 +378,15 @@ class ManagerTest {
     }
   }
 
+  @Test
+  void aStartTimeoutTooLongToCountHasNoLimit() {
+    try (Manager manager = mp.manager(ManagerOptions.defaults().withStartTimeout(Duration.ofSeconds(Long.MAX_VALUE)))) {
+      DictProxy<String, Integer> dict = manager.dict();
+      dict.put("started", 1);
+      assertEquals(1, dict.get("started"));
+    }
+  }
+
   private static long openFiles() throws java.io.IOException {
     try (var files = Files.list(Path.of("/proc/self/fd"))) {
       return files.count();
