@@ -161,6 +161,33 @@ class SharedMemoryTest {
     unlinked.close();
   }
 
+  /** Pool task side: how many mappings of the block's file this process has. */
+  static long mappingsOf(SharedMemory block) {
+    block.buf().get(0);
+    String file = BlockStore.namedPath(block.name()).toString();
+    try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+      return lines.filter(line -> line.endsWith(file) || line.endsWith(file + " (deleted)")).count();
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void aHandleSentWithEveryPoolTaskIsNotKeptByTheWorker() throws Exception {
+    SharedMemory block = mp.sharedMemory(4096);
+    try (Pool pool = mp.pool(1)) {
+      long first = pool.apply(() -> mappingsOf(block));
+      List<Long> counts = pool.map(item -> {
+        System.gc();
+        return mappingsOf(item);
+      }, java.util.Collections.nCopies(300, block), 1);
+      long last = counts.get(counts.size() - 1);
+      assertTrue(last < first + 50, "the worker keeps every handle it received, with its mapping: " + first
+          + " mapping(s) after the first task, " + last + " after 300 more");
+    }
+    block.close();
+  }
+
   @Test
   void theContextReleasesItsBlocksWhenItCloses() throws Exception {
     Multiprocessing other = Multiprocessing.create();
