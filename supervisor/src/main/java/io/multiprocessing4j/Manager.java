@@ -278,12 +278,7 @@ public final class Manager implements AutoCloseable {
     Object[] call = new Object[args.length + 1];
     call[0] = kind;
     System.arraycopy(args, 0, call, 1, args.length);
-    try {
-      return (Long) ManagerClient.call(address, 0, "create", call);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating a " + kind + " in " + address, e);
-    }
+    return (Long) BaseProxy.answerRegardlessOfInterruptStatus(address, 0, "create", call);
   }
 
   private ManagerAddress address() {

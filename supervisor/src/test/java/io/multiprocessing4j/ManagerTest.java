@@ -387,6 +387,20 @@ class ManagerTest {
     }
   }
 
+  @Test
+  void aCallThatWaitsForNothingButTheAnswerWorksWithTheInterruptStatusSetAndKeepsIt() throws Exception {
+    try (Manager manager = mp.manager()) {
+      CompletableFuture<String> outcome = CompletableFuture.supplyAsync(() -> {
+        Thread.currentThread().interrupt();
+        DictProxy<String, Integer> dict = manager.dict();
+        dict.put("a", 1);
+        Integer read = dict.get("a");
+        return read + " interrupted=" + Thread.currentThread().isInterrupted();
+      }, runnable -> new Thread(runnable, "interrupted caller").start());
+      assertEquals("1 interrupted=true", outcome.get(30, TimeUnit.SECONDS));
+    }
+  }
+
   private static long openFiles() throws java.io.IOException {
     try (var files = Files.list(Path.of("/proc/self/fd"))) {
       return files.count();
