@@ -148,6 +148,21 @@ class SharedMemoryTest {
   }
 
   @Test
+  void aHandleClosedAfterItsContextClosedLeavesANewBlockOfTheSameNameAlone() throws Exception {
+    String name = "outlived" + System.nanoTime();
+    Multiprocessing first = Multiprocessing.create();
+    SharedMemory outlived = first.sharedMemory(name, 64);
+    first.close();
+    try (SharedMemory reused = mp.sharedMemory(name, 64)) {
+      outlived.close();
+      assertTrue(Files.exists(BlockStore.namedPath(name)), "closing a handle of the old block deleted the new one");
+      try (SharedMemory attached = SharedMemory.attach(name)) {
+        assertEquals(64, attached.size());
+      }
+    }
+  }
+
+  @Test
   void releasedBlocksAreForgottenByTheirContext() throws Exception {
     SharedMemory closed = mp.sharedMemory(64);
     closed.close();

@@ -64,13 +64,34 @@ public final class BlockLifecycle {
     if (!block.compareAndSetInt(SharedBlock.STATE_AT, SharedBlock.LIVE, SharedBlock.CLOSING)) {
       return false;
     }
+    // Compare-and-sets: the creating context may have released the block meanwhile (see releaseWithContext).
     if (users.occupied() > 0) {
-      block.setIntVolatile(SharedBlock.STATE_AT, SharedBlock.LIVE);
+      block.compareAndSetInt(SharedBlock.STATE_AT, SharedBlock.CLOSING, SharedBlock.LIVE);
       return false;
     }
-    block.setIntVolatile(SharedBlock.STATE_AT, SharedBlock.UNLINKED);
+    if (!block.compareAndSetInt(SharedBlock.STATE_AT, SharedBlock.CLOSING, SharedBlock.UNLINKED)) {
+      return false;
+    }
     delete(block);
     return true;
+  }
+
+  /**
+   * The creating context closes: the block is released whatever its users do, and marked so in its
+   * header, so that a handle that outlives the context (in any process) neither uses the name nor, when
+   * it closes, deletes a later block that took the name. Returns whether this call removed the name.
+   */
+  public static boolean releaseWithContext(SharedBlock block) {
+    while (true) {
+      int state = block.getIntVolatile(SharedBlock.STATE_AT);
+      if (state == SharedBlock.UNLINKED) {
+        return false;
+      }
+      if (block.compareAndSetInt(SharedBlock.STATE_AT, state, SharedBlock.UNLINKED)) {
+        delete(block);
+        return true;
+      }
+    }
   }
 
   /**

@@ -160,11 +160,13 @@ public final class BlockStore implements AutoCloseable {
       block.markReleased();
       Mappings.forget(path);
       try {
-        // A named block its users released is not deleted again: its name may be another block's by now.
-        if (block.kind() != SharedBlock.Kind.SHARED_MEMORY || !BlockLifecycle.isUnlinked(block)) {
+        if (block.kind() != SharedBlock.Kind.SHARED_MEMORY) {
           Files.deleteIfExists(path);
+        } else {
+          // Not deleted again if its users released it: its name may be another block's by now.
+          BlockLifecycle.releaseWithContext(block);
         }
-      } catch (IOException e) {
+      } catch (IOException | UncheckedIOException e) {
         LOG.warn("could not delete the shared block {}", path, e);
       }
       owned.remove(path);
