@@ -45,7 +45,7 @@ public final class SharedBlock extends MappedWords {
   static final int USERS_AT = 64;
   static final int USER_SLOTS = 128;
 
-  /** Lifecycle states of a block (the STATE word). */
+  /** Lifecycle states of a block (the STATE word); CLOSING is its low bits, above them the releaser's pid. */
   public static final int LIVE = 0;
   public static final int CLOSING = 1;
   public static final int UNLINKED = 2;

@@ -46,4 +46,28 @@ class BlockSweepTest {
     block.setLongVolatile(SharedBlock.CREATOR_PID_AT, gone.pid());
     return block;
   }
+
+  /** A process killed in the few instructions of a release it had begun must not leave attachers spinning. */
+  @Test
+  void aReleaseBegunByAProcessThatDiedDoesNotHoldUpAttachOrUnlink() throws Exception {
+    SharedBlock block = createdByADeadProcess("mp4j_abandoned", SharedBlock.Kind.SHARED_MEMORY);
+    java.lang.Process closer = new ProcessBuilder("true").start();
+    assertTrue(closer.waitFor(30, TimeUnit.SECONDS));
+    block.setIntVolatile(SharedBlock.STATE_AT, BlockLifecycle.closingBy(closer.pid()));
+    java.util.concurrent.CompletableFuture<Integer> attached = new java.util.concurrent.CompletableFuture<>();
+    Thread attacher = new Thread(() -> {
+      try {
+        attached.complete(BlockLifecycle.attach(block));
+      } catch (Throwable e) {
+        attached.completeExceptionally(e);
+      }
+    }, "attacher");
+    attacher.setDaemon(true);
+    attacher.start();
+    int slot = attached.get(10, TimeUnit.SECONDS);
+    assertTrue(Files.exists(block.path()));
+    assertTrue(BlockLifecycle.unlink(block));
+    BlockLifecycle.detach(block, slot);
+    assertFalse(Files.exists(block.path()));
+  }
 }
