@@ -34,7 +34,18 @@ public final class ManagerClient {
    * have ended are closed whenever a connection is opened: otherwise every thread that ever called a
    * proxy would keep a socket here and a thread in the manager until this process exits.
    */
-  private static final Map<ManagerChannel, WeakReference<Thread>> OWNERS = new ConcurrentHashMap<>();
+  private static final Map<ManagerChannel, Owner> OWNERS = new ConcurrentHashMap<>();
+
+  /** The thread a connection belongs to, and whether its last call was granted a managed lock. */
+  private static final class Owner {
+    final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
+    volatile boolean lastCallTookALock;
+
+    boolean ended() {
+      Thread owner = thread.get();
+      return owner == null || !owner.isAlive();
+    }
+  }
 
   private ManagerClient() {}
 
@@ -79,7 +90,12 @@ public final class ManagerClient {
       drop(manager);
       throw new IllegalStateException("the manager " + manager + " answered " + reply.getBodyCase());
     }
-    return outcome(reply.getManagerReply());
+    Object result = outcome(reply.getManagerReply());
+    Owner owner = OWNERS.get(channel);
+    if (owner != null) {
+      owner.lastCallTookALock = method.equals("acquire") && result instanceof Integer granted && granted != 0;
+    }
+    return result;
   }
 
   private static Object outcome(ManagerReply reply) {
@@ -120,7 +136,7 @@ public final class ManagerClient {
     closeConnectionsOfEndedThreads();
     try {
       channel = ManagerChannel.connect(manager.endpoint());
-      OWNERS.put(channel, new WeakReference<>(Thread.currentThread()));
+      OWNERS.put(channel, new Owner());
     } catch (IOException e) {
       throw new ManagerDiedException("cannot reach the manager " + manager
           + ": its process is not running (it died or was shut down), and the objects it held are gone", e);
@@ -144,18 +160,21 @@ public final class ManagerClient {
 
   private static void closeConnectionsOfEndedThreads() {
     OWNERS.forEach((channel, owner) -> {
-      Thread thread = owner.get();
-      if ((thread == null || !thread.isAlive()) && OWNERS.remove(channel, owner)) {
-        sayGoodbye(channel);
+      if (owner.ended() && OWNERS.remove(channel, owner)) {
+        if (owner.lastCallTookALock) {
+          sayGoodbye(channel);
+        } else {
+          channel.close();
+        }
       }
     });
   }
 
   /**
-   * Closes the idle connection of a thread that ended, after one more call: the manager gives back a
-   * lock granted by a connection's last call when it closes (its caller may have been interrupted
-   * before reading the grant), and this thread did read its grant, which it may have meant to hand to
-   * another thread to release.
+   * Closes the idle connection of a thread that ended whose last call took a managed lock, after one
+   * more call: the manager gives back a lock granted by a connection's last call when it closes (its
+   * caller may have been interrupted before reading the grant), and this thread did read its grant,
+   * which it may have meant to hand to another thread to release.
    */
   private static void sayGoodbye(ManagerChannel channel) {
     try {
