@@ -69,9 +69,13 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
     return acquire(Backoff.within(block(), timeout));
   }
 
-  /** Takes a permit only if one is available now; never blocks. Python's {@code acquire(block=False)}. */
+  /**
+   * Takes a permit only if one is available now, or has come back from a dead holder (checked now and
+   * then, at most every few milliseconds); never blocks. Python's {@code acquire(block=False)}.
+   */
   public boolean tryAcquire() {
-    return tryTake(block());
+    SharedBlock mapped = block();
+    return tryTake(mapped) || (mapped.holderCheckDue() && returnPermitsOfDeadHolders(mapped) && tryTake(mapped));
   }
 
   private boolean acquire(Backoff backoff) throws InterruptedException {
@@ -117,10 +121,13 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
     });
   }
 
-  private void returnPermitsOfDeadHolders(SharedBlock mapped) {
+  /** Returns whether there were any. */
+  private boolean returnPermitsOfDeadHolders(SharedBlock mapped) {
     if (holders(mapped).reclaimDead((pid, permits) -> mapped.getAndAddInt(VALUE_AT, (int) permits)) > 0) {
       Doorbell.ring(mapped);
+      return true;
     }
+    return false;
   }
 
   /**

@@ -114,4 +114,17 @@ class SemaphoreTest {
     assertTrue(freeSlots.tryAcquire());
     assertFalse(freeSlots.acquire(Duration.ofMillis(100)), "one permit, not two");
   }
+
+  @Test
+  void tryAcquireGetsBackThePermitsOfAKilledHolder() throws Exception {
+    Semaphore semaphore = mp.semaphore(1);
+    Event holding = mp.event();
+    Process p = mp.process(() -> takeAllAndIdle(semaphore, 1, holding));
+    p.start();
+    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permit");
+    p.kill();
+    p.join();
+    assertTrue(SharedFiles.awaitState(semaphore::tryAcquire, Duration.ofSeconds(10)),
+        "tryAcquire never got back the permit of the dead holder");
+  }
 }
