@@ -23,13 +23,27 @@ abstract class BaseProxy implements Serializable {
     this.kind = kind;
   }
 
-  /** A call that does not wait for anything but the manager's answer; an interrupt is kept, not thrown. */
+  /**
+   * A call that does not wait for anything but the manager's answer: an interrupt status set before it
+   * is set aside for the call and restored after, not thrown. Only an interrupt during the round trip
+   * (which abandons the connection) fails it, with {@link IllegalStateException}.
+   */
   final Object call(String method, Object... args) {
+    return answerRegardlessOfInterruptStatus(manager, id, method, args);
+  }
+
+  /** {@link #call}, for the calls of a {@link Manager} itself (object 0). */
+  static Object answerRegardlessOfInterruptStatus(ManagerAddress manager, long id, String method, Object... args) {
+    boolean interrupted = Thread.interrupted();
     try {
       return ManagerClient.call(manager, id, method, args);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while calling " + kind + "." + method + " on " + manager, e);
+      interrupted = true;
+      throw new IllegalStateException("interrupted while calling " + method + " on " + manager, e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

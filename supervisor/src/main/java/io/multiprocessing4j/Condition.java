@@ -32,7 +32,9 @@ import java.util.function.BooleanSupplier;
  * count) and re-acquires it, with the same count, before it returns, even when it times out or is
  * interrupted. Re-check the predicate after waking, as in Python: {@link #awaitFor} does it for you.
  * At most 128 threads wait on one condition at a time; a waiter whose process died is dropped from the
- * queue when room is needed, and a signal that happened to pick it is lost, as in Python.
+ * queue when room is needed. A signal that picked a waiter whose process died is not lost (Python's
+ * {@code notify} would hang waiting for it): a live waiter that has waited a few milliseconds takes it
+ * over within about 50 ms.
  */
 public final class Condition implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -46,6 +48,8 @@ public final class Condition implements Serializable {
   private static final int PID = 12;
   private static final int WAITING = 1;
   private static final int SIGNALED = 2;
+  /** A dead waiter's signal, taken over by a live waiter. */
+  private static final int SIGNAL_TAKEN = 3;
 
   private final BlockRef ref;
   private final RobustLock lock;
@@ -161,6 +165,9 @@ public final class Condition implements Serializable {
     InterruptedException interrupted = null;
     try {
       while (mapped.getIntVolatile(slot + STATE) != SIGNALED) {
+        if (backoff.checkDue()) {
+          takeSignalOfDeadWaiter(mapped, slot);
+        }
         if (!backoff.pause()) {
           break;
         }
@@ -182,6 +189,29 @@ public final class Condition implements Serializable {
       Thread.currentThread().interrupt();
     }
     return signaled;
+  }
+
+  /**
+   * Moves a signal that went to a waiter of a dead process to {@code mine}, which is still waiting.
+   * Compare-and-sets, since other waiters may try the same without the lock: the dead slot gives up
+   * its signal once, and goes back to holding it if a signaller reached {@code mine} first.
+   */
+  private static void takeSignalOfDeadWaiter(SharedBlock mapped, int mine) {
+    for (int i = 0; i < SLOTS; i++) {
+      int slot = SLOTS_AT + i * SLOT_BYTES;
+      if (slot == mine || mapped.getLongVolatile(slot) == 0 || mapped.getIntVolatile(slot + STATE) != SIGNALED) {
+        continue;
+      }
+      int pid = mapped.getInt(slot + PID);
+      if (pid == ProcessIdentity.PID || !ProcessIdentity.isDead(pid, 0)
+          || !mapped.compareAndSetInt(slot + STATE, SIGNALED, SIGNAL_TAKEN)) {
+        continue;
+      }
+      if (!mapped.compareAndSetInt(mine + STATE, WAITING, SIGNALED)) {
+        mapped.setIntVolatile(slot + STATE, SIGNALED);
+      }
+      return;
+    }
   }
 
   /** Takes a queue slot; the caller holds the lock, which orders every change to the queue. */

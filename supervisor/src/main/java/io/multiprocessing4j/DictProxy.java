@@ -12,6 +12,9 @@ import java.util.Map;
  * Every method throws {@link ManagerDiedException} at once if the manager is gone, and
  * {@link PicklingException} if an argument cannot travel.
  *
+ * <p>As in Python, a value comes back as a copy: changing a mutable value got from {@link #get} (a
+ * list, a map) changes nothing in the manager until it is stored again with {@link #put}.
+ *
  * @param <K> key type
  * @param <V> value type
  */

@@ -12,6 +12,9 @@ import java.util.List;
  * is gone, and {@link PicklingException} if an argument cannot travel; an index out of range throws
  * {@link IndexOutOfBoundsException}, as Python raises {@code IndexError}.
  *
+ * <p>As in Python, an element comes back as a copy: changing a mutable element got from {@link #get}
+ * changes nothing in the manager until it is stored again with {@link #set}.
+ *
  * @param <E> element type
  */
 public final class ListProxy<E> extends BaseProxy {

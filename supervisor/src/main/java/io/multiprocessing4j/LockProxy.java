@@ -6,8 +6,9 @@ import java.time.Duration;
 /**
  * A lock held by a manager process: the proxy of Python's {@code manager.Lock()} (an
  * {@code AcquirerProxy}). Not re-entrant; any caller may release it. Unlike Python's, it is robust: a
- * lock held by a process that dies (its connection to the manager closes) is released, and the next
- * acquirer learns it from {@link #previousOwnerDied()} or {@link Guard#previousOwnerDied()}. Every
+ * lock held by a process that dies is released, and the next acquirer learns it from
+ * {@link #previousOwnerDied()} or {@link Guard#previousOwnerDied()}. An interrupt of a thread waiting
+ * in another manager call does not release the locks that thread holds. Every
  * method throws {@link ManagerDiedException} at once if the manager is gone. For speed prefer
  * {@link Multiprocessing#lock()}, which lives in shared memory; this one is for code written around a
  * manager.

@@ -4,6 +4,7 @@ import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.ManagerAddress;
 import io.multiprocessing4j.internal.ManagerClient;
 import io.multiprocessing4j.internal.ManagerServer;
+import io.multiprocessing4j.internal.Timeouts;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
@@ -155,7 +156,8 @@ public final class Manager implements AutoCloseable {
 
   private FrameChannel<Frame> awaitRegistration(CompletableFuture<FrameChannel<Frame>> admitted, Process process)
       throws InterruptedException, TimeoutException {
-    long deadline = System.nanoTime() + options.startTimeout().toNanos();
+    long limit = Timeouts.nanos(options.startTimeout());
+    long deadline = System.nanoTime() + limit;
     while (true) {
       try {
         return admitted.get(50, TimeUnit.MILLISECONDS);
@@ -163,7 +165,7 @@ public final class Manager implements AutoCloseable {
         if (!process.isAlive()) {
           throw new IllegalStateException("its process exited with code " + process.exitCode().orElse(-1));
         }
-        if (System.nanoTime() - deadline > 0) {
+        if (limit >= 0 && System.nanoTime() - deadline > 0) {
           throw new TimeoutException("not ready after " + options.startTimeout());
         }
       } catch (ExecutionException impossible) {
@@ -276,12 +278,7 @@ public final class Manager implements AutoCloseable {
     Object[] call = new Object[args.length + 1];
     call[0] = kind;
     System.arraycopy(args, 0, call, 1, args.length);
-    try {
-      return (Long) ManagerClient.call(address, 0, "create", call);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating a " + kind + " in " + address, e);
-    }
+    return (Long) BaseProxy.answerRegardlessOfInterruptStatus(address, 0, "create", call);
   }
 
   private ManagerAddress address() {

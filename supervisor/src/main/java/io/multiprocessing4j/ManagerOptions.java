@@ -62,7 +62,10 @@ public final class ManagerOptions {
     return new ManagerOptions(restart, maxRestarts, startTimeout, jvmOptions);
   }
 
-  /** With a start timeout; throws {@link IllegalArgumentException} unless it is positive. */
+  /**
+   * With a start timeout; one too long for any clock to reach (over 100 years) has no limit. Throws
+   * {@link IllegalArgumentException} unless it is positive.
+   */
   public ManagerOptions withStartTimeout(Duration startTimeout) {
     if (startTimeout == null || startTimeout.isNegative() || startTimeout.isZero()) {
       throw new IllegalArgumentException("startTimeout must be positive: " + startTimeout);

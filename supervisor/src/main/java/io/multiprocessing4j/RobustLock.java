@@ -53,6 +53,8 @@ abstract class RobustLock implements Serializable {
 
   /**
    * Acquires the lock only if that needs no waiting; never blocks. Python's {@code acquire(block=False)}.
+   * A lock whose owner process died is taken over as by a waiting acquire (checked at most every few
+   * milliseconds), so a caller polling in a loop is not locked out for ever.
    *
    * @return whether the lock was acquired
    */

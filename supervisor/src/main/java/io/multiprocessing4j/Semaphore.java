@@ -4,6 +4,7 @@ import io.multiprocessing4j.internal.Backoff;
 import io.multiprocessing4j.internal.BlockRef;
 import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.Doorbell;
+import io.multiprocessing4j.internal.ProcessAttachments;
 import io.multiprocessing4j.internal.SharedBlock;
 import io.multiprocessing4j.internal.UserTable;
 import java.io.Serializable;
@@ -16,10 +17,12 @@ import java.time.Duration;
  *
  * <p><b>Permits of dead processes come back.</b> Each process's net holding (permits it acquired minus
  * permits it released) is recorded in shared memory. When a waiter has waited a few milliseconds it
- * checks, each time it wakes (every 5 to 50 ms), for holders that died, and returns their permits. This
- * suits the common use, a limit on concurrent users of something. If you use a semaphore as a signal
- * between processes (one releases, another acquires), note that permits acquired by a process that
- * then dies are returned too. A process killed within the few instructions between taking a permit and
+ * checks, each time it wakes (every 5 to 50 ms), for holders that died (killed, crashed, terminated),
+ * and returns their permits. This suits the common use, a limit on concurrent users of something. A
+ * process that exits normally is struck off instead: permits it took and did not release stay taken,
+ * as in Python, since someone else may be meant to release them (a producer taking free slots that a
+ * consumer gives back). If you use a semaphore that way, note that permits acquired by a process that
+ * then dies are returned. A process killed within the few instructions between taking a permit and
  * recording it loses that one permit, as every process would in Python; at most 128 processes holding
  * permits at once are tracked.
  */
@@ -30,6 +33,7 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
 
   private final BlockRef ref;
   private transient int slotHint = -1;
+  private transient boolean struckOffAtExit;
 
   Semaphore(BlockRef ref) {
     this.ref = ref;
@@ -65,9 +69,13 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
     return acquire(Backoff.within(block(), timeout));
   }
 
-  /** Takes a permit only if one is available now; never blocks. Python's {@code acquire(block=False)}. */
+  /**
+   * Takes a permit only if one is available now, or has come back from a dead holder (checked now and
+   * then, at most every few milliseconds); never blocks. Python's {@code acquire(block=False)}.
+   */
   public boolean tryAcquire() {
-    return tryTake(block());
+    SharedBlock mapped = block();
+    return tryTake(mapped) || (mapped.holderCheckDue() && returnPermitsOfDeadHolders(mapped) && tryTake(mapped));
   }
 
   private boolean acquire(Backoff backoff) throws InterruptedException {
@@ -95,15 +103,31 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
       }
       if (mapped.compareAndSetInt(VALUE_AT, value, value - 1)) {
         slotHint = holders(mapped).add(slotHint, 1);
+        if (!struckOffAtExit) {
+          strikeOffAtExit(mapped);
+        }
         return true;
       }
     }
   }
 
-  private void returnPermitsOfDeadHolders(SharedBlock mapped) {
+  /** A normal exit of this process strikes its holding off: only a death returns permits. */
+  private void strikeOffAtExit(SharedBlock mapped) {
+    struckOffAtExit = true;
+    ProcessAttachments.onExit(ref.path(), () -> {
+      while (holders(mapped).remove(-1, Integer.MAX_VALUE) > 0) {
+        // Threads racing to claim this process's first slot may have claimed two.
+      }
+    });
+  }
+
+  /** Returns whether there were any. */
+  private boolean returnPermitsOfDeadHolders(SharedBlock mapped) {
     if (holders(mapped).reclaimDead((pid, permits) -> mapped.getAndAddInt(VALUE_AT, (int) permits)) > 0) {
       Doorbell.ring(mapped);
+      return true;
     }
+    return false;
   }
 
   /**

@@ -9,11 +9,13 @@ import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
@@ -36,7 +38,9 @@ import java.util.regex.Pattern;
  * </ul>
  * So a process that crashes or exits never takes the block away from another that still uses it, and
  * no block outlives its context. Keep your handle open until the processes you sent the name to have
- * attached: a block whose last handle closes is gone.
+ * attached: a block whose last handle closes is gone. A handle that arrived by deserialization (captured
+ * in a target or a pool task) is also closed once it is garbage, as Python closes one on collection, so
+ * a worker that receives it with every task does not keep every copy mapped.
  *
  * <p>Memory lives in a file under {@code /dev/shm} ({@code mp4j_<name>}, mode 0600): at most about
  * 2 GiB per block. Thread-safe, except that {@link #buf()} views are plain {@link ByteBuffer}s.
@@ -46,18 +50,43 @@ public final class SharedMemory implements AutoCloseable, Serializable {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  private static final Cleaner RECEIVED_HANDLES = Cleaner.create();
+
   private final String name;
   private final int size;
   private transient SharedBlock block;
-  private transient int slot;
+  private transient Use use;
   private transient volatile boolean closed;
 
   private SharedMemory(String name, SharedBlock block, int slot) {
     this.name = name;
     this.size = (int) block.dataSize();
     this.block = block;
-    this.slot = slot;
-    ProcessAttachments.onExit(this, this::close);
+    this.use = new Use(block, slot);
+  }
+
+  /**
+   * This handle's use of the block, given back once: by {@link #close()}, at a normal exit of the
+   * process, or when a received handle is garbage. It holds no reference to the handle.
+   */
+  private static final class Use implements Runnable {
+    private final SharedBlock block;
+    private final int slot;
+    private final AtomicBoolean givenBack = new AtomicBoolean();
+
+    Use(SharedBlock block, int slot) {
+      this.block = block;
+      this.slot = slot;
+      ProcessAttachments.onExit(this, this);
+    }
+
+    @Override
+    public void run() {
+      if (givenBack.compareAndSet(false, true)) {
+        ProcessAttachments.cancel(this);
+        BlockLifecycle.detach(block, slot);
+      }
+    }
   }
 
   static SharedMemory create(BlockStore store, String name, int size) {
@@ -132,8 +161,7 @@ public final class SharedMemory implements AutoCloseable, Serializable {
       }
       closed = true;
     }
-    ProcessAttachments.cancel(this);
-    BlockLifecycle.detach(block, slot);
+    use.run();
   }
 
   /**
@@ -160,14 +188,14 @@ public final class SharedMemory implements AutoCloseable, Serializable {
     in.defaultReadObject();
     try {
       block = BlockStore.openNamed(name);
-      slot = BlockLifecycle.attach(block);
+      use = new Use(block, BlockLifecycle.attach(block));
     } catch (NoSuchFileException e) {
       InvalidObjectException error = new InvalidObjectException("the shared memory block '" + name
           + "' no longer exists: it was closed by its last user, unlinked, or its context closed");
       error.initCause(e);
       throw error;
     }
-    ProcessAttachments.onExit(this, this::close);
+    RECEIVED_HANDLES.register(this, use);
   }
 
   private static String randomName() {

@@ -121,4 +121,39 @@ class ConditionTest {
     assertEquals(3, woken.size());
     assertEquals(0, condition.waiters());
   }
+
+  /** Child side: waits on the condition, having said so while it held the lock; it is killed waiting. */
+  static void waitUntilKilled(Condition condition, Event waiting) {
+    ChildBodies.unchecked(() -> {
+      condition.acquire();
+      waiting.set();
+      condition.await(Duration.ofMinutes(2));
+    });
+  }
+
+  @Test
+  void aSignalThatPickedAWaiterKilledWhileWaitingWakesALiveOne() throws Exception {
+    Condition condition = mp.condition();
+    Event waiting = mp.event();
+    Process p = mp.process(() -> waitUntilKilled(condition, waiting));
+    p.start();
+    assertTrue(waiting.await(Duration.ofSeconds(30)));
+    try (Guard held = condition.guard()) {
+      assertEquals(1, condition.waiters(), "the child waits: it let go of the lock");
+    }
+    p.kill();
+    p.join();
+    CompletableFuture<Boolean> live = CompletableFuture.supplyAsync(() -> {
+      try (Guard held = condition.guard()) {
+        return condition.await(Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }, runnable -> new Thread(runnable, "live waiter").start());
+    assertTrue(SharedFiles.awaitState(() -> condition.waiters() == 2, Duration.ofSeconds(10)));
+    try (Guard held = condition.guard()) {
+      condition.signal();
+    }
+    assertTrue(live.get(30, TimeUnit.SECONDS), "the only signal went to the dead child's place in the queue");
+  }
 }

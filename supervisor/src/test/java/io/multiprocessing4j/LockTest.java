@@ -210,4 +210,20 @@ class LockTest {
     assertEquals(5, value.get());
     p.join();
   }
+
+  /** Python's {@code acquire(False)} in a loop: a poller must not be left out where a waiter takes over. */
+  @Test
+  void tryAcquireTakesOverTheLockOfAKilledOwner() throws Exception {
+    Lock lock = mp.lock();
+    Event holding = mp.event();
+    Process p = mp.process(() -> holdAndIdle(lock, holding));
+    p.start();
+    assertTrue(holding.await(CHILD_BOOT), "the child took the lock");
+    p.kill();
+    p.join();
+    assertTrue(SharedFiles.awaitState(lock::tryAcquire, Duration.ofSeconds(10)),
+        "tryAcquire never took over the lock of the dead owner");
+    assertTrue(lock.previousOwnerDied());
+    lock.release();
+  }
 }

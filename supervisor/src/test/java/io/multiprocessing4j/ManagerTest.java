@@ -284,4 +284,126 @@ class ManagerTest {
       p.join();
     }
   }
+
+  @Test
+  void anInterruptedWaitDoesNotReleaseAManagedLockItsThreadHolds() throws Exception {
+    try (Manager manager = mp.manager()) {
+      LockProxy lock = manager.lock();
+      EventProxy never = manager.event();
+      CompletableFuture<Throwable> waited = new CompletableFuture<>();
+      java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
+      Thread holder = new Thread(() -> {
+        try {
+          lock.acquire();
+          locked.countDown();
+          never.await(Duration.ofMillis(300));
+          waited.complete(null);
+        } catch (Throwable e) {
+          waited.complete(e);
+        }
+      }, "holder");
+      holder.start();
+      assertTrue(locked.await(30, TimeUnit.SECONDS));
+      holder.interrupt();
+      assertInstanceOf(InterruptedException.class, waited.get(30, TimeUnit.SECONDS));
+      holder.join(10_000);
+      assertFalse(lock.acquire(Duration.ofSeconds(2)),
+          "the manager released the lock of a live process whose thread was interrupted in another call");
+      assertTrue(lock.isLocked());
+      lock.release();
+      assertTrue(lock.acquire(Duration.ofSeconds(10)));
+      assertFalse(lock.previousOwnerDied(), "no process died");
+      lock.release();
+    }
+  }
+
+  @Test
+  void anAcquireGrantedAfterItsCallerWasInterruptedIsGivenBack() throws Exception {
+    try (Manager manager = mp.manager()) {
+      LockProxy lock = manager.lock();
+      lock.acquire();
+      CompletableFuture<Throwable> waited = new CompletableFuture<>();
+      Thread waiter = new Thread(() -> {
+        try {
+          lock.acquire();
+          waited.complete(null);
+        } catch (Throwable e) {
+          waited.complete(e);
+        }
+      }, "waiter");
+      waiter.start();
+      // Its call has been sent once it reads for the answer.
+      assertTrue(SharedFiles.awaitState(() -> Arrays.stream(waiter.getStackTrace())
+          .anyMatch(frame -> frame.getMethodName().equals("receive")), Duration.ofSeconds(10)));
+      waiter.interrupt();
+      assertInstanceOf(InterruptedException.class, waited.get(30, TimeUnit.SECONDS));
+      lock.release();
+      assertTrue(lock.acquire(Duration.ofSeconds(10)), "the interrupted waiter's grant kept the lock");
+      assertFalse(lock.previousOwnerDied(), "no process died");
+      lock.release();
+    }
+  }
+
+  @Test
+  void threadsThatEndDoNotKeepTheirConnectionsToTheManager() throws Exception {
+    try (Manager manager = mp.manager()) {
+      DictProxy<String, Integer> dict = manager.dict();
+      dict.size();
+      long before = openFiles();
+      for (int i = 0; i < 40; i++) {
+        Thread caller = new Thread(dict::size, "short-lived caller " + i);
+        caller.start();
+        caller.join(10_000);
+      }
+      long after = openFiles();
+      assertTrue(after - before < 10, "each ended thread kept its socket to the manager: " + before + " open files"
+          + " before 40 short-lived callers, " + after + " after");
+    }
+  }
+
+  @Test
+  void aManagedLockTakenByAThreadThatEndedStaysHeldUntilReleased() throws Exception {
+    try (Manager manager = mp.manager()) {
+      LockProxy lock = manager.lock();
+      Thread taker = new Thread(() -> ChildBodies.unchecked(lock::acquire), "taker");
+      taker.start();
+      taker.join(30_000);
+      Thread another = new Thread(lock::isLocked, "another caller");
+      another.start();
+      another.join(30_000);
+      assertFalse(lock.acquire(Duration.ofMillis(500)), "the ended thread's lock was released behind its back");
+      lock.release();
+      assertTrue(lock.acquire(Duration.ofSeconds(10)));
+      lock.release();
+    }
+  }
+
+  @Test
+  void aStartTimeoutTooLongToCountHasNoLimit() {
+    try (Manager manager = mp.manager(ManagerOptions.defaults().withStartTimeout(Duration.ofSeconds(Long.MAX_VALUE)))) {
+      DictProxy<String, Integer> dict = manager.dict();
+      dict.put("started", 1);
+      assertEquals(1, dict.get("started"));
+    }
+  }
+
+  @Test
+  void aCallThatWaitsForNothingButTheAnswerWorksWithTheInterruptStatusSetAndKeepsIt() throws Exception {
+    try (Manager manager = mp.manager()) {
+      CompletableFuture<String> outcome = CompletableFuture.supplyAsync(() -> {
+        Thread.currentThread().interrupt();
+        DictProxy<String, Integer> dict = manager.dict();
+        dict.put("a", 1);
+        Integer read = dict.get("a");
+        return read + " interrupted=" + Thread.currentThread().isInterrupted();
+      }, runnable -> new Thread(runnable, "interrupted caller").start());
+      assertEquals("1 interrupted=true", outcome.get(30, TimeUnit.SECONDS));
+    }
+  }
+
+  private static long openFiles() throws java.io.IOException {
+    try (var files = Files.list(Path.of("/proc/self/fd"))) {
+      return files.count();
+    }
+  }
 }

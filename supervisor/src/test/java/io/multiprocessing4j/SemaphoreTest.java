@@ -95,4 +95,36 @@ class SemaphoreTest {
     assertEquals(2, semaphore.getValue());
     p.join();
   }
+
+  /** Child side: takes a permit for someone else to give back (a producer taking a free slot), then ends. */
+  static void takeOne(Semaphore freeSlots) {
+    ChildBodies.unchecked(freeSlots::acquire);
+  }
+
+  @Test
+  void permitsTakenByAProcessThatExitedNormallyStayTakenAsInPython() throws Exception {
+    Semaphore freeSlots = mp.semaphore(1);
+    Process producer = mp.process(() -> takeOne(freeSlots));
+    producer.start();
+    producer.join();
+    assertEquals(java.util.OptionalInt.of(0), producer.exitCode(), producer.remoteTraceback().orElse(""));
+    assertFalse(freeSlots.acquire(Duration.ofMillis(300)),
+        "the slot the producer took came back when it exited: a second producer would overwrite it");
+    freeSlots.release();
+    assertTrue(freeSlots.tryAcquire());
+    assertFalse(freeSlots.acquire(Duration.ofMillis(100)), "one permit, not two");
+  }
+
+  @Test
+  void tryAcquireGetsBackThePermitsOfAKilledHolder() throws Exception {
+    Semaphore semaphore = mp.semaphore(1);
+    Event holding = mp.event();
+    Process p = mp.process(() -> takeAllAndIdle(semaphore, 1, holding));
+    p.start();
+    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permit");
+    p.kill();
+    p.join();
+    assertTrue(SharedFiles.awaitState(semaphore::tryAcquire, Duration.ofSeconds(10)),
+        "tryAcquire never got back the permit of the dead holder");
+  }
 }

@@ -134,6 +134,76 @@ class SharedMemoryTest {
   }
 
   @Test
+  void aNameReleasedAndTakenByAnotherContextIsNotDeletedByTheFirstContextsClose() throws Exception {
+    String name = "reuse" + System.nanoTime();
+    mp.sharedMemory(name, 64).close();
+    try (Multiprocessing other = Multiprocessing.create(); SharedMemory reused = other.sharedMemory(name, 64)) {
+      reused.buf().put(0, (byte) 9);
+      mp.close();
+      assertTrue(Files.exists(BlockStore.namedPath(name)), "the first context deleted another context's block");
+      try (SharedMemory attached = SharedMemory.attach(name)) {
+        assertEquals(9, attached.buf().get(0));
+      }
+    }
+  }
+
+  @Test
+  void aHandleClosedAfterItsContextClosedLeavesANewBlockOfTheSameNameAlone() throws Exception {
+    String name = "outlived" + System.nanoTime();
+    Multiprocessing first = Multiprocessing.create();
+    SharedMemory outlived = first.sharedMemory(name, 64);
+    first.close();
+    try (SharedMemory reused = mp.sharedMemory(name, 64)) {
+      outlived.close();
+      assertTrue(Files.exists(BlockStore.namedPath(name)), "closing a handle of the old block deleted the new one");
+      try (SharedMemory attached = SharedMemory.attach(name)) {
+        assertEquals(64, attached.size());
+      }
+    }
+  }
+
+  @Test
+  void releasedBlocksAreForgottenByTheirContext() throws Exception {
+    SharedMemory closed = mp.sharedMemory(64);
+    closed.close();
+    SharedMemory unlinked = mp.sharedMemory(64);
+    unlinked.unlink();
+    try (SharedMemory open = mp.sharedMemory(64)) {
+      List<String> kept = mp.blocks().ownedFiles().stream().map(path -> path.getFileName().toString()).toList();
+      assertEquals(List.of(BlockStore.namedPath(open.name()).getFileName().toString()), kept,
+          "a context keeps the mapping of every block it ever created, released or not, until it closes");
+    }
+    unlinked.close();
+  }
+
+  /** Pool task side: how many mappings of the block's file this process has. */
+  static long mappingsOf(SharedMemory block) {
+    block.buf().get(0);
+    String file = BlockStore.namedPath(block.name()).toString();
+    try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+      return lines.filter(line -> line.endsWith(file) || line.endsWith(file + " (deleted)")).count();
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void aHandleSentWithEveryPoolTaskIsNotKeptByTheWorker() throws Exception {
+    SharedMemory block = mp.sharedMemory(4096);
+    try (Pool pool = mp.pool(1)) {
+      long first = pool.apply(() -> mappingsOf(block));
+      List<Long> counts = pool.map(item -> {
+        System.gc();
+        return mappingsOf(item);
+      }, java.util.Collections.nCopies(300, block), 1);
+      long last = counts.get(counts.size() - 1);
+      assertTrue(last < first + 50, "the worker keeps every handle it received, with its mapping: " + first
+          + " mapping(s) after the first task, " + last + " after 300 more");
+    }
+    block.close();
+  }
+
+  @Test
   void theContextReleasesItsBlocksWhenItCloses() throws Exception {
     Multiprocessing other = Multiprocessing.create();
     SharedMemory block = other.sharedMemory(128);

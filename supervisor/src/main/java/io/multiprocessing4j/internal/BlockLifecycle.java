@@ -19,9 +19,14 @@ import java.nio.file.NoSuchFileException;
  * state word, in Dekker's fashion: the releaser moves LIVE to CLOSING and then looks for users; an
  * attacher first claims its slot and then reads the state. With sequentially consistent accesses, at
  * least one of them sees the other: either the releaser backs off, or the attacher finds the block
- * going away and fails as if it did not exist.
+ * going away and fails as if it did not exist. The CLOSING state names the releaser's pid, so that a
+ * release abandoned by a process killed half-way (before it deleted anything) is undone by whoever
+ * waits for it, instead of keeping them waiting for ever.
  */
 public final class BlockLifecycle {
+  /** Spins between two checks of a releaser's liveness (a check reads a small file). */
+  private static final int CHECK_CLOSER_EVERY = 4096;
+
   private BlockLifecycle() {}
 
   /**
@@ -32,7 +37,7 @@ public final class BlockLifecycle {
    */
   public static int attach(SharedBlock block) throws NoSuchFileException {
     int slot = block.users().add(-1, 1);
-    while (true) {
+    for (int spins = 1; ; spins++) {
       int state = block.getIntVolatile(SharedBlock.STATE_AT);
       if (state == SharedBlock.LIVE) {
         return slot;
@@ -41,8 +46,25 @@ public final class BlockLifecycle {
         block.users().remove(slot, 1);
         throw new NoSuchFileException(block.path().toString(), null, "the block was unlinked");
       }
-      Thread.onSpinWait();
+      awaitRelease(block, state, spins);
     }
+  }
+
+  /** The CLOSING state of a release by process {@code pid}. */
+  static int closingBy(long pid) {
+    return (int) (pid << 2) | SharedBlock.CLOSING;
+  }
+
+  /**
+   * Waits a moment for a release in progress ({@code state} is CLOSING) to end; now and then checks
+   * whether its process died half-way, and if so undoes the release (it deleted nothing before
+   * leaving the CLOSING state).
+   */
+  private static void awaitRelease(SharedBlock block, int state, int spins) {
+    if (spins % CHECK_CLOSER_EVERY == 0 && ProcessIdentity.isDead(state >>> 2, 0)) {
+      block.compareAndSetInt(SharedBlock.STATE_AT, state, SharedBlock.LIVE);
+    }
+    Thread.onSpinWait();
   }
 
   /**
@@ -61,16 +83,38 @@ public final class BlockLifecycle {
     if (users.occupied() > 0 || block.getIntVolatile(SharedBlock.STATE_AT) != SharedBlock.LIVE) {
       return false;
     }
-    if (!block.compareAndSetInt(SharedBlock.STATE_AT, SharedBlock.LIVE, SharedBlock.CLOSING)) {
+    int closing = closingBy(ProcessIdentity.PID);
+    if (!block.compareAndSetInt(SharedBlock.STATE_AT, SharedBlock.LIVE, closing)) {
       return false;
     }
+    // Compare-and-sets: the creating context may have released the block meanwhile (see releaseWithContext).
     if (users.occupied() > 0) {
-      block.setIntVolatile(SharedBlock.STATE_AT, SharedBlock.LIVE);
+      block.compareAndSetInt(SharedBlock.STATE_AT, closing, SharedBlock.LIVE);
       return false;
     }
-    block.setIntVolatile(SharedBlock.STATE_AT, SharedBlock.UNLINKED);
+    if (!block.compareAndSetInt(SharedBlock.STATE_AT, closing, SharedBlock.UNLINKED)) {
+      return false;
+    }
     delete(block);
     return true;
+  }
+
+  /**
+   * The creating context closes: the block is released whatever its users do, and marked so in its
+   * header, so that a handle that outlives the context (in any process) neither uses the name nor, when
+   * it closes, deletes a later block that took the name. Returns whether this call removed the name.
+   */
+  public static boolean releaseWithContext(SharedBlock block) {
+    while (true) {
+      int state = block.getIntVolatile(SharedBlock.STATE_AT);
+      if (state == SharedBlock.UNLINKED) {
+        return false;
+      }
+      if (block.compareAndSetInt(SharedBlock.STATE_AT, state, SharedBlock.UNLINKED)) {
+        delete(block);
+        return true;
+      }
+    }
   }
 
   /**
@@ -78,17 +122,19 @@ public final class BlockLifecycle {
    * they close it. Returns whether this call removed it (false if it was already gone).
    */
   public static boolean unlink(SharedBlock block) {
-    while (true) {
+    for (int spins = 1; ; spins++) {
       int state = block.getIntVolatile(SharedBlock.STATE_AT);
       if (state == SharedBlock.UNLINKED) {
         return false;
       }
-      if (state == SharedBlock.LIVE
-          && block.compareAndSetInt(SharedBlock.STATE_AT, SharedBlock.LIVE, SharedBlock.UNLINKED)) {
-        delete(block);
-        return true;
+      if (state == SharedBlock.LIVE) {
+        if (block.compareAndSetInt(SharedBlock.STATE_AT, SharedBlock.LIVE, SharedBlock.UNLINKED)) {
+          delete(block);
+          return true;
+        }
+      } else {
+        awaitRelease(block, state, spins);
       }
-      Thread.onSpinWait();
     }
   }
 

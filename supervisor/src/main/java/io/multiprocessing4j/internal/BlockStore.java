@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Release:</b> {@link #close()} deletes every block this context created, after the context has
  * joined its children. A context that dies without closing (its JVM killed) cannot do that, so the
  * first allocation of every later context sweeps the directory: a block whose creating process (pid
- * and start time, from its header) is dead is deleted. Processes that still map a deleted block keep
- * their pages until they unmap them; only the name is gone.
+ * and start time, from its header) is dead is deleted, a named block only once no live process uses it.
+ * Processes that still map a deleted block keep their pages until they unmap them; only the name is gone.
  */
 public final class BlockStore implements AutoCloseable {
   /** Prefix of every file this library creates in the block directory. */
@@ -125,9 +125,18 @@ public final class BlockStore implements AutoCloseable {
   public SharedBlock createNamed(String name, long dataSize) throws IOException {
     checkOpen();
     sweepOnce();
+    forgetReleasedNamed();
     SharedBlock block = SharedBlock.create(namedPath(name), SharedBlock.Kind.SHARED_MEMORY, dataSize);
     owned.put(block.path(), block);
     return block;
+  }
+
+  /**
+   * Forgets the named blocks whose users released or unlinked them: their names may now belong to
+   * someone else's block, and keeping them would keep their memory mapped until the context closes.
+   */
+  private void forgetReleasedNamed() {
+    owned.values().removeIf(block -> block.kind() == SharedBlock.Kind.SHARED_MEMORY && BlockLifecycle.isUnlinked(block));
   }
 
   /**
@@ -147,11 +156,17 @@ public final class BlockStore implements AutoCloseable {
   public void close() {
     closed = true;
     for (Path path : owned.keySet()) {
-      owned.get(path).markReleased();
+      SharedBlock block = owned.get(path);
+      block.markReleased();
       Mappings.forget(path);
       try {
-        Files.deleteIfExists(path);
-      } catch (IOException e) {
+        if (block.kind() != SharedBlock.Kind.SHARED_MEMORY) {
+          Files.deleteIfExists(path);
+        } else {
+          // Not deleted again if its users released it: its name may be another block's by now.
+          BlockLifecycle.releaseWithContext(block);
+        }
+      } catch (IOException | UncheckedIOException e) {
         LOG.warn("could not delete the shared block {}", path, e);
       }
       owned.remove(path);
@@ -175,18 +190,35 @@ public final class BlockStore implements AutoCloseable {
     }
   }
 
-  /** Deletes the blocks whose creating process is dead, and half-created ones older than a minute. */
+  /**
+   * Deletes the blocks whose creating process is dead, and half-created ones older than a minute; a
+   * named block of a dead creator only once no live process uses it (it is released as its last close
+   * would release it).
+   */
   static void sweep(Path directory) {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, FILE_PREFIX + "*")) {
       for (Path file : files) {
-        if (isOrphan(file)) {
-          Files.deleteIfExists(file);
+        if (isOrphan(file) && releaseOrphan(file)) {
           LOG.debug("deleted the orphaned shared block {}", file);
         }
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug("could not sweep {} for orphaned shared blocks", directory, e);
     }
+  }
+
+  /** Deletes an orphan; a named one goes through its lifecycle, since live processes may still use it. */
+  private static boolean releaseOrphan(Path file) throws IOException {
+    SharedBlock block;
+    try {
+      block = SharedBlock.open(file);
+    } catch (NoSuchFileException gone) {
+      return false;
+    } catch (IOException halfCreated) {
+      return Files.deleteIfExists(file);
+    }
+    return block.kind() == SharedBlock.Kind.SHARED_MEMORY ? BlockLifecycle.releaseIfUnused(block)
+        : Files.deleteIfExists(file);
   }
 
   private static boolean isOrphan(Path file) throws IOException {

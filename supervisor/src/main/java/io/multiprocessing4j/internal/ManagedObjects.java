@@ -215,12 +215,15 @@ final class ManagedObjects {
 
   /**
    * Python's manager Lock (not re-entrant; any caller may release it), made robust: a lock held by a
-   * connection that closes (its process died) is released, and the next acquirer is told.
+   * process that dies (its connection closes and its pid is gone) is taken over by the next acquirer,
+   * who is told. While the holding connection is closed but its process lives, waiters check that
+   * process every {@value #OWNER_CHECK_MILLIS} ms.
    */
   static final class LockObject implements ManagedObject {
     static final int TIMED_OUT = 0;
     static final int ACQUIRED = 1;
     static final int ACQUIRED_OWNER_DIED = 2;
+    private static final long OWNER_CHECK_MILLIS = 50;
 
     private ManagerServer.Connection owner;
     private boolean ownerDied;
@@ -240,21 +243,26 @@ final class ManagedObjects {
           notifyAll();
           yield null;
         }
-        case "locked" -> owner != null;
+        case "locked" -> {
+          releaseIfOwnerDied();
+          yield owner != null;
+        }
         default -> throw unknown("lock", method);
       };
     }
 
     private int acquire(ManagerServer.Connection caller, long timeoutMillis) throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-      while (owner != null) {
-        if (timeoutMillis < 0) {
+      while (owner != null && !releaseIfOwnerDied()) {
+        long left = timeoutMillis < 0 ? Long.MAX_VALUE : deadline - System.nanoTime();
+        if (left <= 0) {
+          return TIMED_OUT;
+        }
+        if (owner.isClosed()) {
+          TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(OWNER_CHECK_MILLIS)));
+        } else if (timeoutMillis < 0) {
           wait();
         } else {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            return TIMED_OUT;
-          }
           TimeUnit.NANOSECONDS.timedWait(this, left);
         }
       }
@@ -263,11 +271,29 @@ final class ManagedObjects {
       return ownerDied ? ACQUIRED_OWNER_DIED : ACQUIRED;
     }
 
-    /** The connection {@code gone} closed: if it held this lock, release it and tell the next owner. */
+    private boolean releaseIfOwnerDied() {
+      if (owner == null || !owner.goneWithItsProcess()) {
+        return false;
+      }
+      owner.forget(this);
+      owner = null;
+      ownerDied = true;
+      notifyAll();
+      return true;
+    }
+
+    /** The connection {@code gone} closed: waiters start checking whether its process died. */
     synchronized void ownerGone(ManagerServer.Connection gone) {
-      if (owner == gone) {
+      if (owner == gone && !releaseIfOwnerDied()) {
+        notifyAll();
+      }
+    }
+
+    /** Undoes a grant to {@code caller} that it may never have read: the lock is free again, as before it. */
+    synchronized void giveBack(ManagerServer.Connection caller) {
+      if (owner == caller) {
+        caller.forget(this);
         owner = null;
-        ownerDied = true;
         notifyAll();
       }
     }

@@ -9,9 +9,11 @@ import io.multiprocessing4j.wire.ManagerFrames;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
 import java.io.NotSerializableException;
+import java.lang.ref.WeakReference;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The calling end of the manager protocol, used by every proxy in every process. Each thread has its
@@ -26,6 +28,24 @@ import java.util.Map;
 public final class ManagerClient {
   /** Per-thread connections, keyed by {@link ManagerAddress#key()}: thread confinement needs no locks. */
   private static final ThreadLocal<Map<String, ManagerChannel>> CONNECTIONS = ThreadLocal.withInitial(HashMap::new);
+  /**
+   * Every open connection and the thread it belongs to. Java runs nothing when a thread ends (Python
+   * closes a thread's connections with its thread-local storage), so the connections of threads that
+   * have ended are closed whenever a connection is opened: otherwise every thread that ever called a
+   * proxy would keep a socket here and a thread in the manager until this process exits.
+   */
+  private static final Map<ManagerChannel, Owner> OWNERS = new ConcurrentHashMap<>();
+
+  /** The thread a connection belongs to, and whether its last call was granted a managed lock. */
+  private static final class Owner {
+    final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
+    volatile boolean lastCallTookALock;
+
+    boolean ended() {
+      Thread owner = thread.get();
+      return owner == null || !owner.isAlive();
+    }
+  }
 
   private ManagerClient() {}
 
@@ -70,7 +90,12 @@ public final class ManagerClient {
       drop(manager);
       throw new IllegalStateException("the manager " + manager + " answered " + reply.getBodyCase());
     }
-    return outcome(reply.getManagerReply());
+    Object result = outcome(reply.getManagerReply());
+    Owner owner = OWNERS.get(channel);
+    if (owner != null) {
+      owner.lastCallTookALock = method.equals("acquire") && result instanceof Integer granted && granted != 0;
+    }
+    return result;
   }
 
   private static Object outcome(ManagerReply reply) {
@@ -105,8 +130,13 @@ public final class ManagerClient {
     if (channel != null && channel.isOpen()) {
       return channel;
     }
+    if (channel != null) {
+      OWNERS.remove(channel);
+    }
+    closeConnectionsOfEndedThreads();
     try {
       channel = ManagerChannel.connect(manager.endpoint());
+      OWNERS.put(channel, new Owner());
     } catch (IOException e) {
       throw new ManagerDiedException("cannot reach the manager " + manager
           + ": its process is not running (it died or was shut down), and the objects it held are gone", e);
@@ -123,6 +153,36 @@ public final class ManagerClient {
   private static void drop(ManagerAddress manager) {
     ManagerChannel channel = CONNECTIONS.get().remove(manager.key());
     if (channel != null) {
+      OWNERS.remove(channel);
+      channel.close();
+    }
+  }
+
+  private static void closeConnectionsOfEndedThreads() {
+    OWNERS.forEach((channel, owner) -> {
+      if (owner.ended() && OWNERS.remove(channel, owner)) {
+        if (owner.lastCallTookALock) {
+          sayGoodbye(channel);
+        } else {
+          channel.close();
+        }
+      }
+    });
+  }
+
+  /**
+   * Closes the idle connection of a thread that ended whose last call took a managed lock, after one
+   * more call: the manager gives back a lock granted by a connection's last call when it closes (its
+   * caller may have been interrupted before reading the grant), and this thread did read its grant,
+   * which it may have meant to hand to another thread to release.
+   */
+  private static void sayGoodbye(ManagerChannel channel) {
+    try {
+      channel.send(ManagerFrames.call(0, "ping"));
+      channel.receive();
+    } catch (IOException gone) {
+      // The manager is gone: nothing is held there any more.
+    } finally {
       channel.close();
     }
   }

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The main function of a manager process (Python's {@code BaseManager} server), run as the target of a
@@ -43,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each proxy connection is served by its own thread, one call at a time, so a blocking call holds
  * up only its caller; its reads spin briefly before blocking ({@link ManagerChannel}). A connection
- * that closes (its process died) releases the managed locks it held.
+ * whose process died releases the managed locks it held (see {@link Connection#closed()}).
  */
 public final class ManagerServer {
   private static final int HANDSHAKE_SECONDS = 5;
@@ -117,6 +118,7 @@ public final class ManagerServer {
   private void serve(SocketChannel socket) {
     ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(socket), HANDSHAKE_SECONDS, TimeUnit.SECONDS);
     ManagerChannel channel = new ManagerChannel(socket);
+    long peer;
     try {
       Challenge challenge = Handshake.newChallenge();
       channel.send(challenge);
@@ -126,11 +128,12 @@ public final class ManagerServer {
         closeQuietly(socket);
         return;
       }
+      peer = response.getPid();
     } catch (IOException | RuntimeException refused) {
       closeQuietly(socket);
       return;
     }
-    Connection connection = new Connection(channel);
+    Connection connection = new Connection(channel, peer);
     try {
       while (true) {
         handle(connection, connection.channel.receive());
@@ -148,11 +151,16 @@ public final class ManagerServer {
     }
     ManagerCall call = frame.getManagerCall();
     Object result;
+    connection.lastGrant = null;
     try {
       result = dispatch(call.getObjectId(), call.getMethod(), ManagerFrames.arguments(call, loader), connection);
     } catch (Exception | LinkageError e) {
       reply(connection, ManagerFrames.failure(e));
       return;
+    }
+    if (objects.get(call.getObjectId()) instanceof ManagedObjects.LockObject lock && call.getMethod().equals("acquire")
+        && !Integer.valueOf(ManagedObjects.LockObject.TIMED_OUT).equals(result)) {
+      connection.lastGrant = lock;
     }
     Frame reply;
     try {
@@ -240,13 +248,50 @@ public final class ManagerServer {
     }
   }
 
-  /** One proxy connection, and the managed locks it holds. */
+  /**
+   * One proxy connection, and the managed locks it holds. A proxy's connection belongs to one thread of
+   * the process {@link #peer}, and it closes either because that process died or because the thread
+   * was interrupted in a call (or its manager was shut down): only the first releases the locks taken
+   * on it, since the thread of a live process may still count on them (see {@link #closed()}).
+   */
   static final class Connection {
+    private static final long EXIT_GRACE_MILLIS = 200;
     private final ManagerChannel channel;
+    private final long peer;
+    private final long peerStart;
     private final Set<ManagedObjects.LockObject> held = ConcurrentHashMap.newKeySet();
+    /** The lock the last call granted, whose answer the caller may not have read. */
+    private ManagedObjects.LockObject lastGrant;
+    private volatile boolean closed;
 
-    Connection(ManagerChannel channel) {
+    Connection(ManagerChannel channel, long peer) {
       this.channel = channel;
+      this.peer = peer;
+      this.peerStart = ProcessIdentity.startTime(peer);
+    }
+
+    /** Whether this connection has closed and its process is dead. */
+    boolean goneWithItsProcess() {
+      return closed && ProcessIdentity.isDead(peer, peerStart);
+    }
+
+    /**
+     * Whether the process turns out dead within {@value #EXIT_GRACE_MILLIS} ms: a killed process's
+     * sockets close while it is still exiting, a moment before its pid reads as gone.
+     */
+    private boolean diesSoon() {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EXIT_GRACE_MILLIS);
+      while (!goneWithItsProcess()) {
+        if (System.nanoTime() - deadline > 0) {
+          return false;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+      }
+      return true;
+    }
+
+    boolean isClosed() {
+      return closed;
     }
 
     void holds(ManagedObjects.LockObject lock) {
@@ -257,11 +302,20 @@ public final class ManagerServer {
       held.remove(lock);
     }
 
+    /**
+     * The connection ended. A lock that its last call granted goes back (the caller may have been
+     * interrupted before reading the grant), unless the process died, which the lock's next owner is
+     * told; other locks it holds stay held while the process lives, and are taken over when it dies.
+     */
     void closed() {
+      closed = true;
       for (ManagedObjects.LockObject lock : held) {
-        lock.ownerGone(this);
+        if (lock == lastGrant && !diesSoon()) {
+          lock.giveBack(this);
+        } else {
+          lock.ownerGone(this);
+        }
       }
-      held.clear();
     }
   }
 }

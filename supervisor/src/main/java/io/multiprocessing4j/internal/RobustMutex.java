@@ -37,11 +37,21 @@ public final class RobustMutex {
   private RobustMutex() {}
 
   /**
-   * Takes the lock if it is free (or, when {@code reentrant}, held by the calling thread).
+   * Takes the lock if it is free (or, when {@code reentrant}, held by the calling thread), or if its
+   * owner died (checked now and then, see {@link SharedBlock#holderCheckDue()}).
    *
    * @return whether the caller now holds it
    */
   public static boolean tryAcquire(SharedBlock block, int at, boolean reentrant) {
+    if (takeIfFree(block, at, reentrant)) {
+      return true;
+    }
+    long owner = block.getLongVolatile(at + OWNER);
+    return owner != 0 && block.holderCheckDue()
+        && takeOverFromDeadOwner(block, at, owner, ProcessIdentity.currentOwner());
+  }
+
+  private static boolean takeIfFree(SharedBlock block, int at, boolean reentrant) {
     long me = ProcessIdentity.currentOwner();
     long owner = block.getLongVolatile(at + OWNER);
     if (owner == me && reentrant) {
@@ -64,12 +74,12 @@ public final class RobustMutex {
    */
   public static boolean acquire(SharedBlock block, int at, boolean reentrant, java.time.Duration timeout)
       throws InterruptedException {
-    return tryAcquire(block, at, reentrant) || acquire(block, at, reentrant, Backoff.within(block, timeout));
+    return takeIfFree(block, at, reentrant) || acquire(block, at, reentrant, Backoff.within(block, timeout));
   }
 
   /** Takes the lock without a time limit, ignoring (but keeping) interrupts. */
   public static void acquireUninterruptibly(SharedBlock block, int at, boolean reentrant) {
-    if (tryAcquire(block, at, reentrant)) {
+    if (takeIfFree(block, at, reentrant)) {
       return;
     }
     try {

@@ -45,7 +45,7 @@ public final class SharedBlock extends MappedWords {
   static final int USERS_AT = 64;
   static final int USER_SLOTS = 128;
 
-  /** Lifecycle states of a block (the STATE word). */
+  /** Lifecycle states of a block (the STATE word); CLOSING is its low bits, above them the releaser's pid. */
   public static final int LIVE = 0;
   public static final int CLOSING = 1;
   public static final int UNLINKED = 2;
@@ -66,6 +66,8 @@ public final class SharedBlock extends MappedWords {
   private volatile int spinNanos = Backoff.INITIAL_SPIN_NANOS;
   /** Set in the creating process when its context closes and deletes the block (see {@link #released()}). */
   private volatile boolean released;
+  /** When this process's next check for a dead holder by a call that never waits is due (see {@link #holderCheckDue()}). */
+  private volatile long nextHolderCheck = System.nanoTime();
 
   private SharedBlock(Path path, MappedByteBuffer buffer, Kind kind, long dataSize) {
     super(buffer);
@@ -169,6 +171,21 @@ public final class SharedBlock extends MappedWords {
   /** The processes that use this block (the header's table). */
   public UserTable users() {
     return new UserTable(this, USERS_AT, USER_SLOTS);
+  }
+
+  /**
+   * Whether a call that never waits (a {@code tryAcquire}) may check now whether the holder of what it
+   * tries to take died: at most every {@value Backoff#CHECK_EVERY_MILLIS} ms per block in this process,
+   * so that a caller polling in a loop recovers from a dead holder as a waiter does, at the cost of a
+   * liveness check now and then. Races between threads only make a check happen twice.
+   */
+  public boolean holderCheckDue() {
+    long now = System.nanoTime();
+    if (now - nextHolderCheck < 0) {
+      return false;
+    }
+    nextHolderCheck = now + Backoff.CHECK_EVERY_MILLIS * 1_000_000;
+    return true;
   }
 
   int spinNanos() {
