@@ -78,7 +78,7 @@ final class PoolDispatch {
   /**
    * A chunk's answer: its outcomes go to its job (unless the job no longer wants them). An answer from
    * a worker that is gone, or for a chunk it no longer holds, is dropped: that chunk was taken back
-   * and runs again.
+   * and runs again. If settling throws, the chunk's jobs that are still live fail with the cause.
    */
   void onResults(PoolActor.ResultsIn results) {
     PoolWorker worker = workers.get(results.number());
@@ -86,10 +86,15 @@ final class PoolDispatch {
     if (dispatched != null) {
       worker.timed(dispatched, results.runNanos(), results.heldNanos());
       Chunk chunk = dispatched.chunk;
-      if (chunk.batch != null) {
-        settleBatch(chunk, results, worker);
-      } else if (work.isLive(chunk.job)) {
-        settle(chunk, results, worker);
+      try {
+        if (chunk.batch != null) {
+          settleBatch(chunk, results, worker);
+        } else if (work.isLive(chunk.job)) {
+          settle(chunk, results, worker);
+        }
+      } catch (RuntimeException e) {
+        // One job's answer must not stop the pool, which serves every other job too.
+        work.failTasks(chunk, "settling the answer of " + worker, e);
       }
       afterAnswer(worker);
     }

@@ -153,21 +153,43 @@ final class WorkQueue {
         continue;
       }
       if (i == 0 && died != null) {
-        chunk.attempts++;
-        if (chunk.attempts > taskRetries) {
-          failDied(chunk, died, exitCode, trace, taskRetries);
-          continue;
+        try {
+          queued.addAll(charge(chunk, died, exitCode, trace, taskRetries));
+        } catch (RuntimeException e) {
+          failTasks(chunk, "taking back a chunk from a worker that died", e);
         }
-        if (chunk.size() > 1) {
-          queued.addAll(chunk.split());
-          continue;
-        }
+        continue;
       }
       queued.addAll(chunk.tasks());
     }
     for (int i = queued.size() - 1; i >= 0; i--) {
       if (isLive(queued.get(i).job)) {
         again.addFirst(queued.get(i));
+      }
+    }
+  }
+
+  /**
+   * The chunk a worker died running is charged an attempt: it fails once it has used up its retries,
+   * else it is split into single items if it has several. Returns what is to run again.
+   */
+  private List<Chunk> charge(Chunk chunk, PoolWorker died, int exitCode, Optional<String> trace, int taskRetries) {
+    chunk.attempts++;
+    if (chunk.attempts > taskRetries) {
+      failDied(chunk, died, exitCode, trace, taskRetries);
+      return List.of();
+    }
+    return chunk.size() > 1 ? chunk.split() : chunk.tasks();
+  }
+
+  /**
+   * The pool could not go on handling this chunk ({@code doing} threw {@code cause}): the jobs of its
+   * tasks that still want results fail, each with its own exception, and nothing else does.
+   */
+  void failTasks(Chunk chunk, String doing, RuntimeException cause) {
+    for (Chunk task : chunk.tasks()) {
+      if (isLive(task.job)) {
+        task.job.fail(PoolFailures.notHandled(task.job, doing, cause));
       }
     }
   }
