@@ -1,6 +1,7 @@
 package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,6 +75,36 @@ class PoolFaultConfinementTest extends PoolContextTests {
       assertSame(NotSerializableException.class, rootOf(failed).getClass(), () -> "the cause is kept: " + failed);
       otherRunning.release();
       assertEquals(List.of(1, 2, 3, 4), other.get(30, TimeUnit.SECONDS), "the other job was not failed");
+    }
+    assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
+  }
+
+  @Test
+  void anItemThatNoLongerSerializesWhenItsChunkMustBeSentAgainFailsAloneAndItsNeighboursRunAgain()
+      throws Exception {
+    pool = mp.pool(1);
+    try (PoolCheckIns checkIns = new PoolCheckIns()) {
+      String socket = checkIns.socket();
+      List<Box> boxes = List.of(new Box(0), new Box(1), new Box(2));
+      ResultIterator<Object> results = pool.imap(box -> {
+        if (box.content.equals(0)) {
+          PoolCheckIns.checkIn(socket);
+        }
+        return box.content;
+      }, boxes, 3);
+      PoolCheckIns.CheckIn first = checkIns.next();
+      boxes.get(1).content = new Object();
+      ProcessHandle victim = ProcessHandle.of(first.pid()).orElseThrow();
+      victim.destroyForcibly();
+      victim.onExit().get(30, TimeUnit.SECONDS);
+
+      checkIns.next().release();
+      assertEquals(0, results.next(), "item 0 ran again");
+      PicklingException unsendable = assertThrows(PicklingException.class, results::next);
+      assertTrue(unsendable.getMessage().contains("item 1 of Pool.imap"), unsendable.getMessage());
+      assertSame(NotSerializableException.class, rootOf(unsendable).getClass(), unsendable::toString);
+      assertEquals(2, results.next(), "item 2 ran again");
+      assertFalse(results.hasNext());
     }
     assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
   }

@@ -1,5 +1,6 @@
 package io.multiprocessing4j.internal;
 
+import io.multiprocessing4j.PicklingException;
 import io.multiprocessing4j.proto.Payload;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -171,7 +172,8 @@ final class WorkQueue {
 
   /**
    * The chunk a worker died running is charged an attempt: it fails once it has used up its retries,
-   * else it is split into single items if it has several. Returns what is to run again.
+   * else it is split into single items if it has several (an item that no longer serializes failing
+   * alone). Returns what is to run again.
    */
   private List<Chunk> charge(Chunk chunk, PoolWorker died, int exitCode, Optional<String> trace, int taskRetries) {
     chunk.attempts++;
@@ -179,7 +181,14 @@ final class WorkQueue {
       failDied(chunk, died, exitCode, trace, taskRetries);
       return List.of();
     }
-    return chunk.size() > 1 ? chunk.split() : chunk.tasks();
+    return chunk.size() > 1 ? chunk.split(this::failUnsendable) : chunk.tasks();
+  }
+
+  /** A task that cannot be sent again fails alone (see {@link Chunk#split}). */
+  private void failUnsendable(Chunk task, PicklingException why) {
+    if (isLive(task.job)) {
+      task.job.settle(task, new Object[1], new RuntimeException[] {why});
+    }
   }
 
   /**
