@@ -37,6 +37,24 @@ class PoolFaultConfinementTest extends PoolContextTests {
     }
   }
 
+  /** An exception that cannot say what it is: its message throws. */
+  static final class Speechless extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String getMessage() {
+      throw new IllegalStateException("Speechless has no words");
+    }
+  }
+
+  /** Worker side: this worker's pid, or for input 1 an exception that cannot be described. */
+  static long pidOrSpeechless(int x) {
+    if (x == 1) {
+      throw new Speechless();
+    }
+    return ProcessHandle.current().pid();
+  }
+
   private static Throwable rootOf(Throwable error) {
     Throwable cause = error;
     while (cause.getCause() != null && cause.getCause() != cause) {
@@ -107,5 +125,19 @@ class PoolFaultConfinementTest extends PoolContextTests {
       assertFalse(results.hasNext());
     }
     assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
+  }
+
+  @Test
+  void aTaskWhoseExceptionCannotDescribeItselfFailsAloneSayingSoAndItsWorkerLives() throws Exception {
+    pool = mp.pool(1);
+    long first;
+    try (ResultIterator<Long> results = pool.imap(PoolFaultConfinementTest::pidOrSpeechless, range(3), 3)) {
+      first = results.next();
+      TaskFailedException failed = assertThrows(TaskFailedException.class, results::next);
+      assertTrue(failed.getMessage().contains(Speechless.class.getName() + ": its exception could not be described"),
+          failed.getMessage());
+      assertEquals(first, results.next(), "the chunk's next task ran in the same worker");
+    }
+    assertEquals(first, pool.apply(() -> ProcessHandle.current().pid()), "the worker lived");
   }
 }
