@@ -6,6 +6,7 @@ import io.multiprocessing4j.wire.CompactArrays;
 import io.multiprocessing4j.wire.TaskFrames;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -115,6 +116,24 @@ final class Chunk {
   /** What the queue holds of this chunk: the one-task chunks of a {@link #batch}, else the chunk itself. */
   List<Chunk> tasks() {
     return batch == null ? List.of(this) : batch;
+  }
+
+  /**
+   * Items [{@code from}, {@code to}) of this chunk, for settling a part of its answer or taking back
+   * what a worker had not answered: its attempts are this chunk's; it is not encoded, so it is sent
+   * again only as {@link #split} pieces. This chunk itself for the whole range.
+   */
+  Chunk slice(int from, int to) {
+    if (from == 0 && to == items.length) {
+      return this;
+    }
+    Object[] part = Arrays.copyOfRange(items, from, to);
+    Chunk slice = batch == null
+        ? new Chunk(job, start + from, part, Payload.getDefaultInstance(), 1, null)
+        : new Chunk(batch.get(from).job, batch.get(from).start, part, Payload.getDefaultInstance(), to - from,
+            batch.subList(from, to));
+    slice.attempts = attempts;
+    return slice;
   }
 
   /**

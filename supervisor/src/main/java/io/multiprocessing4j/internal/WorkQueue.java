@@ -137,7 +137,7 @@ final class WorkQueue {
 
   /**
    * Takes back the chunks of a worker that is gone, in the order it held them, ahead of everything
-   * else. If it died, the first one (the one it was running) is charged an attempt: it is split into
+   * else; of a chunk whose answer it had sent in part, only the items not answered yet. If it died, the first one (the one it was running) is charged an attempt: it is split into
    * single items if it has several, or, once it has used up its retries, fails with
    * {@link io.multiprocessing4j.WorkerDiedException}. A batch is taken back as its tasks, each charged
    * if the batch was.
@@ -148,20 +148,23 @@ final class WorkQueue {
       int taskRetries) {
     List<Chunk> queued = new ArrayList<>();
     for (int i = 0; i < held.size(); i++) {
-      Chunk chunk = held.get(i).chunk;
+      PoolWorker.Dispatched dispatched = held.get(i);
+      // Items the parts of its answer already settled are not run again.
+      Chunk chunk = dispatched.unanswered();
+      boolean partlyAnswered = chunk != dispatched.chunk;
       if (chunk.batch == null && !isLive(chunk.job)) {
         // Its job wants nothing more: not worth charging, splitting (encoding each item again) or queueing.
         continue;
       }
-      if (i == 0 && died != null) {
-        try {
-          queued.addAll(charge(chunk, died, exitCode, trace, taskRetries));
-        } catch (RuntimeException e) {
-          failTasks(chunk, "taking back a chunk from a worker that died", e);
+      try {
+        if (i == 0 && died != null) {
+          queued.addAll(charge(chunk, partlyAnswered, died, exitCode, trace, taskRetries));
+        } else {
+          queued.addAll(partlyAnswered ? chunk.split(this::failUnsendable) : chunk.tasks());
         }
-        continue;
+      } catch (RuntimeException e) {
+        failTasks(chunk, "taking back a chunk from a worker that " + (died != null ? "died" : "is gone"), e);
       }
-      queued.addAll(chunk.tasks());
     }
     for (int i = queued.size() - 1; i >= 0; i--) {
       if (isLive(queued.get(i).job)) {
@@ -175,13 +178,14 @@ final class WorkQueue {
    * else it is split into single items if it has several (an item that no longer serializes failing
    * alone). Returns what is to run again.
    */
-  private List<Chunk> charge(Chunk chunk, PoolWorker died, int exitCode, Optional<String> trace, int taskRetries) {
+  private List<Chunk> charge(Chunk chunk, boolean partlyAnswered, PoolWorker died, int exitCode,
+      Optional<String> trace, int taskRetries) {
     chunk.attempts++;
     if (chunk.attempts > taskRetries) {
       failDied(chunk, died, exitCode, trace, taskRetries);
       return List.of();
     }
-    return chunk.size() > 1 ? chunk.split(this::failUnsendable) : chunk.tasks();
+    return chunk.size() > 1 || partlyAnswered ? chunk.split(this::failUnsendable) : chunk.tasks();
   }
 
   /** A task that cannot be sent again fails alone (see {@link Chunk#split}). */
