@@ -55,7 +55,9 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * times the number of processes, rounded up, and a default chunk too large for one frame to a worker
  * is sent as several smaller ones; {@code imap} and {@code imapUnordered} default to 1. A chunksize
  * given explicitly must be 1 or more, else the call throws {@link IllegalArgumentException}; a chunk of
- * it too large for one frame fails the call with a {@link PicklingException}.
+ * it too large for one frame fails the call with a {@link PicklingException}. A chunk's results come
+ * back in as many frames as they need, so every result arrives that fits in a frame on its own; a
+ * single result larger than a frame fails its task alone, with a {@link TaskFailedException} saying so.
  *
  * <h2>Lifecycle: RUN, CLOSE, TERMINATE</h2>
  * {@link #close()} is {@code ExecutorService.close()}: stop accepting work, let the submitted work

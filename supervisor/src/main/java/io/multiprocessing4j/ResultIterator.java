@@ -16,7 +16,11 @@ import java.util.concurrent.TimeoutException;
  * past it. If the pool is terminated, {@link #next()} returns the results that had arrived (up to the
  * first missing one, for {@code imap}), then throws a {@link java.util.concurrent.CancellationException};
  * if it breaks, likewise a {@link PoolBrokenException}; if an input item cannot be serialized, a
- * {@link PicklingException} at that item's position.
+ * {@link PicklingException} at that item's position. Such a failure of the call as a whole (a
+ * terminate, a broken pool, an input that could not be read or sent) ends the iteration: once it has
+ * been thrown, {@link #hasNext()} returns false and {@link #next()} throws
+ * {@link NoSuchElementException}, as {@link Iterator}'s contract asks, so a loop that catches each
+ * item's exception ends.
  *
  * <p>Meant for one reading thread. {@link #hasNext()} and {@link #next()} block until the next result
  * or the end is known; if the reading thread is interrupted while waiting they throw an
@@ -31,7 +35,7 @@ public interface ResultIterator<R> extends Iterator<R>, AutoCloseable {
    * timeout (Python's {@code None}) or an endless one waits without a limit, a negative one does not wait.
    *
    * @throws TimeoutException if no result arrived in time (the iterator stays usable)
-   * @throws NoSuchElementException if every result has been returned
+   * @throws NoSuchElementException if every result has been returned, or the call's failure thrown
    * @throws TaskFailedException if this position's task failed
    * @throws InterruptedException if the calling thread is interrupted while waiting
    */

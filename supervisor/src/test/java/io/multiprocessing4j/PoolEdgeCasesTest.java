@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.ConcurrentModificationException;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Edge cases of the pool's calls, each of which once stopped the pool, lost results or failed the
  * wrong way: results that are null or too deeply nested to serialize, an imap read after a terminate,
- * a list changed while mapAsync reads it, and a task that tries to start children of its own. Each
+ * an imap loop that catches each failure, a list changed while mapAsync reads it, and a task that tries to start children of its own. Each
  * must give the answer Python gives (or a clear error in its place) and leave the pool serving.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -100,6 +101,36 @@ class PoolEdgeCasesTest extends PoolContextTests {
       pool.terminate();
       assertEquals(0, results.next(), "a result that arrived is not dropped by the terminate");
       assertThrows(CancellationException.class, results::next);
+    }
+  }
+
+  @Test
+  void aLoopThatCatchesEachFailureOfAnImapEndsOnceATerminatesCancellationHasBeenThrown() throws Exception {
+    pool = mp.pool(2);
+    try (PoolCheckIns checkIns = new PoolCheckIns()) {
+      String socket = checkIns.socket();
+      ResultIterator<Integer> results = pool.imap(x -> {
+        if (x == 1) {
+          PoolCheckIns.checkIn(socket);
+        }
+        return x * 10;
+      }, range(4));
+      checkIns.next();
+      pool.terminate();
+      List<Object> outcomes = new ArrayList<>();
+      // Bounded: an iterator that never ends must fail this test, not hang it.
+      for (int i = 0; i < 100 && results.hasNext(); i++) {
+        try {
+          outcomes.add(results.next());
+        } catch (CancellationException cancelled) {
+          outcomes.add("cancelled");
+        }
+      }
+      assertEquals("cancelled", outcomes.get(outcomes.size() - 1), outcomes.toString());
+      assertEquals(1, outcomes.stream().filter("cancelled"::equals).count(), "thrown once: " + outcomes);
+      assertFalse(results.hasNext(), "Iterator's contract: no next once the end is reached");
+      assertThrows(NoSuchElementException.class, results::next);
+      assertThrows(NoSuchElementException.class, () -> results.next(Duration.ofSeconds(1)));
     }
   }
 

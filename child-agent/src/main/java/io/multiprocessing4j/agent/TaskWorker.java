@@ -11,6 +11,9 @@ import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,8 +27,9 @@ import java.util.concurrent.LinkedBlockingDeque;
  * <p>The loop opens the task channel, a second authenticated connection to the parent (its key
  * travels inside this object, over the already authenticated agent channel, never on a command line),
  * runs the initializer once, announces {@code WorkerReady}, then runs the chunks it is sent, in
- * order, on the main thread, answering each with {@code TaskResults}. A reader thread keeps the
- * inbox filled, so a prefetched chunk can be handed back ({@code RevokeTasks}) while a long task runs.
+ * order, on the main thread, answering each with {@code TaskResults} (in several parts when the answer
+ * is larger than a frame). A reader thread keeps the inbox filled, so a prefetched chunk can be handed
+ * back ({@code RevokeTasks}) while a long task runs.
  * The loop returns, and the worker exits with status 0, on {@code RetireWorker} or when the parent
  * closes the channel. An exception thrown by the initializer ends the worker with status 1 (the pool
  * counts that against its restart intensity); one thrown by a task fails only that task's result, and so
@@ -50,7 +54,8 @@ public final class TaskWorker implements Runnable, Serializable {
    * @param taskChannel the endpoint the pool opened for this worker's task channel
    * @param initializer the Java-serialized {@code Runnable} to run once before the first task, or null
    * @param maxFrameBytes the largest frame the parent reads from the task channel: a chunk's results
-   *     must fit in one (a larger frame would make the parent drop the channel)
+   *     larger than that are sent in parts, each result in one (a larger frame would make the parent
+   *     drop the channel)
    */
   public TaskWorker(Endpoint taskChannel, Payload initializer, int maxFrameBytes) {
     this.taskChannel = taskChannel;
@@ -111,7 +116,9 @@ public final class TaskWorker implements Runnable, Serializable {
       if (!next.frame().hasRunTasks()) {
         return;
       }
-      post(channel, runChunk(next.frame().getRunTasks(), next.arrivedNanos(), functions));
+      for (Frame answer : runChunk(next.frame().getRunTasks(), next.arrivedNanos(), functions)) {
+        post(channel, answer);
+      }
     }
   }
 
@@ -142,13 +149,14 @@ public final class TaskWorker implements Runnable, Serializable {
     }
   }
 
-  private Frame runChunk(RunTasks run, long arrivedNanos, Map<Long, CachedFunction> functions) {
+  /** The chunk's answer: one frame, or several parts when it is larger than a frame (see {@link #answer}). */
+  private List<Frame> runChunk(RunTasks run, long arrivedNanos, Map<Long, CachedFunction> functions) {
     Payloads.Elements items;
     try {
       items = TaskFrames.decodeEach(run.getItems(), ClassLoader.getSystemClassLoader());
     } catch (Exception | LinkageError e) {
       Throwable failure = new IllegalStateException("cannot read the items of this chunk in the worker: " + e, e);
-      return TaskFrames.allFailed(run.getChunkId(), 1, failure);
+      return List.of(TaskFrames.allFailed(run.getChunkId(), 1, failure));
     }
     int count = items.values().length;
     TaskFunction function;
@@ -160,7 +168,7 @@ public final class TaskWorker implements Runnable, Serializable {
       function = cached.decoded();
     } catch (Exception | LinkageError e) {
       Throwable failure = new IllegalStateException("cannot decode the task's function in the worker: " + e, e);
-      return TaskFrames.allFailed(run.getChunkId(), Math.max(1, count), failure);
+      return List.of(TaskFrames.allFailed(run.getChunkId(), Math.max(1, count), failure));
     }
     Object[] values = new Object[count];
     Throwable[] failures = undecodedItems(items);
@@ -183,13 +191,43 @@ public final class TaskWorker implements Runnable, Serializable {
       Thread.interrupted();
     }
     long finished = System.nanoTime();
-    Frame results = results(run.getChunkId(), values, failures, finished - started, finished - arrivedNanos);
-    if (results.getSerializedSize() > maxFrameBytes) {
-      return TaskFrames.allFailed(run.getChunkId(), count, new IllegalStateException("the results of this chunk "
-          + "take " + results.getSerializedSize() + " bytes, more than one frame may carry ("
-          + maxFrameBytes + "); use a smaller chunksize or smaller results"));
+    List<Frame> answer = new ArrayList<>(1);
+    answer(new Answer(run.getChunkId(), values, failures, finished - started, finished - arrivedNanos), 0, count,
+        true, answer);
+    return answer;
+  }
+
+  /** A chunk's outcomes, to be sent as one frame or in parts. */
+  private record Answer(long chunkId, Object[] values, Throwable[] failures, long runNanos, long heldNanos) {}
+
+  /**
+   * Adds to {@code parts} the answer for items [{@code from}, {@code to}): one frame if it fits in one
+   * the parent reads, else the answers for each half, in order (Python sends each chunk's results in one
+   * pickle of any size; our frames are bounded). A single result larger than a frame fails alone, saying
+   * so. Only the last part ({@code last}) has no end item: the parent then knows the chunk is answered.
+   */
+  private void answer(Answer answer, int from, int to, boolean last, List<Frame> parts) {
+    int count = answer.values().length;
+    boolean whole = from == 0 && to == count;
+    Object[] values = whole ? answer.values() : Arrays.copyOfRange(answer.values(), from, to);
+    Throwable[] failures = answer.failures() == null ? null
+        : whole ? answer.failures() : Arrays.copyOfRange(answer.failures(), from, to);
+    int endItem = last ? 0 : to;
+    Frame part = results(answer.chunkId(), from, endItem, values, failures, answer.runNanos(), answer.heldNanos());
+    if (part.getSerializedSize() <= maxFrameBytes) {
+      parts.add(part);
+      return;
     }
-    return results;
+    if (to - from == 1) {
+      parts.add(TaskFrames.taskResults(answer.chunkId(), from, endItem, new Object[1],
+          new Throwable[] {new IllegalStateException("the result of this task takes " + part.getSerializedSize()
+              + " bytes, more than one frame may carry (" + maxFrameBytes + "); return smaller results, or pass "
+              + "large data through shared memory")}, answer.runNanos(), answer.heldNanos()));
+      return;
+    }
+    int middle = (from + to) >>> 1;
+    answer(answer, from, middle, false, parts);
+    answer(answer, middle, to, last, parts);
   }
 
   /**
@@ -198,9 +236,10 @@ public final class TaskWorker implements Runnable, Serializable {
    * {@code RecursionError} for it), instead of the error ending the worker and the chunk's other
    * tasks running again elsewhere.
    */
-  private static Frame results(long chunkId, Object[] values, Throwable[] failures, long runNanos, long heldNanos) {
+  private static Frame results(long chunkId, int firstItem, int endItem, Object[] values, Throwable[] failures,
+      long runNanos, long heldNanos) {
     try {
-      return TaskFrames.taskResults(chunkId, values, failures, runNanos, heldNanos);
+      return TaskFrames.taskResults(chunkId, firstItem, endItem, values, failures, runNanos, heldNanos);
     } catch (StackOverflowError tooDeep) {
       Object[] sendable = values.clone();
       Throwable[] withDepth = failures == null ? new Throwable[values.length] : failures.clone();
@@ -212,7 +251,7 @@ public final class TaskWorker implements Runnable, Serializable {
         withDepth[i] = new NotSerializableException("cannot send the result of this task back to the parent: "
             + values[i].getClass().getName() + " is nested too deeply to serialize (StackOverflowError)");
       }
-      return TaskFrames.taskResults(chunkId, sendable, withDepth, runNanos, heldNanos);
+      return TaskFrames.taskResults(chunkId, firstItem, endItem, sendable, withDepth, runNanos, heldNanos);
     }
   }
 

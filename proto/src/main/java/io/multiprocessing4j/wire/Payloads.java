@@ -266,13 +266,24 @@ public final class Payloads {
     }
   }
 
-  /** Describes an exception for the parent: class, message, full trace, and the object if it travels. */
+  /**
+   * Describes an exception for the parent: class, message, full trace, and the object if it travels.
+   * Never throws for the exception's sake: one whose {@code getMessage}, {@code toString} or
+   * {@code printStackTrace} throws (user code may override them) is described by its class and frames
+   * as one that "could not be described", and its object is not sent (it would throw again there).
+   */
   public static RemoteFailure failure(Throwable error) {
+    String message;
     StringWriter trace = new StringWriter();
-    error.printStackTrace(new PrintWriter(trace, true));
+    try {
+      message = String.valueOf(error.getMessage());
+      error.printStackTrace(new PrintWriter(trace, true));
+    } catch (RuntimeException | StackOverflowError undescribable) {
+      return undescribable(error, undescribable);
+    }
     RemoteFailure.Builder failure = RemoteFailure.newBuilder()
         .setExceptionClass(error.getClass().getName())
-        .setMessage(String.valueOf(error.getMessage()))
+        .setMessage(message)
         .setStackTrace(trace.toString());
     try {
       failure.setException(javaSerialized(error));
@@ -280,6 +291,22 @@ public final class Payloads {
       // The text above still carries everything a user needs to see.
     }
     return failure.build();
+  }
+
+  /** An exception that threw {@code why} when asked to describe itself: its class and frames, and what threw. */
+  private static RemoteFailure undescribable(Throwable error, Throwable why) {
+    String name = error.getClass().getName();
+    String message = "its exception could not be described: describing it threw " + why.getClass().getName();
+    StringBuilder trace = new StringBuilder(name).append(": ").append(message);
+    try {
+      for (StackTraceElement frame : error.getStackTrace()) {
+        trace.append("\n\tat ").append(frame);
+      }
+    } catch (RuntimeException framesThrewToo) {
+      trace.append("\n\t(its stack trace could not be read either)");
+    }
+    return RemoteFailure.newBuilder().setExceptionClass(name).setMessage(message)
+        .setStackTrace(trace.append('\n').toString()).build();
   }
 
   /** An ObjectInputStream that resolves classes with a given loader (the user's, not ours). */

@@ -97,6 +97,16 @@ public final class TaskFrames {
    * @param heldNanos how long the worker held the chunk, from its arrival to now
    */
   public static Frame taskResults(long chunkId, Object[] values, Throwable[] failures, long runNanos, long heldNanos) {
+    return taskResults(chunkId, 0, 0, values, failures, runNanos, heldNanos);
+  }
+
+  /**
+   * One part of a chunk's answer: the results of its items [{@code firstItem}, {@code endItem}), or to
+   * the chunk's end (the last part) if {@code endItem} is 0; {@code values} and {@code failures} hold
+   * just those items.
+   */
+  public static Frame taskResults(long chunkId, int firstItem, int endItem, Object[] values, Throwable[] failures,
+      long runNanos, long heldNanos) {
     Payload encoded;
     try {
       encoded = encodeArray(values);
@@ -110,7 +120,9 @@ public final class TaskFrames {
         .setChunkId(chunkId)
         .setValues(encoded)
         .setRunNanos(runNanos)
-        .setHeldNanos(heldNanos);
+        .setHeldNanos(heldNanos)
+        .setFirstItem(firstItem)
+        .setEndItem(endItem);
     for (int i = 0; failures != null && i < failures.length; i++) {
       if (failures[i] != null) {
         results.addFailures(TaskFailure.newBuilder().setIndex(i).setFailure(Payloads.failure(failures[i])));

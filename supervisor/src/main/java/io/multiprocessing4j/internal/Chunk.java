@@ -1,12 +1,14 @@
 package io.multiprocessing4j.internal;
 
+import io.multiprocessing4j.PicklingException;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.CompactArrays;
 import io.multiprocessing4j.wire.TaskFrames;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * A run of consecutive items of one pool job, encoded once and sent to a worker as one
@@ -117,10 +119,30 @@ final class Chunk {
   }
 
   /**
-   * One chunk per item, each with this chunk's attempt count, so that after a worker death an item
-   * that kills its worker fails alone and its neighbours get their results.
+   * Items [{@code from}, {@code to}) of this chunk, for settling a part of its answer or taking back
+   * what a worker had not answered: its attempts are this chunk's; it is not encoded, so it is sent
+   * again only as {@link #split} pieces. This chunk itself for the whole range.
    */
-  List<Chunk> split() {
+  Chunk slice(int from, int to) {
+    if (from == 0 && to == items.length) {
+      return this;
+    }
+    Object[] part = Arrays.copyOfRange(items, from, to);
+    Chunk slice = batch == null
+        ? new Chunk(job, start + from, part, Payload.getDefaultInstance(), 1, null)
+        : new Chunk(batch.get(from).job, batch.get(from).start, part, Payload.getDefaultInstance(), to - from,
+            batch.subList(from, to));
+    slice.attempts = attempts;
+    return slice;
+  }
+
+  /**
+   * One chunk per item, each with this chunk's attempt count, so that after a worker death an item
+   * that kills its worker fails alone and its neighbours get their results. Each item is serialized
+   * again; an item that no longer serializes (a mutable item changed since it was sent) is not among
+   * the pieces but handed to {@code unsendable}, with why, so that it fails alone.
+   */
+  List<Chunk> split(BiConsumer<Chunk, PicklingException> unsendable) {
     if (batch != null) {
       for (Chunk task : batch) {
         task.attempts = attempts;
@@ -133,8 +155,12 @@ final class Chunk {
       Payload encoded;
       try {
         encoded = TaskFrames.encodeArray(single);
-      } catch (IOException e) {
-        throw new UncheckedIOException("an item that was serialized once no longer serializes", e);
+      } catch (IOException | RuntimeException e) {
+        unsendable.accept(new Chunk(job, start + i, single, Payload.getDefaultInstance()),
+            new PicklingException("item " + (start + i) + " of " + job.call + " was sent once, but no longer "
+                + "serializes, so it cannot be sent again after its worker died (was it changed after the call?): "
+                + PoolFailures.describe(e), e));
+        continue;
       }
       Chunk piece = new Chunk(job, start + i, single, encoded);
       piece.attempts = attempts;

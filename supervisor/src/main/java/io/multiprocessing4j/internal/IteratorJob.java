@@ -16,7 +16,8 @@ import java.util.concurrent.TimeoutException;
  * the feed's window, which is what keeps the input read only a bounded distance ahead of the reader.
  *
  * <p>The job settles (and the pool forgets it) once every result has arrived, or it has been closed,
- * failed or cancelled; results already here can still be read after that.
+ * failed or cancelled; results already here can still be read after that. A failure of the job as a
+ * whole is thrown once, after them: then the iterator has ended.
  */
 public final class IteratorJob extends PoolJob implements ResultIterator<Object> {
   /** A position whose task failed: thrown, not returned, when the reader reaches it. */
@@ -36,6 +37,8 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
   private RuntimeException inputError;
   private int inputErrorAt = -1;
   private RuntimeException jobFailure;
+  /** The job's failure has been thrown to the reader: that was the end (Iterator's contract). */
+  private boolean jobFailureThrown;
   private boolean closed;
 
   public IteratorJob(String call, Payload function, boolean ordered, Executor completions) {
@@ -149,10 +152,13 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
     Object outcome;
     synchronized (this) {
       if (!awaitNext(timed, deadline)) {
-        throw new NoSuchElementException("all results of " + call + " have been returned");
+        throw new NoSuchElementException(jobFailureThrown
+            ? call + " has ended: its failure has been thrown (" + jobFailure.getClass().getName() + ")"
+            : "all results of " + call + " have been returned");
       }
       if (!hasArrivedNext()) {
         if (jobFailure != null) {
+          jobFailureThrown = true;
           throw jobFailure;
         }
         RuntimeException error = inputError;
@@ -183,7 +189,7 @@ public final class IteratorJob extends PoolJob implements ResultIterator<Object>
         return true;
       }
       if (jobFailure != null) {
-        return true;
+        return !jobFailureThrown;
       }
       if (inputError != null && returned == inputErrorAt) {
         return true;

@@ -112,12 +112,19 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   record Revoked(int number, long chunkId) implements Command {}
 
   /**
-   * Inbox: one chunk's answer, decoded on the reader thread: {@code values} is null when they could not be
-   * read at all ({@code unreadable} says why); {@code unreadableItems}, null when every item's result was
-   * read, says why for each one that could not be.
+   * Inbox: one chunk's answer, or one part of it (its items [{@code firstItem}, {@code endItem}), the
+   * last part when {@code endItem} is 0: see tasks.proto), decoded on the reader thread: {@code values}
+   * is null when they could not be read at all ({@code unreadable} says why); {@code unreadableItems},
+   * null when every item's result was read, says why for each one that could not be.
    */
-  record ResultsIn(int number, long chunkId, Object[] values, Throwable unreadable, Throwable[] unreadableItems,
-      List<ResultReader.RemoteError> errors, long runNanos, long heldNanos) implements Command {}
+  record ResultsIn(int number, long chunkId, int firstItem, int endItem, Object[] values, Throwable unreadable,
+      Throwable[] unreadableItems, List<ResultReader.RemoteError> errors, long runNanos, long heldNanos)
+      implements Command {
+    /** True for a whole answer, or the last part of one: the worker no longer holds the chunk. */
+    boolean isLast() {
+      return endItem == 0;
+    }
+  }
 
   /** Inbox: a worker's task channel has closed (after its last frame). */
   record ChannelClosed(int number) implements Command {}

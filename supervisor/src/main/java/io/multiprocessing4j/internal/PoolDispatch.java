@@ -76,21 +76,35 @@ final class PoolDispatch {
   }
 
   /**
-   * A chunk's answer: its outcomes go to its job (unless the job no longer wants them). An answer from
-   * a worker that is gone, or for a chunk it no longer holds, is dropped: that chunk was taken back
-   * and runs again.
+   * A chunk's answer, or a part of it: its outcomes go to its job (unless the job no longer wants them);
+   * the worker holds the chunk until the last part. An answer from a worker that is gone, or for a
+   * chunk it no longer holds, is dropped: that chunk was taken back and runs again (but for the items
+   * earlier parts settled). If settling throws, the chunk's jobs that are still live fail with the cause.
    */
   void onResults(PoolActor.ResultsIn results) {
     PoolWorker worker = workers.get(results.number());
-    PoolWorker.Dispatched dispatched = worker == null ? null : worker.answered(results.chunkId());
-    if (dispatched != null) {
-      worker.timed(dispatched, results.runNanos(), results.heldNanos());
-      Chunk chunk = dispatched.chunk;
-      if (chunk.batch != null) {
-        settleBatch(chunk, results, worker);
-      } else if (work.isLive(chunk.job)) {
-        settle(chunk, results, worker);
+    PoolWorker.Dispatched dispatched = worker == null ? null
+        : results.isLast() ? worker.answered(results.chunkId()) : worker.holding(results.chunkId());
+    if (dispatched == null) {
+      return;
+    }
+    Chunk chunk = dispatched.chunk;
+    try {
+      Chunk answered = chunk.slice(results.firstItem(), results.isLast() ? chunk.size() : results.endItem());
+      if (!results.isLast()) {
+        dispatched.answeredItems = results.endItem();
       }
+      if (answered.batch != null) {
+        settleBatch(answered, results, worker);
+      } else if (work.isLive(answered.job)) {
+        settle(answered, results, worker);
+      }
+    } catch (RuntimeException e) {
+      // One job's answer must not stop the pool, which serves every other job too.
+      work.failTasks(chunk, "settling the answer of " + worker, e);
+    }
+    if (results.isLast()) {
+      worker.timed(dispatched, results.runNanos(), results.heldNanos());
       afterAnswer(worker);
     }
   }

@@ -11,7 +11,7 @@ import java.util.Optional;
  * Turns what went wrong in a worker into the exceptions a pool's caller sees: a task's own exception
  * ({@link TaskFailedException}, with the child's trace), a task lost with its worker
  * ({@link WorkerDiedException}), a broken pool ({@link PoolBrokenException}), and the words that say
- * how a worker died.
+ * how a worker died; and a job failed by the pool itself, when handling it threw.
  */
 final class PoolFailures {
   private PoolFailures() {}
@@ -46,6 +46,23 @@ final class PoolFailures {
         chunk.attempts, trace.orElse(null));
     trace.ifPresent(text -> died.initCause(remoteTraceback(text)));
     return died;
+  }
+
+  /**
+   * A job the pool could not go on handling (settling an answer, re-sending its items after a worker
+   * died): it fails alone, with the cause, and the pool goes on serving the others.
+   */
+  static IllegalStateException notHandled(PoolJob job, String doing, RuntimeException cause) {
+    return new IllegalStateException("the pool failed " + job.call + " while " + doing + ": " + describe(cause), cause);
+  }
+
+  /** {@code error.toString()}, or its class name if even that throws (a user's exception may). */
+  static String describe(Throwable error) {
+    try {
+      return String.valueOf(error);
+    } catch (RuntimeException | StackOverflowError speechless) {
+      return error.getClass().getName() + " (its description threw " + speechless.getClass().getName() + ")";
+    }
   }
 
   /** Why a pool broke: its restart intensity, and how the last worker died. */

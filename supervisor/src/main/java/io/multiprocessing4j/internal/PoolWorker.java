@@ -56,11 +56,18 @@ final class PoolWorker {
     final long functionId;
     final long sentNanos = System.nanoTime();
     boolean revoking;
+    /** How many of the chunk's first items the parts of its answer received so far have settled. */
+    int answeredItems;
 
     Dispatched(long chunkId, Chunk chunk, long functionId) {
       this.chunkId = chunkId;
       this.chunk = chunk;
       this.functionId = functionId;
+    }
+
+    /** The items no part of the answer has covered yet: the whole chunk, or a {@link Chunk#slice} of it. */
+    Chunk unanswered() {
+      return chunk.slice(answeredItems, chunk.size());
     }
   }
 
@@ -229,6 +236,16 @@ final class PoolWorker {
       if (dispatched.chunkId == chunkId) {
         it.remove();
         heldParts -= dispatched.chunk.parts;
+        return dispatched;
+      }
+    }
+    return null;
+  }
+
+  /** The chunk {@code chunkId} if this worker holds it (it stays held), else null. */
+  Dispatched holding(long chunkId) {
+    for (Dispatched dispatched : outstanding) {
+      if (dispatched.chunkId == chunkId) {
         return dispatched;
       }
     }

@@ -58,8 +58,8 @@ final class ResultReader {
       }
       errors = List.copyOf(read);
     }
-    return new PoolActor.ResultsIn(number, results.getChunkId(), values, unreadable, unreadableItems, errors,
-        results.getRunNanos(), results.getHeldNanos());
+    return new PoolActor.ResultsIn(number, results.getChunkId(), results.getFirstItem(), results.getEndItem(), values,
+        unreadable, unreadableItems, errors, results.getRunNanos(), results.getHeldNanos());
   }
 
   /** The child's exception object, if it travelled and its class is known here; null otherwise. */

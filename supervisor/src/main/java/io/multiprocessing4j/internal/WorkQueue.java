@@ -1,5 +1,6 @@
 package io.multiprocessing4j.internal;
 
+import io.multiprocessing4j.PicklingException;
 import io.multiprocessing4j.proto.Payload;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -136,7 +137,7 @@ final class WorkQueue {
 
   /**
    * Takes back the chunks of a worker that is gone, in the order it held them, ahead of everything
-   * else. If it died, the first one (the one it was running) is charged an attempt: it is split into
+   * else; of a chunk whose answer it had sent in part, only the items not answered yet. If it died, the first one (the one it was running) is charged an attempt: it is split into
    * single items if it has several, or, once it has used up its retries, fails with
    * {@link io.multiprocessing4j.WorkerDiedException}. A batch is taken back as its tasks, each charged
    * if the batch was.
@@ -147,27 +148,61 @@ final class WorkQueue {
       int taskRetries) {
     List<Chunk> queued = new ArrayList<>();
     for (int i = 0; i < held.size(); i++) {
-      Chunk chunk = held.get(i).chunk;
+      PoolWorker.Dispatched dispatched = held.get(i);
+      // Items the parts of its answer already settled are not run again.
+      Chunk chunk = dispatched.unanswered();
+      boolean partlyAnswered = chunk != dispatched.chunk;
       if (chunk.batch == null && !isLive(chunk.job)) {
         // Its job wants nothing more: not worth charging, splitting (encoding each item again) or queueing.
         continue;
       }
-      if (i == 0 && died != null) {
-        chunk.attempts++;
-        if (chunk.attempts > taskRetries) {
-          failDied(chunk, died, exitCode, trace, taskRetries);
-          continue;
+      try {
+        if (i == 0 && died != null) {
+          queued.addAll(charge(chunk, partlyAnswered, died, exitCode, trace, taskRetries));
+        } else {
+          queued.addAll(partlyAnswered ? chunk.split(this::failUnsendable) : chunk.tasks());
         }
-        if (chunk.size() > 1) {
-          queued.addAll(chunk.split());
-          continue;
-        }
+      } catch (RuntimeException e) {
+        failTasks(chunk, "taking back a chunk from a worker that " + (died != null ? "died" : "is gone"), e);
       }
-      queued.addAll(chunk.tasks());
     }
     for (int i = queued.size() - 1; i >= 0; i--) {
       if (isLive(queued.get(i).job)) {
         again.addFirst(queued.get(i));
+      }
+    }
+  }
+
+  /**
+   * The chunk a worker died running is charged an attempt: it fails once it has used up its retries,
+   * else it is split into single items if it has several (an item that no longer serializes failing
+   * alone). Returns what is to run again.
+   */
+  private List<Chunk> charge(Chunk chunk, boolean partlyAnswered, PoolWorker died, int exitCode,
+      Optional<String> trace, int taskRetries) {
+    chunk.attempts++;
+    if (chunk.attempts > taskRetries) {
+      failDied(chunk, died, exitCode, trace, taskRetries);
+      return List.of();
+    }
+    return chunk.size() > 1 || partlyAnswered ? chunk.split(this::failUnsendable) : chunk.tasks();
+  }
+
+  /** A task that cannot be sent again fails alone (see {@link Chunk#split}). */
+  private void failUnsendable(Chunk task, PicklingException why) {
+    if (isLive(task.job)) {
+      task.job.settle(task, new Object[1], new RuntimeException[] {why});
+    }
+  }
+
+  /**
+   * The pool could not go on handling this chunk ({@code doing} threw {@code cause}): the jobs of its
+   * tasks that still want results fail, each with its own exception, and nothing else does.
+   */
+  void failTasks(Chunk chunk, String doing, RuntimeException cause) {
+    for (Chunk task : chunk.tasks()) {
+      if (isLive(task.job)) {
+        task.job.fail(PoolFailures.notHandled(task.job, doing, cause));
       }
     }
   }

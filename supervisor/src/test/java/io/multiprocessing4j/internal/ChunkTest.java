@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.CompactArrays;
@@ -61,7 +62,7 @@ class ChunkTest {
     MapJob job = job();
     Chunk joined = Chunk.joined(List.of(chunk(job, 10, 10), chunk(job, 11, 11)));
     joined.attempts = 1;
-    List<Chunk> singles = joined.split();
+    List<Chunk> singles = joined.split((task, why) -> fail("every item serializes: " + why));
     assertEquals(2, singles.size());
     assertEquals(10, singles.get(0).start);
     assertEquals(11, singles.get(1).start);
@@ -107,7 +108,7 @@ class ChunkTest {
     Chunk second = chunk(apply(FUNCTION), 0, 2);
     Chunk batch = Chunk.joined(List.of(first, second));
     batch.attempts = 1;
-    assertEquals(List.of(first, second), batch.split());
+    assertEquals(List.of(first, second), batch.split((task, why) -> fail("a batch is not encoded again")));
     assertEquals(1, first.attempts);
     assertEquals(1, second.attempts);
   }

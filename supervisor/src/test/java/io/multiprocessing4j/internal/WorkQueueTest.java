@@ -132,4 +132,28 @@ class WorkQueueTest {
     }
     assertThrows(CancellationException.class, ((MapJob) tasks.get(1).job).future()::get);
   }
+
+  @Test
+  void aChunkWhoseAnswerArrivedInPartOnlyRunsItsUnansweredItemsAgainWhenItsWorkerDies() throws Exception {
+    WorkQueue work = new WorkQueue();
+    MapJob job = new MapJob("Pool.map", function(100, 1), 4, false, Runnable::run);
+    work.add(job);
+    job.inputEnded(4);
+    Object[] items = {10, 11, 12, 13};
+    Chunk chunk = new Chunk(job, 0, items, TaskFrames.encodeArray(items));
+    PoolWorker.Dispatched running = held(1, chunk);
+    // The first part of its answer settled items 0 and 1 (as PoolDispatch does).
+    job.settle(chunk.slice(0, 2), new Object[] {"a", "b"}, null);
+    running.answeredItems = 2;
+    work.takeBack(List.of(running), new PoolWorker(1, "SpawnPoolWorker-1", null), -9, Optional.empty(), 3);
+    Chunk third = work.next();
+    Chunk fourth = work.next();
+    assertEquals(2, third.start, "items 0 and 1 are not run again");
+    assertEquals(3, fourth.start);
+    assertEquals(1, third.attempts, "the items its worker died running are charged");
+    assertEquals(List.of(12), List.of(TaskFrames.decodeEach(third.payload, getClass().getClassLoader()).values()));
+    job.settle(third, new Object[] {"c"}, null);
+    job.settle(fourth, new Object[] {"d"}, null);
+    assertEquals(List.of("a", "b", "c", "d"), job.future().get());
+  }
 }
