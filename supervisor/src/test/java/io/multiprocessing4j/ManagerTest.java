@@ -296,7 +296,7 @@ class ManagerTest {
         try {
           lock.acquire();
           locked.countDown();
-          never.await(Duration.ofMillis(300));
+          never.await(Duration.ofSeconds(60));
           waited.complete(null);
         } catch (Throwable e) {
           waited.complete(e);
@@ -304,6 +304,10 @@ class ManagerTest {
       }, "holder");
       holder.start();
       assertTrue(locked.await(30, TimeUnit.SECONDS));
+      // Interrupted while it waits for the manager's answer, which is what this covers. An interrupt
+      // that closes the connection while the await is still being sent leaves the manager unable to
+      // tell that the grant was read (see ManagerServer.Connection#closed): that window is not covered.
+      awaitWaitingForTheManager(holder);
       holder.interrupt();
       assertInstanceOf(InterruptedException.class, waited.get(30, TimeUnit.SECONDS));
       holder.join(10_000);
@@ -314,6 +318,17 @@ class ManagerTest {
       assertTrue(lock.acquire(Duration.ofSeconds(10)));
       assertFalse(lock.previousOwnerDied(), "no process died");
       lock.release();
+    }
+  }
+
+  /** Until {@code thread} is blocked reading a manager's answer (its request was sent). */
+  private static void awaitWaitingForTheManager(Thread thread) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Arrays.stream(thread.getStackTrace()).noneMatch(frame ->
+        frame.getClassName().endsWith("internal.ManagerChannel") && frame.getMethodName().equals("receive"))) {
+      assertTrue(System.nanoTime() < deadline, "the thread never waited for the manager's answer");
+      Thread.onSpinWait();
+      Thread.yield();
     }
   }
 
