@@ -287,8 +287,9 @@ public final class Payloads {
         .setStackTrace(trace.toString());
     try {
       failure.setException(javaSerialized(error));
-    } catch (IOException | RuntimeException notSerializable) {
-      // The text above still carries everything a user needs to see.
+    } catch (IOException | RuntimeException | StackOverflowError notSerializable) {
+      // The text above still carries everything a user needs to see. A cause chain too deep for this
+      // thread's stack overflows here, not in printStackTrace, which recurses less per level.
     }
     return failure.build();
   }

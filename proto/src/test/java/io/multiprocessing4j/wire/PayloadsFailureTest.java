@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiprocessing4j.proto.RemoteFailure;
+import java.io.ObjectOutputStream;
 import java.io.PrintWriter;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,29 @@ class PayloadsFailureTest {
     public void printStackTrace(PrintWriter out) {
       throw new UnsupportedOperationException("no trace");
     }
+  }
+
+  /** Stands for an object graph too deep to serialize on this thread's stack (a long cause chain). */
+  static final class TooDeepToSerialize extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooDeepToSerialize() {
+      super("deep");
+    }
+
+    private void writeObject(ObjectOutputStream out) {
+      throw new StackOverflowError();
+    }
+  }
+
+  @Test
+  void anExceptionTooDeepToSerializeIsDescribedWithoutItsObject() {
+    RemoteFailure failure = Payloads.failure(new TooDeepToSerialize());
+    assertEquals(TooDeepToSerialize.class.getName(), failure.getExceptionClass());
+    assertEquals("deep", failure.getMessage());
+    assertTrue(failure.getStackTrace().startsWith(TooDeepToSerialize.class.getName() + ": deep"),
+        failure.getStackTrace());
+    assertFalse(failure.hasException(), "an object that cannot be serialized is not sent");
   }
 
   @Test
