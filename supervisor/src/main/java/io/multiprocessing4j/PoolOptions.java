@@ -24,7 +24,9 @@ import java.util.Objects;
  *       <td>3</td></tr>
  *   <tr><td>restart intensity</td><td>if more than {@code maxRestarts} workers exit unexpectedly
  *       within {@code restartPeriod}, the pool stops restarting them: it is broken, and its pending
- *       and future work fails with a {@link PoolBrokenException}</td>
+ *       and future work fails with a {@link PoolBrokenException}. It breaks as well once more than
+ *       processes + 2 workers in a row die before they are ready (their initializer fails), however
+ *       slowly</td>
  *       <td>5 per worker (5 × processes) within 10 seconds</td></tr>
  *   <tr><td>jvmOptions</td><td>the worker JVMs' options</td><td>{@link #DEFAULT_WORKER_JVM_OPTIONS}</td></tr>
  *   <tr><td>classPath</td><td>the workers' class path</td><td>this JVM's {@code java.class.path}</td></tr>

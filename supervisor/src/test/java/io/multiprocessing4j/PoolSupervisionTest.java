@@ -255,4 +255,22 @@ class PoolSupervisionTest extends PoolContextTests {
     pool.join();
     assertTrue(pool.workers().isEmpty(), pool.toString());
   }
+
+  @Test
+  void workersThatNeverGetReadyBreakThePoolHoweverSlowlyTheyDie() throws Exception {
+    // A restart intensity this generous never trips here: only the run of failed starts can end it.
+    pool = mp.pool(PoolOptions.defaults().withProcesses(1)
+        .withInitializer(() -> {
+          throw new IllegalStateException("the initializer always fails");
+        })
+        .withRestartIntensity(1_000, Duration.ofHours(1)));
+    ExecutionException failed = assertThrows(ExecutionException.class,
+        () -> pool.mapAsync(x -> x, range(4)).get(60, TimeUnit.SECONDS));
+    PoolBrokenException broken = assertInstanceOf(PoolBrokenException.class, failed.getCause());
+    assertTrue(broken.getMessage().contains("dying before they are ready: 4 in a row"), broken.getMessage());
+    assertTrue(broken.getMessage().contains("the initializer always fails"), broken.getMessage());
+    assertInstanceOf(RemoteTraceback.class, broken.getCause());
+    pool.join();
+    assertTrue(pool.workers().isEmpty(), pool.toString());
+  }
 }

@@ -48,7 +48,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *       replacement is started at once, while it finishes; then it is told to exit.</li>
  *   <li>Restart intensity: more than {@link PoolOptions#maxRestarts()} unexpected exits within
  *       {@link PoolOptions#restartPeriod()} break the pool: pending work fails with a
- *       {@link PoolBrokenException}, the workers are stopped and none is restarted.</li>
+ *       {@link PoolBrokenException}, the workers are stopped and none is restarted. So does a run of more
+ *       than processes + {@link #NEVER_READY_BEYOND} workers in a row that died before they were
+ *       ready (an initializer that always throws), however slowly they died: on a loaded machine a worker
+ *       JVM can take seconds to start, too slow for the period ever to hold enough restarts.</li>
  * </ul>
  *
  * <h2>Dispatch</h2>
@@ -70,6 +73,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * or BROKEN. The actor stops once its last worker has exited, completing {@link PoolStatus#terminated()}.
  */
 public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
+  /**
+   * Beyond {@code processes} + this many workers in a row that died before they were ready, with none
+   * ready in between, the pool breaks: every worker of a round and two replacements failed to start.
+   */
+  static final int NEVER_READY_BEYOND = 2;
+
   /** What a pool actor needs: its options, the context's supervisor and channel, the encoded initializer. */
   public record Settings(PoolOptions options, ActorRef<ProcessSupervisor.Command> supervisor,
       ChannelServer channelServer, Payload initializer, ClassLoader loader, PoolStatus status, PoolInbox inbox) {}
@@ -140,6 +149,8 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
   private final WorkerRoster workers;
   private final WorkQueue work = new WorkQueue();
   private final RestartIntensity restarts;
+  /** Workers that died before they were ready since one last was; see {@link #NEVER_READY_BEYOND}. */
+  private int diedBeforeReadyInARow;
   /** Exits reported before the start reply that names their worker (the two travel separately). */
   private final Map<Long, ProcessSupervisor.Exited> earlyExits = new HashMap<>();
   private State state = State.RUN;
@@ -336,6 +347,8 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     PoolWorker worker = workers.get(ready.number());
     if (worker != null) {
       worker.ready = true;
+      worker.wasReady = true;
+      diedBeforeReadyInARow = 0;
       if (worker.retiring) {
         workers.retire(worker);
       }
@@ -367,7 +380,11 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     if (died) {
       getContext().getLog().debug("pool worker {} {}", worker, PoolFailures.describeExit(exitCode));
       if (restarts.exceededBy(System.nanoTime())) {
-        breakPool(worker, exitCode, trace);
+        breakPool(PoolFailures.broken(restarts, worker, exitCode, trace));
+        return maybeStop();
+      }
+      if (!worker.wasReady && ++diedBeforeReadyInARow > options.processes() + NEVER_READY_BEYOND) {
+        breakPool(PoolFailures.neverReady(diedBeforeReadyInARow, worker, exitCode, trace));
         return maybeStop();
       }
     }
@@ -377,8 +394,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     return maybeStop();
   }
 
-  private void breakPool(PoolWorker last, int exitCode, Optional<String> trace) {
-    PoolBrokenException reason = PoolFailures.broken(restarts, last, exitCode, trace);
+  private void breakPool(PoolBrokenException reason) {
     settings.status().broke(reason);
     state = State.BROKEN;
     getContext().getLog().warn(reason.getMessage());

@@ -73,6 +73,14 @@ final class PoolFailures {
     return new PoolBrokenException(message, trace.map(PoolFailures::remoteTraceback).orElse(null));
   }
 
+  /** The pool broke because {@code inARow} workers in a row died before they were ready. */
+  static PoolBrokenException neverReady(int inARow, PoolWorker last, int exitCode, Optional<String> trace) {
+    String message = "the pool's workers keep dying before they are ready: " + inARow
+        + " in a row, none ready in between (an initializer that fails?), so it stopped restarting them and its"
+        + " pending work failed. The last, " + last + ", " + describeExit(exitCode) + lastWords(trace);
+    return new PoolBrokenException(message, trace.map(PoolFailures::remoteTraceback).orElse(null));
+  }
+
   /** How a worker ended, from its Python-style exit code, e.g. "was killed by SIGKILL (exit code -9)". */
   static String describeExit(int exitCode) {
     return switch (exitCode) {

@@ -79,6 +79,8 @@ final class PoolWorker {
   long pid = -1;
   FrameChannel<Frame> channel;
   boolean ready;
+  /** It told the pool it was ready once (its initializer ran): a later exit is not a failure to start. */
+  boolean wasReady;
   /** Takes no new chunks: it has done its share, or the pool is closing or stopping. */
   boolean retiring;
   /** The pool told it to exit (RetireWorker or a terminate): its exit is not a death. */
