@@ -300,7 +300,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
       workers.publishTo(settings.status());
       ProcessSupervisor.Exited early = earlyExits.remove(process.id());
       if (early != null) {
-        return workerGone(worker, early.exitCode(), early.remoteTraceback());
+        return onExited(worker, early);
       }
       if (state == State.TERMINATE || state == State.BROKEN) {
         // Stopped before it had started; it could not be told then.
@@ -318,7 +318,7 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     if (wrapped.event() instanceof ProcessSupervisor.Exited exited) {
       PoolWorker worker = workers.byProcessId(exited.id());
       if (worker != null) {
-        return workerGone(worker, exited.exitCode(), exited.remoteTraceback());
+        return onExited(worker, exited);
       }
       if (workers.isStarting(exited.name())) {
         earlyExits.put(exited.id(), exited);
@@ -357,13 +357,29 @@ public final class PoolActor extends AbstractBehavior<PoolActor.Command> {
     return this;
   }
 
+  /**
+   * A worker's exit is handled once its channel has delivered what the worker sent before it: an
+   * answer still being read when the exit is reported would otherwise be charged to the death (and,
+   * with no retries, fail a task that had completed).
+   */
+  private Behavior<Command> onExited(PoolWorker worker, ProcessSupervisor.Exited exited) {
+    if (worker.channel != null && !worker.channelClosed) {
+      worker.exitBeforeChannelClosed = exited;
+      return this;
+    }
+    return workerGone(worker, exited.exitCode(), exited.remoteTraceback());
+  }
+
   private Behavior<Command> onChannelClosed(ChannelClosed closed) {
     PoolWorker worker = workers.get(closed.number());
-    if (worker != null) {
-      // Its process is exiting; the supervisor's Exited will say how.
-      worker.ready = false;
+    if (worker == null) {
+      return this;
     }
-    return this;
+    // Its process is exiting (the supervisor's Exited says how), or has exited: then it is handled now.
+    worker.ready = false;
+    worker.channelClosed = true;
+    ProcessSupervisor.Exited exited = worker.exitBeforeChannelClosed;
+    return exited == null ? this : workerGone(worker, exited.exitCode(), exited.remoteTraceback());
   }
 
   /** A worker has exited (or never launched): repair what its exit broke. */

@@ -1,5 +1,6 @@
 package io.multiprocessing4j.internal;
 
+import io.multiprocessing4j.ProcessSupervisor;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Endpoint;
@@ -81,6 +82,13 @@ final class PoolWorker {
   boolean ready;
   /** It told the pool it was ready once (its initializer ran): a later exit is not a failure to start. */
   boolean wasReady;
+  /** Its channel's reader has delivered everything the worker sent and stopped. */
+  boolean channelClosed;
+  /**
+   * Its exit, when reported before its channel closed: handled once the channel has closed, so that
+   * the answers the worker sent before it died are settled first, not charged to its death.
+   */
+  ProcessSupervisor.Exited exitBeforeChannelClosed;
   /** Takes no new chunks: it has done its share, or the pool is closing or stopping. */
   boolean retiring;
   /** The pool told it to exit (RetireWorker or a terminate): its exit is not a death. */
