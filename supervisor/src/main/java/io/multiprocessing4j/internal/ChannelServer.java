@@ -12,11 +12,14 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -252,12 +255,18 @@ public final class ChannelServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Idempotent and safe to call from several threads at once (the context and its supervisor's
+   * PostStop both close it): only the first call releases anything.
+   */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    closed = true;
     try {
       server.close();
     } catch (IOException ignored) {
@@ -277,17 +286,25 @@ public final class ChannelServer implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path directory) {
-    try (Stream<Path> files = Files.walk(directory)) {
-      files.sorted(Comparator.reverseOrder()).forEach(path -> {
-        try {
-          Files.deleteIfExists(path);
-        } catch (IOException e) {
-          LOG.warn("could not delete {}", path, e);
+  /**
+   * Deletes {@code path} and everything under it. Entries that vanish meanwhile (another close, a
+   * sweep) are what was wanted: a directory stream lists names without reading their attributes, so
+   * unlike {@code Files.walk} it does not fail on them.
+   */
+  private static void deleteTree(Path path) {
+    try {
+      if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(path)) {
+          for (Path entry : entries) {
+            deleteTree(entry);
+          }
         }
-      });
-    } catch (IOException e) {
-      LOG.warn("could not delete the private directory {}", directory, e);
+      }
+      Files.deleteIfExists(path);
+    } catch (NoSuchFileException gone) {
+      // Removed by someone else first.
+    } catch (IOException | DirectoryIteratorException e) {
+      LOG.warn("could not delete {}", path, e);
     }
   }
 

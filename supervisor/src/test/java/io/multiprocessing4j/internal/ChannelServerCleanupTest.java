@@ -8,6 +8,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,6 +31,43 @@ class ChannelServerCleanupTest {
     assertTrue(directory.getFileName().toString().startsWith("mp4j-" + ProcessHandle.current().pid() + "-"));
     server.close();
     assertFalse(Files.exists(directory));
+  }
+
+  /**
+   * The context and its supervisor's PostStop close the server at the same moment, while something
+   * else (a sweep) removes files from the directory: every close returns and the directory is gone.
+   */
+  @Test
+  void closesRacingEachOtherAndAnotherRemoverBothReturnAndRemoveTheDirectory() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      ChannelServer server = ChannelServer.open(Duration.ofSeconds(1), FrameChannel.DEFAULT_MAX_FRAME_BYTES);
+      Path directory = server.directory();
+      for (int file = 0; file < 500; file++) { // a longer walk, for the three to overlap in
+        Files.createFile(directory.resolve("endpoint-" + file));
+      }
+      CyclicBarrier together = new CyclicBarrier(3);
+      Callable<Void> close = () -> {
+        together.await(10, TimeUnit.SECONDS);
+        server.close();
+        return null;
+      };
+      Callable<Void> remover = () -> {
+        together.await(10, TimeUnit.SECONDS);
+        for (int file = 499; file >= 0; file--) {
+          Files.deleteIfExists(directory.resolve("endpoint-" + file));
+        }
+        return null;
+      };
+      ExecutorService threads = Executors.newFixedThreadPool(3);
+      try {
+        for (Future<Void> done : threads.invokeAll(List.of(close, close, remover), 20, TimeUnit.SECONDS)) {
+          done.get();
+        }
+      } finally {
+        threads.shutdownNow();
+      }
+      assertFalse(Files.exists(directory), "round " + round + ": " + directory);
+    }
   }
 
   @Test
