@@ -240,37 +240,37 @@ class PoolSupervisionTest extends PoolContextTests {
 
   @Test
   void workersThatKeepDyingBreakThePoolInsteadOfLooping() throws Exception {
-    pool = mp.pool(PoolOptions.defaults().withProcesses(1)
-        .withInitializer(() -> {
-          throw new IllegalStateException("the initializer always fails");
-        })
-        .withRestartIntensity(2, Duration.ofMinutes(1)));
-    ExecutionException failed = assertThrows(ExecutionException.class,
-        () -> pool.mapAsync(x -> x, range(4)).get(60, TimeUnit.SECONDS));
-    PoolBrokenException broken = assertInstanceOf(PoolBrokenException.class, failed.getCause());
+    PoolBrokenException broken = brokenByAnInitializerThatAlwaysFails(2, Duration.ofMinutes(1));
     assertTrue(broken.getMessage().contains("3 exited unexpectedly"), broken.getMessage());
-    assertTrue(broken.getMessage().contains("the initializer always fails"), broken.getMessage());
-    assertInstanceOf(RemoteTraceback.class, broken.getCause());
-    assertThrows(PoolBrokenException.class, () -> pool.apply(() -> 1), "later work is refused");
-    pool.join();
-    assertTrue(pool.workers().isEmpty(), pool.toString());
   }
 
   @Test
   void workersThatNeverGetReadyBreakThePoolHoweverSlowlyTheyDie() throws Exception {
     // A restart intensity this generous never trips here: only the run of failed starts can end it.
+    PoolBrokenException broken = brokenByAnInitializerThatAlwaysFails(1_000, Duration.ofHours(1));
+    assertTrue(broken.getMessage().contains("dying before they are ready: 4 in a row"), broken.getMessage());
+  }
+
+  /**
+   * A one-worker pool whose initializer always fails, with this restart intensity: its first map fails
+   * with the exception that broke the pool (returned), which carries the initializer's last words; later
+   * work is refused and no worker is left.
+   */
+  private PoolBrokenException brokenByAnInitializerThatAlwaysFails(int maxRestarts, Duration period)
+      throws Exception {
     pool = mp.pool(PoolOptions.defaults().withProcesses(1)
         .withInitializer(() -> {
           throw new IllegalStateException("the initializer always fails");
         })
-        .withRestartIntensity(1_000, Duration.ofHours(1)));
+        .withRestartIntensity(maxRestarts, period));
     ExecutionException failed = assertThrows(ExecutionException.class,
         () -> pool.mapAsync(x -> x, range(4)).get(60, TimeUnit.SECONDS));
     PoolBrokenException broken = assertInstanceOf(PoolBrokenException.class, failed.getCause());
-    assertTrue(broken.getMessage().contains("dying before they are ready: 4 in a row"), broken.getMessage());
     assertTrue(broken.getMessage().contains("the initializer always fails"), broken.getMessage());
     assertInstanceOf(RemoteTraceback.class, broken.getCause());
+    assertThrows(PoolBrokenException.class, () -> pool.apply(() -> 1), "later work is refused");
     pool.join();
     assertTrue(pool.workers().isEmpty(), pool.toString());
+    return broken;
   }
 }
