@@ -84,18 +84,24 @@ class PoolEdgeCasesTest extends PoolContextTests {
     assertEquals(List.of(1), pool.map(x -> x + 1, range(1)), "the pool still serves");
   }
 
+  /** {@code pool.imap(x -> x * 10, range(n))}, returned once the task of item 1 has started. */
+  private ResultIterator<Integer> imapPastItsSecondItem(PoolCheckIns checkIns, int n) throws Exception {
+    String socket = checkIns.socket();
+    ResultIterator<Integer> results = pool.imap(x -> {
+      if (x == 1) {
+        PoolCheckIns.checkIn(socket);
+      }
+      return x * 10;
+    }, range(n));
+    checkIns.next();
+    return results;
+  }
+
   @Test
   void resultsThatArrivedBeforeATerminateAreStillReadFromAnImapThenItsCancellation() throws Exception {
     pool = mp.pool(2);
     try (PoolCheckIns checkIns = new PoolCheckIns()) {
-      String socket = checkIns.socket();
-      ResultIterator<Integer> results = pool.imap(x -> {
-        if (x == 1) {
-          PoolCheckIns.checkIn(socket);
-        }
-        return x * 10;
-      }, range(2));
-      checkIns.next();
+      ResultIterator<Integer> results = imapPastItsSecondItem(checkIns, 2);
       // Without taking it: result 0 is here (Python's IMapIterator keeps the results it has).
       assertTrue(results.hasNext());
       pool.terminate();
@@ -108,14 +114,7 @@ class PoolEdgeCasesTest extends PoolContextTests {
   void aLoopThatCatchesEachFailureOfAnImapEndsOnceATerminatesCancellationHasBeenThrown() throws Exception {
     pool = mp.pool(2);
     try (PoolCheckIns checkIns = new PoolCheckIns()) {
-      String socket = checkIns.socket();
-      ResultIterator<Integer> results = pool.imap(x -> {
-        if (x == 1) {
-          PoolCheckIns.checkIn(socket);
-        }
-        return x * 10;
-      }, range(4));
-      checkIns.next();
+      ResultIterator<Integer> results = imapPastItsSecondItem(checkIns, 4);
       pool.terminate();
       List<Object> outcomes = new ArrayList<>();
       // Bounded: an iterator that never ends must fail this test, not hang it.

@@ -112,12 +112,8 @@ class PoolSupervisionTest extends PoolContextTests {
     }
   }
 
-  @Test
-  void aTaskThatKillsItsWorkerEveryTimeFailsAloneAfterItsRetries() throws Exception {
-    pool = mp.pool(2);
-    List<Object> outcomes = new ArrayList<>();
-    // Chunks of two: the poison's neighbour shares its chunk, and must still get its result.
-    ResultIterator<Integer> results = pool.imap(PoolSupervisionTest::poisonAtThree, range(8), 2);
+  /** Reads every result into {@code outcomes}, "died" for a task whose worker died; returns the last such death. */
+  private static WorkerDiedException drain(ResultIterator<Integer> results, List<Object> outcomes) throws Exception {
     WorkerDiedException died = null;
     while (results.hasNext()) {
       try {
@@ -127,6 +123,15 @@ class PoolSupervisionTest extends PoolContextTests {
         outcomes.add("died");
       }
     }
+    return died;
+  }
+
+  @Test
+  void aTaskThatKillsItsWorkerEveryTimeFailsAloneAfterItsRetries() throws Exception {
+    pool = mp.pool(2);
+    List<Object> outcomes = new ArrayList<>();
+    // Chunks of two: the poison's neighbour shares its chunk, and must still get its result.
+    WorkerDiedException died = drain(pool.imap(PoolSupervisionTest::poisonAtThree, range(8), 2), outcomes);
     assertEquals(List.of(0, 10, 20, "died", 40, 50, 60, 70), outcomes);
     assertEquals(3, died.taskIndex());
     assertEquals(99, died.exitCode());
@@ -147,16 +152,7 @@ class PoolSupervisionTest extends PoolContextTests {
   void aTaskThatRunsItsWorkerOutOfMemoryEveryTimeFailsAloneWithItsLastWords() throws Exception {
     pool = mp.pool(2);
     List<Object> outcomes = new ArrayList<>();
-    ResultIterator<Integer> results = pool.imap(PoolSupervisionTest::outOfMemoryAtTwo, range(5));
-    WorkerDiedException died = null;
-    while (results.hasNext()) {
-      try {
-        outcomes.add(results.next());
-      } catch (WorkerDiedException e) {
-        died = e;
-        outcomes.add("died");
-      }
-    }
+    WorkerDiedException died = drain(pool.imap(PoolSupervisionTest::outOfMemoryAtTwo, range(5)), outcomes);
     assertEquals(List.of(0, 10, "died", 30, 40), outcomes);
     assertEquals(1, died.exitCode());
     assertTrue(died.getMessage().contains("java.lang.OutOfMemoryError: simulated"), died.getMessage());
