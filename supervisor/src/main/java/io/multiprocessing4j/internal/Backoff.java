@@ -164,7 +164,10 @@ public final class Backoff {
    */
   public void done() {
     if (block != null && paused) {
-      block.spinNanos(spunOut ? Math.max(MIN_SPIN_NANOS, spinNanos - spinNanos / 8)
+      // Judged by the clock, not only by the phases pause() saw: a thread descheduled while spinning
+      // can skip the yield phase, or end the wait before its next pause(), and still have outlasted it.
+      boolean outlasted = spunOut || System.nanoTime() - start >= spinNanos;
+      block.spinNanos(outlasted ? Math.max(MIN_SPIN_NANOS, spinNanos - spinNanos / 8)
           : Math.min(MAX_SPIN_NANOS, spinNanos * 2));
     }
     if (sleeperSlot >= 0) {

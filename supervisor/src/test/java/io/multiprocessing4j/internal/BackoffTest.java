@@ -72,6 +72,20 @@ class BackoffTest {
   }
 
   @Test
+  void aWaitDescheduledPastItsSpinBetweenPausesStillCountsAsOutlastingIt() throws Exception {
+    block.spinNanos(Backoff.MIN_SPIN_NANOS * 8);
+    Backoff wait = Backoff.forever(block);
+    wait.pause();
+    long start = System.nanoTime();
+    // Stands in for the scheduler taking the core between the first pause and the end of the wait.
+    while (System.nanoTime() - start < Backoff.MIN_SPIN_NANOS * 8 + Backoff.YIELD_NANOS) {
+      Thread.onSpinWait();
+    }
+    wait.done();
+    assertEquals(Backoff.MIN_SPIN_NANOS * 7, block.spinNanos());
+  }
+
+  @Test
   void aRingReaderThatYieldsToItsWriterEveryCycleStopsSpinning() throws Exception {
     block.spinNanos(Backoff.MAX_SPIN_NANOS);
     for (int cycle = 0; cycle < 60; cycle++) {
