@@ -8,6 +8,9 @@ import io.multiprocessing4j.internal.ChannelBrokers;
 import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.PipeHandle;
+import io.multiprocessing4j.internal.RemoteConfig;
+import io.multiprocessing4j.internal.RemoteGateway;
+import io.multiprocessing4j.internal.RemotePeer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -20,6 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -68,9 +72,16 @@ public final class Multiprocessing implements AutoCloseable {
   private volatile boolean closed;
   /** See {@link ProcessSupervisor.Settings#childFrameBytes()}. */
   private final int childFrameBytes;
+  /** How this context serves other machines; null when it does not. */
+  private final RemoteOptions remote;
+  /** What {@link #publish} registered, by name, for {@link RemoteGateway}. */
+  private final ConcurrentHashMap<String, Object> published = new ConcurrentHashMap<>();
+  private final AtomicLong remoteSessions = new AtomicLong();
 
-  private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings) {
+  private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings,
+      RemoteOptions remote) {
     this.system = system;
+    this.remote = remote;
     this.ownsSystem = ownsSystem;
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
     this.childFrameBytes = settings.childFrameBytes();
@@ -79,6 +90,10 @@ public final class Multiprocessing implements AutoCloseable {
     AgentWarmUp warmUp = settings.startMethod() == StartMethod.WARM ? new AgentWarmUp(channels) : null;
     this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer, warmUp, this::onExited),
         "multiprocessing4j-supervisor-" + suffix, Props.empty());
+    if (remote != null) {
+      system.systemActorOf(RemoteGateway.create(channelServer, channels, remote.authkey(), published, remoteSessions),
+          RemoteGateway.NAME, Props.empty());
+    }
   }
 
   /** A context with its own (embedded) actor system, which {@link #close()} terminates. */
@@ -95,8 +110,105 @@ public final class Multiprocessing implements AutoCloseable {
         "pekko.daemonic = on",
         "pekko.log-dead-letters-during-shutdown = off"))
         .withFallback(ConfigFactory.load());
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "multiprocessing4j", config);
-    return new Multiprocessing(system, true, settings);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME, config);
+    return new Multiprocessing(system, true, settings, null);
+  }
+
+  /**
+   * A context with its own actor system that also serves JVMs on other machines: its actor system
+   * listens with Pekko Artery (TCP) at {@code remote}'s address, and a JVM there that knows the authkey
+   * reaches the pipe ends and queues {@linkplain #publish published} here through
+   * {@link #connect(String, byte[])}. The equivalent of Python's {@code BaseManager(address, authkey)}
+   * serving queues.
+   *
+   * @throws IllegalStateException if the port cannot be bound
+   */
+  public static Multiprocessing create(RemoteOptions remote) {
+    Objects.requireNonNull(remote, "remote");
+    LoggerFactory.getILoggerFactory();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME,
+        RemoteConfig.artery(remote.host(), remote.port()));
+    return new Multiprocessing(system, true, ProcessSupervisor.Settings.defaults(), remote);
+  }
+
+  /**
+   * Connects this JVM to a context serving at {@code address} ({@code host:port}, see
+   * {@link #create(RemoteOptions)}), proving {@code authkey}. The equivalent of Python's
+   * {@code BaseManager(address, authkey).connect()}.
+   *
+   * @throws IllegalArgumentException if the address is not {@code host:port} or the authkey is empty
+   * @throws IllegalStateException if no context answers there within 15 s
+   */
+  public static RemoteContext connect(String address, byte[] authkey) {
+    int colon = address == null ? -1 : address.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("address must be host:port, was " + address);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(address.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("address must be host:port, was " + address, e);
+    }
+    if (port < 1 || port > 65_535) {
+      throw new IllegalArgumentException("the port of " + address + " is not a TCP port");
+    }
+    if (authkey == null || authkey.length == 0) {
+      throw new IllegalArgumentException("authkey must not be empty");
+    }
+    return new RemoteContext(RemotePeer.connect(address.substring(0, colon), port, authkey), address);
+  }
+
+  /**
+   * Makes {@code handle} (a {@link Queue}, {@link JoinableQueue}, {@link SimpleQueue} or
+   * {@link Connection} of this context) reachable from other machines as {@code name}
+   * ({@link RemoteContext#lookup}). Each lookup of a pipe end hands out a copy of it, as sending it to
+   * a child does: the end stays open until that copy, too, is closed.
+   *
+   * @throws IllegalStateException if this context was not created with {@link RemoteOptions}, or is closed
+   * @throws IllegalArgumentException if the name is blank or taken, or the handle is not a pipe end or queue
+   */
+  public void publish(String name, Object handle) {
+    checkOpen();
+    if (remote == null) {
+      throw new IllegalStateException("this context does not serve other machines: create it with"
+          + " Multiprocessing.create(RemoteOptions)");
+    }
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("name must not be blank");
+    }
+    if (!(handle instanceof Queue<?> || handle instanceof SimpleQueue<?> || handle instanceof Connection<?>)) {
+      throw new IllegalArgumentException("only a Queue, JoinableQueue, SimpleQueue or Connection can be published, not "
+          + (handle == null ? "null" : handle.getClass().getName()));
+    }
+    if (published.putIfAbsent(name, handle) != null) {
+      throw new IllegalArgumentException("'" + name + "' is published already");
+    }
+  }
+
+  /**
+   * The {@code host:port} other machines reach this context at, for {@link #connect}.
+   *
+   * @throws IllegalStateException if this context was not created with {@link RemoteOptions}
+   */
+  public String remoteAddress() {
+    if (remote == null) {
+      throw new IllegalStateException("this context does not serve other machines");
+    }
+    org.apache.pekko.actor.Address address = system.address();
+    return address.getHost().orElseThrow() + ":" + address.getPort().orElseThrow();
+  }
+
+  /**
+   * The secret a JVM on another machine must prove to {@link #connect} (a copy).
+   *
+   * @throws IllegalStateException if this context was not created with {@link RemoteOptions}
+   */
+  public byte[] authkey() {
+    if (remote == null) {
+      throw new IllegalStateException("this context does not serve other machines");
+    }
+    return remote.authkey();
   }
 
   /**
@@ -109,7 +221,7 @@ public final class Multiprocessing implements AutoCloseable {
 
   /** A context inside an existing actor system, with the given supervisor settings. */
   public static Multiprocessing create(ActorSystem<?> system, ProcessSupervisor.Settings settings) {
-    return new Multiprocessing(system, false, settings);
+    return new Multiprocessing(system, false, settings, null);
   }
 
   /** A context with its own actor system that starts children with {@code method}. */
@@ -601,6 +713,11 @@ public final class Multiprocessing implements AutoCloseable {
         // Terminating; nothing of ours is left running in it.
       }
     }
+  }
+
+  /** For tests: how many sessions JVMs on other machines opened with this context's pipes and queues. */
+  long remoteSessionsOpened() {
+    return remoteSessions.get();
   }
 
   /** For tests of the channel's security: the server this context's children connect to. */

@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  *
  * @param <I> the message type read from this channel
  */
-public final class FrameChannel<I extends MessageLite> implements AutoCloseable {
+public final class FrameChannel<I extends MessageLite> implements FrameLink<I>, AutoCloseable {
   /** Frames above this size are refused on both sides unless a channel is created with a larger one. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
@@ -83,6 +83,7 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
    * @throws IOException if the frame exceeds {@link #maxFrameBytes()} (nothing is written then) or the
    *     connection failed
    */
+  @Override
   public void send(MessageLite message) throws IOException {
     write(encode(message));
   }
@@ -113,6 +114,7 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
    *
    * @throws IOException as {@link #send}, or if an earlier write failed
    */
+  @Override
   public void post(MessageLite message) throws IOException {
     ByteBuffer frame = encode(message);
     long now = System.nanoTime();
@@ -136,6 +138,7 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
   }
 
   /** Writes every queued frame now. */
+  @Override
   public void flush() throws IOException {
     writeLock.lock();
     try {
@@ -303,6 +306,11 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
     return reader;
   }
 
+  @Override
+  public void receive(String threadName, Consumer<I> onFrame, Consumer<Throwable> onClosed) {
+    startReader(threadName, onFrame, onClosed);
+  }
+
   /**
    * Asks the kernel for a send buffer of {@code bytes}, so that a burst of up to that much is taken
    * by one write without waiting for the peer to read (Linux grants at most {@code net.core.wmem_max}).
@@ -313,6 +321,7 @@ public final class FrameChannel<I extends MessageLite> implements AutoCloseable 
     channel.setOption(StandardSocketOptions.SO_SNDBUF, bytes);
   }
 
+  @Override
   public boolean isClosed() {
     return closed;
   }

@@ -1,5 +1,6 @@
 package io.multiprocessing4j.internal;
 
+import io.multiprocessing4j.wire.Endpoint;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +97,23 @@ public final class ChannelBrokers implements AutoCloseable {
         kind + "-" + queues.incrementAndGet()));
     return QueueHandle.of(broker, maxsize);
   }
+
+  /**
+   * The endpoint of the open pipe or queue whose endpoint id is {@code id}, and the largest frame its
+   * handles exchange, for a session relayed from another machine ({@link RemoteGateway}); null when no
+   * open pipe or queue of this context has that id (a pool's or a child's ids are never relayed).
+   */
+  synchronized Relayable relayable(long id) {
+    for (Broker broker : brokers) {
+      if (broker.endpoint().id() == id) {
+        return new Relayable(broker.endpoint(), ChannelCodec.frameLimit(broker.maxMessageBytes));
+      }
+    }
+    return null;
+  }
+
+  /** See {@link #relayable}. */
+  record Relayable(Endpoint endpoint, int frameLimit) {}
 
   private synchronized <B extends Broker> B track(B broker) {
     if (closed) {

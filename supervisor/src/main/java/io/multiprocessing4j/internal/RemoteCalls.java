@@ -3,6 +3,7 @@ package io.multiprocessing4j.internal;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
+import io.multiprocessing4j.wire.FrameLink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ final class RemoteCalls extends BrokerCalls {
   private static final AtomicLong CONNECTIONS = new AtomicLong();
   private static final boolean RINGS = !"false".equals(System.getProperty("multiprocessing4j.channelRings"));
 
-  private final FrameChannel<Frame> channel;
+  private final FrameLink<Frame> channel;
   private final ConcurrentHashMap<Long, CompletableFuture<Outcome>> answers = new ConcurrentHashMap<>();
   private final Outcome whenLost;
   /** A refusal (or CLOSED) the broker reported for a posted call; later posts get it too. */
@@ -44,7 +45,7 @@ final class RemoteCalls extends BrokerCalls {
   /** Pipe, receiving end: where this process reads the end directly, once it asked to. */
   private volatile DirectInbox inbox;
 
-  private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost, int maxMessageBytes) {
+  private RemoteCalls(FrameLink<Frame> channel, Outcome whenLost, int maxMessageBytes) {
     this.channel = channel;
     this.whenLost = whenLost;
     this.maxMessageBytes = maxMessageBytes;
@@ -60,20 +61,34 @@ final class RemoteCalls extends BrokerCalls {
    */
   static RemoteCalls connect(Endpoint endpoint, int maxMessageBytes, int end, long claimedCopy, Outcome whenLost)
       throws IOException {
-    FrameChannel<Frame> channel = endpoint.connect();
+    FrameLink<Frame> channel = link(endpoint, ChannelCodec.frameLimit(maxMessageBytes));
     try {
-      channel.setMaxFrameBytes(ChannelCodec.frameLimit(maxMessageBytes));
       RemoteCalls calls = new RemoteCalls(channel, whenLost, maxMessageBytes);
       if (end >= 0) {
         channel.send(ChannelCodec.attach(end, claimedCopy));
       }
-      channel.startReader("multiprocessing4j-channel-" + CONNECTIONS.incrementAndGet(),
+      channel.receive("multiprocessing4j-channel-" + CONNECTIONS.incrementAndGet(),
           calls::onFrame, cause -> calls.onLost());
       return calls;
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
     }
+  }
+
+  /**
+   * The connection to the broker at {@code endpoint}: relayed over Pekko remoting when this JVM reached
+   * the broker's context through {@code Multiprocessing.connect} (it runs on another machine, and
+   * everything stays frames: no rings, no direct reading), otherwise its local socket.
+   */
+  private static FrameLink<Frame> link(Endpoint endpoint, int frameLimit) throws IOException {
+    RemotePeer peer = RemotePeer.forContext(endpoint.socketPath());
+    if (peer != null) {
+      return peer.open(endpoint, frameLimit);
+    }
+    FrameChannel<Frame> socket = endpoint.connect();
+    socket.setMaxFrameBytes(frameLimit);
+    return socket;
   }
 
   @Override
@@ -173,7 +188,7 @@ final class RemoteCalls extends BrokerCalls {
     }
     synchronized (this) {
       if (rings == null && !ringless) {
-        rings = RINGS ? openRings() : null;
+        rings = RINGS && channel instanceof FrameChannel ? openRings() : null;
         ringless = rings == null;
       }
       return rings;
