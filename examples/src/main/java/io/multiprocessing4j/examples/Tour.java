@@ -20,6 +20,8 @@ public final class Tour {
     QueueExample.main(args);
     section("JoinableQueue: a producer, two consumers, back pressure and join");
     ProducerConsumerExample.main(args);
+    section("Across machines: a worker JVM reaches the queues over Pekko remoting");
+    RemoteQueueExample.main(args);
     section("Value: a shared counter, under its lock and atomically");
     ValueExample.main(args);
     section("Array: filled by a child, summed by the parent");

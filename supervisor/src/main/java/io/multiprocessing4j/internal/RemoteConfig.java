@@ -5,7 +5,8 @@ import com.typesafe.config.ConfigFactory;
 
 /**
  * The Pekko configuration of an actor system that serves or uses pipes and queues across machines:
- * Artery over TCP, and remote DeathWatch without a cluster. Both sides use it, the parent's
+ * Artery (TCP, or TLS when the application's configuration chooses {@code tls-tcp}), and remote
+ * DeathWatch without a cluster; the application's configuration applies beneath these settings. Both sides use it, the parent's
  * ({@code Multiprocessing.create(RemoteOptions)}) and a remote JVM's ({@link RemotePeer}).
  */
 public final class RemoteConfig {
@@ -21,7 +22,6 @@ public final class RemoteConfig {
   public static Config artery(String host, int port) {
     return ConfigFactory.parseString(String.join("\n",
         "pekko.actor.provider = remote",
-        "pekko.remote.artery.transport = tcp",
         "pekko.remote.artery.canonical.hostname = \"" + host + "\"",
         "pekko.remote.artery.canonical.port = " + port,
         // Each side watches the other's session actor: a JVM that exits or is killed must end its handles
@@ -30,6 +30,8 @@ public final class RemoteConfig {
         // calls remote watch "unsafe" because a quarantined peer stays gone: that is what we want.
         "pekko.remote.use-unsafe-remote-features-outside-cluster = on",
         "pekko.remote.warn-unsafe-watch-outside-cluster = off",
+        // Remoting is what we need: a cluster is a membership this library does not ask of its users.
+        "pekko.remote.warn-about-direct-use = off",
         // A killed JVM is noticed within ~5 s rather than the default ~11 s.
         "pekko.remote.watch-failure-detector.heartbeat-interval = 1s",
         "pekko.remote.watch-failure-detector.acceptable-heartbeat-pause = 4s",

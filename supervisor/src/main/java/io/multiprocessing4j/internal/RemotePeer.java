@@ -71,6 +71,8 @@ public final class RemotePeer implements AutoCloseable {
    * @throws IllegalStateException if nothing answers there in time
    */
   public static RemotePeer connect(String host, int port, byte[] authkey) {
+    // Initialize logging before the actor system logs, so SLF4J need not buffer and replay its first calls.
+    org.slf4j.LoggerFactory.getILoggerFactory();
     String localHost = localAddressTowards(host);
     com.typesafe.config.Config config = RemoteConfig.artery(localHost, 0);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME, config);

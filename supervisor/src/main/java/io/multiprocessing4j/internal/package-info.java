@@ -76,6 +76,17 @@
  * brokered path unchanged, and so do queues (many consumers share one queue, so no one process can
  * own its items).
  *
+ * <p>Across machines ({@code Multiprocessing.create(RemoteOptions)}, {@code Multiprocessing.connect}),
+ * the same frames travel as Pekko messages over Artery, and the broker does not know:
+ * <pre>
+ *   serving JVM: QueueBroker ◀── ordinary connection ── RelaySession actor ◀─┐ RelayMessage chunks,
+ *                RemoteGateway actor (authkey / endpoint-key HMAC, lookups)   │ windowed, DeathWatch
+ *   remote JVM:  RemotePeer (its own actor system) ── RelayLink (inbox actor) ─┘ both ways
+ *                   └─ RemoteCalls over the RelayLink, exactly as over a socket (no rings, no direct path)
+ * </pre>
+ * A handle decoded in a JVM that holds a {@code RemotePeer} for its context connects through it,
+ * however it arrived (looked up, or inside an item).
+ *
  * <p>Shared state does not go through the parent at all: {@code Value}, {@code Array},
  * {@code SharedMemory} and the synchronization primitives are blocks in {@code /dev/shm}
  * ({@code SharedBlock}, {@code BlockStore}, {@code BlockLifecycle}) that every process maps; locks are
