@@ -79,6 +79,15 @@ final class PostRing {
 
     /** A message longer than the reader accepts, dropped unread. */
     void tooLarge(long bytes);
+
+    /**
+     * Whether the reader takes another message now; asked before each message, never in the middle
+     * of one. A reader that holds as much as it may says no, and the rest stays in the ring, so its
+     * writer waits for space (a pipe's back pressure, see {@link PipeBroker}).
+     */
+    default boolean accepts() {
+      return true;
+    }
   }
 
   private final SharedBlock block;
@@ -242,6 +251,16 @@ final class PostRing {
     }
   }
 
+  /** How far the writer has published: a mark for {@link #drainedTo}. */
+  long published() {
+    return block.getLongVolatile(TAIL_AT);
+  }
+
+  /** Whether everything the writer had published at {@code mark} ({@link #published}) has been taken. */
+  boolean drainedTo(long mark) {
+    return block.getLongVolatile(HEAD_AT) - mark >= 0;
+  }
+
   /** Whether the writer has published something not drained yet. */
   boolean hasData() {
     return block.getLongVolatile(TAIL_AT) != block.getLongVolatile(HEAD_AT);
@@ -252,7 +271,8 @@ final class PostRing {
    * a drain in progress on another thread to finish first, so that when this returns everything
    * published before the call has been handed over. It follows the writer past that only to finish a
    * message it has begun: a drain that chased a writer as fast as itself would never return, and would
-   * pile the whole stream up in the reader's heap. Returns how many records it took.
+   * pile the whole stream up in the reader's heap. It stops early, between two messages, when
+   * {@code sink} no longer {@linkplain Sink#accepts accepts} one. Returns how many records it took.
    *
    * @param maxBytes the longest message accepted; longer ones are skipped and reported
    */
@@ -297,7 +317,12 @@ final class PostRing {
       long end = block.getLongVolatile(TAIL_AT);
       long took = 0;
       int taken = 0;
+      boolean refused = false;
       while (head != end) {
+        if (assembling == null && !discarding && !sink.accepts()) {
+          refused = true;
+          break;
+        }
         int at = (int) (head & (capacity - 1));
         int content = records.getInt(at);
         int flags = records.getInt(at + 4);
@@ -320,7 +345,8 @@ final class PostRing {
           end = block.getLongVolatile(TAIL_AT);
         }
       }
-      if (head == end && head != headRung) {
+      // A writer waiting for the space freed so far must not wait for a reader that stopped short.
+      if ((head == end || refused) && head != headRung) {
         Doorbell.ring(block);
         headRung = head;
       }

@@ -39,15 +39,18 @@ final class RemoteCalls extends BrokerCalls {
   private volatile ClientRings rings;
   private volatile boolean ringless;
   private final int maxMessageBytes;
+  /** Pipe: how many bytes of unreceived messages this process takes in while it reads its end directly. */
+  private final long maxBufferedBytes;
   /** Pipe, sending end: the ring to the other end's direct reader. */
   private final DirectRoute route = new DirectRoute();
   /** Pipe, receiving end: where this process reads the end directly, once it asked to. */
   private volatile DirectInbox inbox;
 
-  private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost, int maxMessageBytes) {
+  private RemoteCalls(FrameChannel<Frame> channel, Outcome whenLost, int maxMessageBytes, long maxBufferedBytes) {
     this.channel = channel;
     this.whenLost = whenLost;
     this.maxMessageBytes = maxMessageBytes;
+    this.maxBufferedBytes = maxBufferedBytes;
   }
 
   /**
@@ -60,10 +63,21 @@ final class RemoteCalls extends BrokerCalls {
    */
   static RemoteCalls connect(Endpoint endpoint, int maxMessageBytes, int end, long claimedCopy, Outcome whenLost)
       throws IOException {
+    return connect(endpoint, maxMessageBytes, Long.MAX_VALUE, end, claimedCopy, whenLost);
+  }
+
+  /**
+   * Connects a pipe end to its broker ({@link #connect(Endpoint, int, int, long, Outcome)}).
+   *
+   * @param maxBufferedBytes the pipe's limit on unreceived messages held by an end, which this process
+   *     keeps while it reads the end directly ({@link DirectInbox})
+   */
+  static RemoteCalls connect(Endpoint endpoint, int maxMessageBytes, long maxBufferedBytes, int end, long claimedCopy,
+      Outcome whenLost) throws IOException {
     FrameChannel<Frame> channel = endpoint.connect();
     try {
       channel.setMaxFrameBytes(ChannelCodec.frameLimit(maxMessageBytes));
-      RemoteCalls calls = new RemoteCalls(channel, whenLost, maxMessageBytes);
+      RemoteCalls calls = new RemoteCalls(channel, whenLost, maxMessageBytes, maxBufferedBytes);
       if (end >= 0) {
         channel.send(ChannelCodec.attach(end, claimedCopy));
       }
@@ -158,7 +172,7 @@ final class RemoteCalls extends BrokerCalls {
     }
     synchronized (this) {
       if (inbox == null) {
-        inbox = new DirectInbox(both.replies, both, maxMessageBytes);
+        inbox = new DirectInbox(both.replies, both, maxMessageBytes, maxBufferedBytes);
         both.pushTo(inbox);
       }
       return inbox;
