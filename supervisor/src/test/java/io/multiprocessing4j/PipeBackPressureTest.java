@@ -110,14 +110,33 @@ class PipeBackPressureTest {
   /** Child side: once told, receives {@link #COUNT} messages and says whether each was whole and in order. */
   static void receiveAll(Connection<byte[]> conn, Event go, Queue<String> result) throws Exception {
     assertTrue(go.await(WAIT));
-    for (int i = 0; i < COUNT; i++) {
+    result.put(receiveRange(conn, 0, COUNT));
+  }
+
+  /** Receives messages {@code from} up to {@code to} (exclusive): "ok", or what is wrong. */
+  static String receiveRange(Connection<byte[]> conn, int from, int to) throws InterruptedException {
+    for (int i = from; i < to; i++) {
       String wrong = wrong(conn.recv(), i);
       if (wrong != null) {
-        result.put(wrong);
-        return;
+        return wrong;
       }
     }
-    result.put("ok");
+    return "ok";
+  }
+
+  /**
+   * Child side: reads the end directly, receives {@code firstPart} messages, then, once told (its
+   * writer waits for it by then), hands the end on through {@code handOver}.
+   */
+  static void readThenHandOn(Connection<byte[]> conn, Event reading, int firstPart, Event handNow,
+      Queue<Connection<byte[]>> handOver, Queue<String> result) throws Exception {
+    conn.poll();
+    reading.set();
+    String first = "first reader: " + receiveRange(conn, 0, firstPart);
+    assertTrue(handNow.await(WAIT));
+    handOver.put(conn);
+    conn.close();
+    result.put(first);
   }
 
   /** Child side: becomes the end's direct reader (a poll asks), says so, then receives as {@link #receiveAll}. */
@@ -279,6 +298,43 @@ class PipeBackPressureTest {
     reader.join();
     assertEquals(OptionalInt.of(0), writer.exitCode());
     assertEquals(OptionalInt.of(0), reader.exitCode());
+  }
+
+  @Test
+  void anEndHandedOnWhileItsWriterWaitsGivesTheNextReaderEverythingInOrder() throws Exception {
+    Pipe<byte[]> pipe = mp.pipe(OPTIONS);
+    Connection<byte[]> receiver = pipe.conn1();
+    Connection<byte[]> sender = pipe.conn2();
+    Event reading = mp.event();
+    Event goWriter = mp.event();
+    Event handNow = mp.event();
+    Event allSent = mp.event();
+    Value.OfInt sent = mp.value(0);
+    Queue<String> results = mp.queue();
+    Queue<Connection<byte[]>> handOver = mp.queue();
+    int firstPart = 10;
+    Process first = mp.process(ChildBody.target(
+        () -> readThenHandOn(receiver, reading, firstPart, handNow, handOver, results)));
+    Process writer = mp.process(ChildBody.target(() -> sendAllWhenTold(sender, goWriter, sent, allSent)));
+    Process next = mp.process(ChildBody.target(() -> results.put(receiveRange(handOver.get(WAIT), firstPart, COUNT))));
+    first.start();
+    writer.start();
+    next.start();
+    receiver.close();
+    sender.close();
+    assertTrue(reading.await(WAIT));
+    goWriter.set();
+    assertTrue(eventually(() -> sent.get() > firstPart + LIMIT / SIZE), "the writer did not start");
+    assertFalse(allSent.await(Duration.ofMillis(500)), "the writer did not wait for the reader");
+    handNow.set();
+    List<String> reports = List.of(results.get(WAIT), results.get(WAIT));
+    assertTrue(reports.contains("first reader: ok"), reports::toString);
+    assertTrue(reports.contains("ok"), reports::toString);
+    assertTrue(allSent.isSet());
+    for (Process process : List.of(first, writer, next)) {
+      process.join();
+      assertEquals(OptionalInt.of(0), process.exitCode());
+    }
   }
 
   @Test

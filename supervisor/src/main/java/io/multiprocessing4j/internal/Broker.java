@@ -303,11 +303,16 @@ abstract class Broker implements AutoCloseable {
       return;
     }
     RingIntake ring = client.ring;
-    if (ring != null) {
+    ChannelRequest request = frame.getChannelRequest();
+    if (ring != null && request.getOpCase() == ChannelRequest.OpCase.STOP_DIRECT) {
+      // A reader handing its end on: its sends, to the other end, need not go first, and must not hold
+      // the hand-on up while they wait for their own reader.
+      ring.drain();
+    } else if (ring != null) {
       // Posts the client made before this frame are handled before it.
       ring.drainInOrder();
     }
-    handle(client, frame.getChannelRequest());
+    handle(client, request);
   }
 
   /** Handles one request of {@code client}, from its connection or its ring. */

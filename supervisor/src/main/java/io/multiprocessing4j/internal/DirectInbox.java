@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -239,10 +240,10 @@ final class DirectInbox {
    * Stops reading here before a copy of the end is registered (see the class comment), then runs
    * {@code registerCopy}; receivers wait until it is done.
    *
-   * @param stop asks the broker to stop pushing; DIRECT_READER if it was pushing here
+   * @param stop asks the broker to stop pushing; its answer is DIRECT_READER if it was pushing here
    * @param giveBack sends a message back to the head of the broker's inbox
    */
-  void handOn(Supplier<Outcome> stop, Consumer<Payload> giveBack, Runnable registerCopy) {
+  void handOn(Supplier<CompletableFuture<Outcome>> stop, Consumer<Payload> giveBack, Runnable registerCopy) {
     Thread oldDrainer;
     synchronized (this) {
       handOns++;
@@ -257,7 +258,14 @@ final class DirectInbox {
         LockSupport.unpark(oldDrainer);
         LockSupport.parkNanos(100_000);
       }
-      if (stop.get() == Outcome.Status.DIRECT_READER) {
+      CompletableFuture<Outcome> stopping = stop.get();
+      while (!stopping.isDone()) {
+        // The broker may be waiting for room in the reply ring, kept full by back pressure, to answer.
+        if (drainAll() == 0) {
+          LockSupport.parkNanos(50_000);
+        }
+      }
+      if (stopping.join() == Outcome.Status.DIRECT_READER) {
         while (!stopped && !lost) {
           if (drainAll() == 0) {
             LockSupport.parkNanos(50_000);

@@ -254,7 +254,7 @@ final class RemoteCalls extends BrokerCalls {
     reading.handOn(() -> {
       long requestId = nextRequestId();
       CompletableFuture<Outcome> answer = answerOf(requestId);
-      return send(ChannelCodec.stopDirect(requestId)) ? answer.join() : whenLost;
+      return send(ChannelCodec.stopDirect(requestId)) ? answer : CompletableFuture.completedFuture(whenLost);
     }, item -> send(ChannelCodec.put(0, item, -1, true)), () -> send(ChannelCodec.copy(end, copyId, false)));
   }
 
