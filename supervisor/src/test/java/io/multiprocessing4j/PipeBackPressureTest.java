@@ -139,6 +139,27 @@ class PipeBackPressureTest {
     result.put(first);
   }
 
+  /**
+   * Child side, on a duplex end: one thread sends {@link #COUNT} messages while the main thread receives
+   * as many; reports "ok" or what went wrong.
+   */
+  static void sendWhileReceiving(Connection<byte[]> conn, Queue<String> result) throws Exception {
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; i < COUNT; i++) {
+          conn.sendBytes(message(i));
+        }
+      } catch (RuntimeException e) {
+        failure.set(e);
+      }
+    });
+    writer.start();
+    String received = receiveRange(conn, 0, COUNT);
+    writer.join();
+    result.put(failure.get() == null ? received : failure.get().toString());
+  }
+
   /** Child side: becomes the end's direct reader (a poll asks), says so, then receives as {@link #receiveAll}. */
   static void readDirectly(Connection<byte[]> conn, Event reading, Event go, Queue<String> result) throws Exception {
     conn.poll();
@@ -266,6 +287,45 @@ class PipeBackPressureTest {
     sender.close();
     child.join();
     assertEquals(OptionalInt.of(0), child.exitCode());
+  }
+
+  /**
+   * As on a duplex OS pipe, a process's receives do not wait for its own sends on the same end to be
+   * received: here each side sends more than the limit before the parent reads, which Python runs
+   * through and which would deadlock if the child's receives waited behind its held-back sends.
+   */
+  @Test
+  void aChildReceivesWhileItsOwnSendsOnTheSameEndWait() throws Exception {
+    Pipe<byte[]> pipe = mp.pipe(OPTIONS.withDuplex(true));
+    Connection<byte[]> parent = pipe.conn1();
+    Connection<byte[]> theirs = pipe.conn2();
+    Queue<String> result = mp.queue();
+    Process child = mp.process(ChildBody.target(() -> sendWhileReceiving(theirs, result)));
+    child.start();
+    theirs.close();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; i < COUNT; i++) {
+          parent.sendBytes(message(i));
+        }
+      } catch (RuntimeException e) {
+        failure.set(e);
+      }
+    });
+    writer.start();
+    try {
+      writer.join(WAIT.toMillis());
+      assertFalse(writer.isAlive(), "the child received nothing while its own sends waited");
+      assertNull(failure.get());
+      assertEquals("ok", receiveRange(parent, 0, COUNT));
+      assertEquals("ok", result.get(WAIT));
+      assertTrue(child.join(WAIT));
+      assertEquals(OptionalInt.of(0), child.exitCode());
+    } finally {
+      // On failure, both sides wait for each other: the context's close would wait for the child.
+      child.kill();
+    }
   }
 
   @Test

@@ -304,9 +304,11 @@ abstract class Broker implements AutoCloseable {
     }
     RingIntake ring = client.ring;
     ChannelRequest request = frame.getChannelRequest();
-    if (ring != null && request.getOpCase() == ChannelRequest.OpCase.STOP_DIRECT) {
-      // A reader handing its end on: its sends, to the other end, need not go first, and must not hold
-      // the hand-on up while they wait for their own reader.
+    if (ring != null && (request.getOpCase() == ChannelRequest.OpCase.STOP_DIRECT
+        || request.getOpCase() == ChannelRequest.OpCase.GET)) {
+      // A get sent past the posts held back in the ring (see RingIntake), or a reader handing its end
+      // on: the client's sends, to the other end, need not go first, and must not hold these up while
+      // they wait for their own reader.
       ring.drain();
     } else if (ring != null) {
       // Posts the client made before this frame are handled before it.

@@ -50,7 +50,8 @@ import java.util.function.BooleanSupplier;
  * reader stopped short of both with room freed sleeps until its bounded park ends.
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
- * line), a direct ring's gate (long, {@link RingGate}) at 192, records from 256. A record: content length (int), flags (int: first chunk, last chunk,
+ * line), a direct ring's gate (long, {@link RingGate}) at 192, a posts ring's held word (long: 1 while its
+ * reader holds its posts back, see {@link #setHeld}) at 200, records from 256. A record: content length (int), flags (int: first chunk, last chunk,
  * padding), the message's data length (long, first chunk only), then the content, padded to 16 bytes.
  * The first chunk's content starts with the serializer id (int), the manifest's length (int), the tag
  * (long) and the manifest (UTF-8).
@@ -65,6 +66,7 @@ final class PostRing {
   private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
   /** The word of a direct ring's gate ({@link RingGate}), in the head's cache line. */
   static final int GATE_AT = SharedBlock.HEADER_BYTES + 192;
+  private static final int HELD_AT = SharedBlock.HEADER_BYTES + 200;
   private static final int RECORDS_FROM = 256;
   private static final int FIRST = 1;
   private static final int LAST = 2;
@@ -197,6 +199,43 @@ final class PostRing {
     } finally {
       writeLock.unlock();
     }
+  }
+
+  /**
+   * Writes a message that fits one record unless that would wait: false if another thread of this
+   * process is writing, or the ring has no room for it now.
+   */
+  boolean tryWrite(Payload item, long tag) {
+    if (!writeLock.tryLock()) {
+      return false;
+    }
+    try {
+      int content = FIRST_HEADER + item.getManifestBytes().size() + item.getData().size();
+      if (content > maxChunk) {
+        return false;
+      }
+      int size = align(RECORD_HEADER + content);
+      int toEnd = capacity - (int) (tail & (capacity - 1));
+      headSeen = block.getLongVolatile(HEAD_AT);
+      // With the room there, write does not wait (and would give up rather than wait).
+      return capacity - (tail - headSeen) >= (size <= toEnd ? size : toEnd + size) && write(item, tag, () -> true);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Reader side: says whether it holds the ring's posts back (a pipe end that holds as much as it may,
+   * see {@link RingIntake}), so the writer's process sends what must not wait behind them (a get) on
+   * its connection instead.
+   */
+  void setHeld(boolean held) {
+    block.setLongVolatile(HELD_AT, held ? 1 : 0);
+  }
+
+  /** Whether the reader holds the ring's posts back ({@link #setHeld}). */
+  boolean isHeld() {
+    return block.getLongVolatile(HELD_AT) != 0;
   }
 
   /**

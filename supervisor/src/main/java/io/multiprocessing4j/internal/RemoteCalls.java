@@ -1,6 +1,7 @@
 package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A handle's calls to a broker in another process (or in this one, for a handle that travelled back to
@@ -94,10 +96,20 @@ final class RemoteCalls extends BrokerCalls {
   Outcome start(long requestId, Call call) {
     ClientRings viaRing = call.kind() == Call.Kind.GET ? rings() : null;
     if (viaRing != null) {
-      boolean written = viaRing.posts.write(
-          ChannelCodec.getRecord(requestId, call.timeoutMillis(), call.peek(), call.directOk()),
-          0, this::isClosed);
-      return written ? null : whenLost;
+      Payload get = ChannelCodec.getRecord(requestId, call.timeoutMillis(), call.peek(), call.directOk());
+      // Not behind posts the broker holds back (a pipe end full): they may wait for this very get. So
+      // not behind a send of another thread that waits for room either, in case the broker holds back.
+      long pause = 10_000;
+      while (!viaRing.posts.isHeld()) {
+        if (viaRing.posts.tryWrite(get, 0)) {
+          return null;
+        }
+        if (isClosed()) {
+          return whenLost;
+        }
+        LockSupport.parkNanos(pause);
+        pause = Math.min(2 * pause, 1_000_000);
+      }
     }
     return send(frame(requestId, call)) ? null : whenLost;
   }

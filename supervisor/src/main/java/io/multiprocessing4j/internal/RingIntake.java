@@ -30,7 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  * drainer thread then sleeps until the broker has room again; the connection's reader, before a frame,
  * waits for the room to take what was posted before it, unless the writer has died; and at the
  * connection's end everything left is taken in at once (at most a ring's worth), so that a reader sees
- * every message of a writer that is gone, and then end of file, without waiting on anyone.
+ * every message of a writer that is gone, and then end of file, without waiting on anyone. While it
+ * holds posts back it says so in the ring ({@link PostRing#setHeld}), and the writer's process sends
+ * its gets as frames, which are not held up (as receiving on a duplex OS pipe does not wait for the
+ * same process's blocked send).
  */
 final class RingIntake implements PostRing.Sink {
   static final long STEP_ASIDE_MILLIS = 10;
@@ -42,6 +45,8 @@ final class RingIntake implements PostRing.Sink {
   private volatile boolean stopped;
   /** Whether drains take every message in, room or not (the writer is gone). */
   private volatile boolean takeAll;
+  /** What the ring's held word says ({@link PostRing#setHeld}), as last set here. */
+  private volatile boolean held;
   /** Getters of the parent waiting on this ring; while there are any, the drainer thread parks. */
   private final AtomicInteger localWaiters = new AtomicInteger();
   private volatile Thread drainer;
@@ -220,7 +225,13 @@ final class RingIntake implements PostRing.Sink {
 
   @Override
   public boolean accepts() {
-    return takeAll || broker.takesPostsOf(client);
+    boolean takes = takeAll || broker.takesPostsOf(client);
+    if (takes == held) {
+      // Changed: the writer's process sends its gets on the connection while the posts are held back.
+      held = !takes;
+      ring.setHeld(held);
+    }
+    return takes;
   }
 
   @Override
