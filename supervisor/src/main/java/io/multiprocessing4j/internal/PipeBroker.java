@@ -4,9 +4,7 @@ import io.multiprocessing4j.proto.ChannelCall;
 import io.multiprocessing4j.proto.Payload;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -37,7 +35,7 @@ import java.util.function.BooleanSupplier;
  * file when the sending end closes, tells the writers when the reading end closes, and ends the direct
  * reading when the reader asks before it hands its end on (see {@link DirectInbox}).
  *
- * <p>Back pressure: an end holds at most about {@link #maxBufferedBytes} of messages not yet received
+ * <p>Back pressure ({@link HeldBackWriters}): an end holds at most about its limit of messages not yet received
  * (a message is let in while it holds less, so one larger than that goes through alone). While it holds
  * that much, nothing more is taken in for it: the parent's own sends wait ({@link BrokerCalls.Local}),
  * a writer's ring is left undrained ({@link RingIntake}), so the writer waits on its full ring, and a
@@ -64,10 +62,7 @@ public final class PipeBroker extends Broker {
   private final DirectPush[] direct = new DirectPush[2];
   /** Messages sent on this pipe that passed through the broker (a diagnostic: direct ones do not). */
   private final AtomicLong relayed = new AtomicLong();
-  /** The bytes of unreceived messages an end holds before nothing more is taken in for it. */
-  final long maxBufferedBytes;
-  /** Signalled when an end that was full has room again, or closed; and when the broker closes. */
-  private final Condition room = lock.newCondition();
+  private final HeldBackWriters heldBack;
 
   /**
    * Opens a pipe in the parent. End 0 is Python's {@code conn1}, end 1 its {@code conn2}; a one-way
@@ -77,7 +72,7 @@ public final class PipeBroker extends Broker {
       String name) {
     super(server, delays, maxMessageBytes, name);
     this.duplex = duplex;
-    this.maxBufferedBytes = maxBufferedBytes;
+    this.heldBack = new HeldBackWriters(lock, maxBufferedBytes);
     ItemQueue.Listener untracked = new ItemQueue.Listener() {
       @Override
       public void added(Payload item) {
@@ -106,7 +101,7 @@ public final class PipeBroker extends Broker {
   @Override
   boolean takesPostsOf(BrokerClient client) {
     // An end that closed holds nothing (its messages were dropped), so its writers are released.
-    return client.end < 0 || inbox[1 - client.end].heldBytes() < maxBufferedBytes;
+    return client.end < 0 || heldBack.hasRoom(inbox[1 - client.end].heldBytes());
   }
 
   @Override
@@ -115,38 +110,12 @@ public final class PipeBroker extends Broker {
       return;
     }
     int to = 1 - client.end;
-    boolean interrupted = false;
-    while (!giveUp.getAsBoolean()) {
-      lock.lock();
-      try {
-        if (inbox[to].heldBytes() < maxBufferedBytes || closed || endClosed[to]) {
-          break;
-        }
-        // Bounded, so that giveUp is asked now and then; room, closing ends and closing brokers signal.
-        room.await(20, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        interrupted = true;
-      } finally {
-        lock.unlock();
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    heldBack.await(inbox[to]::heldBytes, () -> closed || endClosed[to], giveUp);
   }
 
-  /** After a take from {@code end}: wakes the writers held back once it is down to half the limit. */
-  private void roomMade(int end) {
-    if (inbox[end].heldBytes() <= maxBufferedBytes / 2 && lock.hasWaiters(room)) {
-      room.signalAll();
-    }
-  }
-
-  /** Wakes every writer held back, to look again (an end or the broker closed). */
-  private void wakeHeldBack() {
-    if (lock.hasWaiters(room)) {
-      room.signalAll();
-    }
+  /** The bytes of unreceived messages an end takes in at most (a message is let in while it holds less). */
+  long maxBufferedBytes() {
+    return heldBack.maxBytes;
   }
 
   /** The client that stands for this JVM's own copy of {@code end}. */
@@ -204,7 +173,7 @@ public final class PipeBroker extends Broker {
       }
       Outcome outcome = inbox[end].get(client, requestId, timeoutMillis, peek, answers);
       if (outcome instanceof Outcome.Item) {
-        roomMade(end);
+        heldBack.taken(inbox[end].heldBytes());
       }
       return outcome;
     });
@@ -230,7 +199,7 @@ public final class PipeBroker extends Broker {
       for (Payload item : inbox[end].handOver(Outcome.Status.DIRECT_READER, answers)) {
         reader.push(item, answers);
       }
-      roomMade(end);
+      heldBack.taken(0);
       for (BrokerClient.Remote writer : attached[1 - end]) {
         if (writer.ring != null) {
           answers.add(writer, 0, Outcome.Status.DIRECT_ROUTE);
@@ -338,7 +307,7 @@ public final class PipeBroker extends Broker {
       localOpen[end] = false;
       inbox[end].refuseClient(locals[end], "the connection was closed", answers);
       // A send of this copy held back gives up (see BrokerCalls.Local).
-      wakeHeldBack();
+      heldBack.wakeAll();
       release(end, answers);
       return null;
     });
@@ -364,7 +333,7 @@ public final class PipeBroker extends Broker {
     // Nothing will be sent from this end any more, and nothing received at it.
     inbox[1 - end].end(answers);
     inbox[end].refuse("this end of the pipe is closed", answers);
-    wakeHeldBack();
+    heldBack.wakeAll();
     if (canSend(duplex, 1 - end)) {
       // The processes holding the other end learn it now: their next send fails, not the one after it.
       for (BrokerClient.Remote writer : attached[1 - end]) {
@@ -411,7 +380,7 @@ public final class PipeBroker extends Broker {
 
   @Override
   void refuseAll(String reason, Answers answers) {
-    wakeHeldBack();
+    heldBack.wakeAll();
     for (int end = 0; end < 2; end++) {
       inbox[end].end(answers);
       endClosed[end] = true;

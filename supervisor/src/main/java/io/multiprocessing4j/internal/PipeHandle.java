@@ -45,7 +45,7 @@ public final class PipeHandle implements Serializable {
     BrokerCalls local = new BrokerCalls.Local(broker, broker.local(end));
     HandleTable.register(HandleTable.key(broker.endpoint(), end), local);
     return new PipeHandle(broker.endpoint(), broker.name() + "/" + (end + 1), end, duplex, broker.maxMessageBytes,
-        broker.maxBufferedBytes, local);
+        broker.maxBufferedBytes(), local);
   }
 
   /** Whether this end receives (false for the sending end of a one-way pipe). */
