@@ -35,9 +35,9 @@ import java.util.function.BooleanSupplier;
  * file when the sending end closes, tells the writers when the reading end closes, and ends the direct
  * reading when the reader asks before it hands its end on (see {@link DirectInbox}).
  *
- * <p>Back pressure ({@link HeldBackWriters}): an end holds at most about its limit of messages not yet received
- * (a message is let in while it holds less, so one larger than that goes through alone). While it holds
- * that much, nothing more is taken in for it: the parent's own sends wait ({@link BrokerCalls.Local}),
+ * <p>Back pressure ({@link HeldBackWriters}): an end holds at most about its limit of messages not yet
+ * received (a message is let in while it holds less, so one larger than that goes through alone). While
+ * it holds that much, nothing more is taken in for it: the parent's own sends wait ({@link BrokerCalls.Local}),
  * a writer's ring is left undrained ({@link RingIntake}), so the writer waits on its full ring, and a
  * writer without a ring has its connection's frames wait, so its socket fills up. They resume once the
  * reader has taken the end down to half the limit, and are released at once when the end closes (their
