@@ -47,11 +47,19 @@ public final class Connection<T> implements Serializable, AutoCloseable {
 
   /**
    * Sends a message: a {@code byte[]} travels as raw bytes, any other value with Java serialization
-   * ({@code null} included). Does not wait for a receiver: returns once the message is in the pipe's
+   * ({@code null} included). Does not wait for a receiver to take it (up to the limit below): returns once the message is in the pipe's
    * broker or, from a child, on its way there (in the shared-memory ring the broker drains, or that the
    * receiving child drains for an end it reads directly, also after this process exited; across hosts, written to the socket or queued for a flusher thread that batches
    * a fast stream and flushes before the JVM exits), so it is delivered
    * even if this process exits right after. Equivalent of Python's {@code Connection.send}.
+   *
+   * <p>Blocks, as Python's does on a full OS pipe, while the receiving end holds
+   * {@link PipeOptions#maxBufferedBytes()} of messages not yet received (16 MiB by default; from a
+   * child on the parent's host, once its shared-memory ring of up to 4 MiB is full too), until the
+   * receiver takes some. Nothing is dropped. If the receiving end is closed, or its last holder dies,
+   * meanwhile, the wait ends: this send throws {@link PipeClosedException}, or, if the message was
+   * already on its way (in the ring), the next one does. An interrupt does not end the wait: the send
+   * completes or fails as above, and the thread's interrupt status is kept.
    *
    * @throws PicklingException if the message cannot be serialized (nothing is sent)
    * @throws MessageTooLargeException if it encodes to more than the pipe's maximum (nothing is sent)
@@ -196,6 +204,14 @@ public final class Connection<T> implements Serializable, AutoCloseable {
    */
   long relayedByBroker() {
     return handle.relayedByBroker();
+  }
+
+  /**
+   * The bytes of the messages sent to this end that its broker holds, not yet received, asked in the
+   * process that created the pipe (-1 elsewhere).
+   */
+  long heldByBroker() {
+    return handle.heldByBroker();
   }
 
   @Override

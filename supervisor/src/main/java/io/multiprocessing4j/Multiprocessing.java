@@ -285,7 +285,8 @@ public final class Multiprocessing implements AutoCloseable {
    */
   public <T> Pipe<T> pipe(PipeOptions options) {
     checkOpen();
-    PipeHandle[] ends = channels.openPipe(options.duplex(), options.maxMessageBytes());
+    PipeHandle[] ends = channels.openPipe(options.duplex(), options.maxMessageBytes(),
+        options.maxBufferedBytes());
     return new Pipe<>(new Connection<>(ends[0]), new Connection<>(ends[1]));
   }
 

@@ -220,10 +220,9 @@ class PipeTest {
       writers.add(mp.process(() -> sendBlocks(sender, value, perWriter, size)));
     }
     writers.forEach(Process::start);
+    // 60 MiB in all, more than an end holds unread: the writers wait for this reader, as on an OS pipe.
     Thread localWriter = new Thread(() -> sendBlocks(sender, (byte) 3, perWriter, size));
     localWriter.start();
-    localWriter.join();
-    sender.close();
     int[] seen = new int[4];
     for (int i = 0; i < 3 * perWriter; i++) {
       byte[] block = pipe.conn1().recv();
@@ -235,6 +234,8 @@ class PipeTest {
       }
       seen[block[0]]++;
     }
+    localWriter.join();
+    sender.close();
     assertArrayEquals(new int[] {0, perWriter, perWriter, perWriter}, seen);
     assertThrows(PipeClosedException.class, pipe.conn1()::recv);
     for (Process writer : writers) {

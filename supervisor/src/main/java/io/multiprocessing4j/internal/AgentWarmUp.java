@@ -1,6 +1,7 @@
 package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.PipeClosedException;
+import io.multiprocessing4j.PipeOptions;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Payloads;
 import java.io.IOException;
@@ -23,7 +24,7 @@ public final class AgentWarmUp {
   private final PipeHandle sink;
 
   public AgentWarmUp(ChannelBrokers channels) {
-    PipeHandle[] ends = channels.openPipe(false, 1024, "AgentWarmUp");
+    PipeHandle[] ends = channels.openPipe(false, 1024, PipeOptions.DEFAULT_MAX_BUFFERED_BYTES, "AgentWarmUp");
     ends[0].close();
     this.sink = ends[1];
   }

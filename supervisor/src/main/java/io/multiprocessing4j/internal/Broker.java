@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -32,7 +33,8 @@ import java.util.function.Function;
  * <p>A client on this host posts (unbounded puts, pipe sends) through a shared-memory {@link PostRing}
  * instead of its connection, once the broker has accepted the ring ({@link RingIntake} takes them in,
  * in order with the connection's frames); a client elsewhere, or one whose ring could not be mapped,
- * keeps posting on the connection.
+ * keeps posting on the connection. A pipe bounds what it holds per end ({@link #takesPostsOf}): past
+ * its limit, posts are left in their ring and put frames wait, and so do the parent's own sends.
  */
 abstract class Broker implements AutoCloseable {
   /** Runs a task after a delay; returns what cancels it (the context's Pekko scheduler). */
@@ -106,6 +108,24 @@ abstract class Broker implements AutoCloseable {
 
   /** Whether a get by {@code client} would find an item without waiting. */
   abstract boolean holdsItemFor(BrokerClient client);
+
+  /**
+   * Whether a post (a pipe send) of {@code client} may be taken in now: false while the pipe end it
+   * feeds holds as much as it may ({@link PipeBroker}). Asked without the lock. Queues bound their
+   * puts by their maximum size instead: always true.
+   */
+  boolean takesPostsOf(BrokerClient client) {
+    return true;
+  }
+
+  /**
+   * Waits until {@link #takesPostsOf} {@code client}, the end it feeds or this broker closes, or
+   * {@code giveUp} holds (asked now and then, without the lock). An interrupt does not end the wait:
+   * the thread's interrupt status is set again when it returns. Returns at once for queues.
+   */
+  void awaitRoomFor(BrokerClient client, BooleanSupplier giveUp) {
+    // Queues never hold a post back.
+  }
 
   /**
    * Waits for the answer of a parent getter that had to wait, draining a client's ring meanwhile (the
@@ -204,7 +224,7 @@ abstract class Broker implements AutoCloseable {
           if (ring != null) {
             // What the process posted before its connection ended is delivered before its end is handled.
             ring.stop();
-            ring.drain();
+            ring.drainEverything();
             rings.remove(ring);
             takeBackUnread(client);
           }
@@ -283,11 +303,18 @@ abstract class Broker implements AutoCloseable {
       return;
     }
     RingIntake ring = client.ring;
-    if (ring != null) {
-      // Posts the client made before this frame are handled before it.
+    ChannelRequest request = frame.getChannelRequest();
+    if (ring != null && (request.getOpCase() == ChannelRequest.OpCase.STOP_DIRECT
+        || request.getOpCase() == ChannelRequest.OpCase.GET)) {
+      // A get sent past the posts held back in the ring (see RingIntake), or a reader handing its end
+      // on: the client's sends, to the other end, need not go first, and must not hold these up while
+      // they wait for their own reader.
       ring.drain();
+    } else if (ring != null) {
+      // Posts the client made before this frame are handled before it.
+      ring.drainInOrder();
     }
-    handle(client, frame.getChannelRequest());
+    handle(client, request);
   }
 
   /** Handles one request of {@code client}, from its connection or its ring. */
@@ -297,6 +324,11 @@ abstract class Broker implements AutoCloseable {
     switch (request.getOpCase()) {
       case PUT:
         Payload item = request.getPut().getItem();
+        if (!request.getPut().getReturned()) {
+          // A put comes only as a frame: this connection's next frames wait with it (its writer's
+          // socket fills up, and its sends block, as posts through a ring do on the full ring).
+          awaitRoomFor(client, () -> false);
+        }
         now = item.getData().size() > maxMessageBytes
             ? new Outcome.Refused("an item of " + item.getData().size() + " bytes exceeds the maximum of "
                 + maxMessageBytes + " bytes")

@@ -133,8 +133,9 @@ public abstract class BrokerCalls {
    * applied before this returns; from a child its frame is written to the socket, or (in a stream of
    * posts) queued for the connection's flusher, which writes it before any later call's frame and before
    * the JVM exits normally (see {@link io.multiprocessing4j.wire.FrameChannel#post}); so it is delivered
-   * even if this process exits right after. Returns DONE, or a refusal or CLOSED the broker has reported
-   * for an earlier such call.
+   * even if this process exits right after. A pipe send waits while the end it feeds holds as much as
+   * it may (see {@link PipeBroker}), also when interrupted (the interrupt status is set again when it
+   * returns). Returns DONE, or a refusal or CLOSED the broker has reported for an earlier such call.
    */
   abstract Outcome post(Call call);
 
@@ -163,6 +164,12 @@ public abstract class BrokerCalls {
 
     @Override
     Outcome post(Call call) {
+      if (!broker.takesPostsOf(client)) {
+        broker.awaitRoomFor(client, () -> closed);
+        if (closed) {
+          return new Outcome.Refused("the connection was closed while the send waited for the reader");
+        }
+      }
       Outcome now = start(0, call);
       return now == null ? Outcome.Status.DONE : now;
     }
@@ -192,6 +199,11 @@ public abstract class BrokerCalls {
     /** A pipe's count of messages relayed by its broker ({@link PipeBroker#relayed}); -1 for a queue. */
     long relayed() {
       return broker instanceof PipeBroker pipe ? pipe.relayed() : -1;
+    }
+
+    /** A pipe end's bytes held by its broker ({@link PipeBroker#heldBytes}); -1 for a queue. */
+    long heldBytes() {
+      return broker instanceof PipeBroker pipe ? pipe.heldBytes(client.end) : -1;
     }
 
     @Override

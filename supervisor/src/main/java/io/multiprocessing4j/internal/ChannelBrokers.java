@@ -75,14 +75,18 @@ public final class ChannelBrokers implements AutoCloseable {
     }
   }
 
-  /** Opens a pipe; returns its two ends (Python's {@code conn1}, {@code conn2}). */
-  public PipeHandle[] openPipe(boolean duplex, int maxMessageBytes) {
-    return openPipe(duplex, maxMessageBytes, "Pipe-" + pipes.incrementAndGet());
+  /**
+   * Opens a pipe; returns its two ends (Python's {@code conn1}, {@code conn2}).
+   *
+   * @param maxBufferedBytes the bytes of unreceived messages an end holds before sends towards it block
+   */
+  public PipeHandle[] openPipe(boolean duplex, int maxMessageBytes, long maxBufferedBytes) {
+    return openPipe(duplex, maxMessageBytes, maxBufferedBytes, "Pipe-" + pipes.incrementAndGet());
   }
 
   /** Opens a pipe of the library's own, named {@code name}, outside the numbering of the user's pipes. */
-  PipeHandle[] openPipe(boolean duplex, int maxMessageBytes, String name) {
-    PipeBroker broker = track(new PipeBroker(server, delays, duplex, maxMessageBytes, name));
+  PipeHandle[] openPipe(boolean duplex, int maxMessageBytes, long maxBufferedBytes, String name) {
+    PipeBroker broker = track(new PipeBroker(server, delays, duplex, maxMessageBytes, maxBufferedBytes, name));
     return new PipeHandle[] {PipeHandle.of(broker, 0, duplex), PipeHandle.of(broker, 1, duplex)};
   }
 

@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -29,7 +31,12 @@ import java.util.function.Supplier;
  * <p>Who drains: a receiving thread, while it waits (spin, yield, then sleep on the doorbell of every
  * ring at once), so a message that comes within microseconds costs no wake-up; and a daemon thread,
  * asleep on the same doorbells, which steps aside while a receiver waits and keeps the rings from
- * filling up when no one receives, so a sender never waits for a receiver.
+ * filling up when no one receives, so a sender does not wait for a receiver.
+ *
+ * <p>Back pressure: neither takes a message in while this process holds {@code maxBufferedBytes} of
+ * them unreceived (the pipe's limit, see {@link PipeBroker}); the rest stays in the writers' rings, so
+ * they wait for space, and in the reply ring, so the broker's pushes wait too. Handing the end on takes
+ * everything in regardless, to give it back.
  *
  * <p>Handing the end on ({@link #handOn}): asks the broker to stop pushing, closes every ring's gate
  * (their writers then go back to the broker), drains everything, and gives back what was not received
@@ -40,21 +47,30 @@ final class DirectInbox {
   private static final long STEP_ASIDE_NANOS = 10_000_000;
 
   private final PostRing replies;
-  private final PostRing.Sink repliesSink;
   private final long maxMessageBytes;
+  private final long maxBufferedBytes;
   private final List<PostRing> rings = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedDeque<Payload> received = new ConcurrentLinkedDeque<>();
+  /** The bytes of the messages in {@link #received}. */
+  private final AtomicLong receivedBytes = new AtomicLong();
   private final PostRing.Sink ringSink = new PostRing.Sink() {
     @Override
     public void message(Payload item, long tag) {
-      received.add(item);
+      receive(item);
     }
 
     @Override
     public void tooLarge(long bytes) {
       // Never: a writer refuses at send what is longer than the pipe's maximum.
     }
+
+    @Override
+    public boolean accepts() {
+      return hasRoom();
+    }
   };
+  /** The reply ring's records go to the connection's sink, as long as there is room for messages. */
+  private final PostRing.Sink boundedRepliesSink;
   private final AtomicInteger waiters = new AtomicInteger();
   /** How long a receiver spins before it yields, learned as {@link Backoff} learns it. */
   private volatile int spinNanos = Backoff.INITIAL_SPIN_NANOS;
@@ -71,11 +87,29 @@ final class DirectInbox {
   /**
    * @param replies the connection's reply ring, where the broker pushes
    * @param repliesSink what takes the reply ring's records (pushes reach {@link #pushed})
+   * @param maxBufferedBytes how many bytes of messages not yet received this process takes in at most
+   *     (a message is taken in while it holds less)
    */
-  DirectInbox(PostRing replies, PostRing.Sink repliesSink, long maxMessageBytes) {
+  DirectInbox(PostRing replies, PostRing.Sink repliesSink, long maxMessageBytes, long maxBufferedBytes) {
     this.replies = replies;
-    this.repliesSink = repliesSink;
     this.maxMessageBytes = maxMessageBytes;
+    this.maxBufferedBytes = maxBufferedBytes;
+    this.boundedRepliesSink = new PostRing.Sink() {
+      @Override
+      public void message(Payload item, long tag) {
+        repliesSink.message(item, tag);
+      }
+
+      @Override
+      public void tooLarge(long bytes) {
+        repliesSink.tooLarge(bytes);
+      }
+
+      @Override
+      public boolean accepts() {
+        return hasRoom();
+      }
+    };
   }
 
   /** Whether the broker pushes this end's messages here. */
@@ -118,7 +152,7 @@ final class DirectInbox {
         stopped = true;
         break;
       default:
-        received.add(record);
+        receive(record);
     }
   }
 
@@ -147,7 +181,7 @@ final class DirectInbox {
         if (!active) {
           return null;
         }
-        Payload item = peek ? received.peek() : received.poll();
+        Payload item = peek ? received.peek() : takeReceived();
         if (item != null) {
           return peek ? Outcome.Status.READY : new Outcome.Item(item);
         }
@@ -206,10 +240,10 @@ final class DirectInbox {
    * Stops reading here before a copy of the end is registered (see the class comment), then runs
    * {@code registerCopy}; receivers wait until it is done.
    *
-   * @param stop asks the broker to stop pushing; DIRECT_READER if it was pushing here
+   * @param stop asks the broker to stop pushing; its answer is DIRECT_READER if it was pushing here
    * @param giveBack sends a message back to the head of the broker's inbox
    */
-  void handOn(Supplier<Outcome> stop, Consumer<Payload> giveBack, Runnable registerCopy) {
+  void handOn(Supplier<CompletableFuture<Outcome>> stop, Consumer<Payload> giveBack, Runnable registerCopy) {
     Thread oldDrainer;
     synchronized (this) {
       handOns++;
@@ -224,7 +258,14 @@ final class DirectInbox {
         LockSupport.unpark(oldDrainer);
         LockSupport.parkNanos(100_000);
       }
-      if (stop.get() == Outcome.Status.DIRECT_READER) {
+      CompletableFuture<Outcome> stopping = stop.get();
+      while (!stopping.isDone()) {
+        // The broker may be waiting for room in the reply ring, kept full by back pressure, to answer.
+        if (drainAll() == 0) {
+          LockSupport.parkNanos(50_000);
+        }
+      }
+      if (stopping.join() == Outcome.Status.DIRECT_READER) {
         while (!stopped && !lost) {
           if (drainAll() == 0) {
             LockSupport.parkNanos(50_000);
@@ -236,7 +277,7 @@ final class DirectInbox {
       }
       drainAll();
       List<Payload> left = new ArrayList<>();
-      for (Payload item = received.poll(); item != null; item = received.poll()) {
+      for (Payload item = takeReceived(); item != null; item = takeReceived()) {
         left.add(item);
       }
       for (int i = left.size() - 1; i >= 0; i--) {
@@ -261,8 +302,26 @@ final class DirectInbox {
     replies.wake();
   }
 
+  private void receive(Payload item) {
+    receivedBytes.addAndGet(item.getData().size());
+    received.add(item);
+  }
+
+  private Payload takeReceived() {
+    Payload item = received.poll();
+    if (item != null) {
+      receivedBytes.addAndGet(-item.getData().size());
+    }
+    return item;
+  }
+
+  /** Whether a drain takes another message in (see the class comment). */
+  private boolean hasRoom() {
+    return handingOn || lost || receivedBytes.get() < maxBufferedBytes;
+  }
+
   private int drainAll() {
-    int taken = replies.drain(repliesSink, Long.MAX_VALUE);
+    int taken = replies.drain(boundedRepliesSink, Long.MAX_VALUE);
     for (PostRing ring : rings) {
       taken += ring.drain(ringSink, maxMessageBytes);
     }
@@ -319,6 +378,9 @@ final class DirectInbox {
       long aside = waiters.get() > 0 ? 50_000_000 : STEP_ASIDE_NANOS - (System.nanoTime() - lastTake);
       if (aside > 0) {
         LockSupport.parkNanos(this, aside);
+      } else if (!hasRoom()) {
+        // Full: a receiver that takes makes room, and drains itself once it has taken everything.
+        LockSupport.parkNanos(this, STEP_ASIDE_NANOS);
       } else if (drainAll() > 0) {
         sleepNanos = 1_000_000;
       } else {

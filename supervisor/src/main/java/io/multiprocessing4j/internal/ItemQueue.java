@@ -31,6 +31,8 @@ final class ItemQueue {
   private final Timer timer;
   private final Listener listener;
   private final ArrayDeque<Payload> items = new ArrayDeque<>();
+  /** The sum of the data sizes of {@link #items}. */
+  private volatile long heldBytes;
   private final ArrayDeque<Waiter> getters = new ArrayDeque<>();
   private final ArrayDeque<Waiter> putters = new ArrayDeque<>();
   /** No item will ever be added again (a pipe whose sending end closed): drained means end of stream. */
@@ -49,6 +51,14 @@ final class ItemQueue {
 
   int size() {
     return items.size();
+  }
+
+  /**
+   * The bytes of the items held, as encoded: what a pipe's back pressure counts ({@link PipeBroker}).
+   * Written under the broker's lock, readable without it.
+   */
+  long heldBytes() {
+    return heldBytes;
   }
 
   boolean isFull() {
@@ -89,6 +99,7 @@ final class ItemQueue {
       answerGetter(getter, item, answers);
     } else {
       items.addFirst(item);
+      heldBytes += item.getData().size();
     }
   }
 
@@ -108,6 +119,7 @@ final class ItemQueue {
         return Outcome.Status.READY;
       }
       Payload item = items.poll();
+      heldBytes -= item.getData().size();
       admitPutter(answers);
       listener.taken(client, item);
       return new Outcome.Item(item);
@@ -139,6 +151,7 @@ final class ItemQueue {
   void refuse(String reason, Answers answers) {
     refusal = reason;
     items.clear();
+    heldBytes = 0;
     Outcome refused = new Outcome.Refused(reason);
     for (Waiter waiter : getters) {
       answers.add(waiter, refused);
@@ -175,6 +188,7 @@ final class ItemQueue {
   java.util.List<Payload> handOver(Outcome outcome, Answers answers) {
     java.util.List<Payload> all = new java.util.ArrayList<>(items);
     items.clear();
+    heldBytes = 0;
     for (Waiter getter : getters) {
       answers.add(getter, outcome);
     }
@@ -209,6 +223,7 @@ final class ItemQueue {
       answerGetter(getter, item, answers);
     } else {
       items.add(item);
+      heldBytes += item.getData().size();
     }
   }
 
@@ -233,6 +248,7 @@ final class ItemQueue {
       if (putter != null) {
         listener.added(putter.item);
         items.add(putter.item);
+        heldBytes += putter.item.getData().size();
         answers.add(putter, Outcome.Status.DONE);
       }
     }

@@ -5,6 +5,7 @@ import io.multiprocessing4j.proto.Payload;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * The parent-side home of one {@code Pipe}: two inboxes (the messages waiting to be received at each
@@ -33,6 +34,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * messages never pass through here. It stays the authority on who holds what: it pushes the end of
  * file when the sending end closes, tells the writers when the reading end closes, and ends the direct
  * reading when the reader asks before it hands its end on (see {@link DirectInbox}).
+ *
+ * <p>Back pressure ({@link HeldBackWriters}): an end holds at most about its limit of messages not yet
+ * received (a message is let in while it holds less, so one larger than that goes through alone). While
+ * it holds that much, nothing more is taken in for it: the parent's own sends wait ({@link BrokerCalls.Local}),
+ * a writer's ring is left undrained ({@link RingIntake}), so the writer waits on its full ring, and a
+ * writer without a ring has its connection's frames wait, so its socket fills up. They resume once the
+ * reader has taken the end down to half the limit, and are released at once when the end closes (their
+ * sends are then refused) or the context does. An end read directly bounds its messages the same way in
+ * the reading process ({@link DirectInbox}).
  */
 public final class PipeBroker extends Broker {
   private final boolean duplex;
@@ -52,14 +62,17 @@ public final class PipeBroker extends Broker {
   private final DirectPush[] direct = new DirectPush[2];
   /** Messages sent on this pipe that passed through the broker (a diagnostic: direct ones do not). */
   private final AtomicLong relayed = new AtomicLong();
+  private final HeldBackWriters heldBack;
 
   /**
    * Opens a pipe in the parent. End 0 is Python's {@code conn1}, end 1 its {@code conn2}; a one-way
    * pipe ({@code duplex} false) receives at end 0 and sends at end 1, as Python's {@code Pipe(False)}.
    */
-  public PipeBroker(ChannelServer server, Delays delays, boolean duplex, int maxMessageBytes, String name) {
+  public PipeBroker(ChannelServer server, Delays delays, boolean duplex, int maxMessageBytes, long maxBufferedBytes,
+      String name) {
     super(server, delays, maxMessageBytes, name);
     this.duplex = duplex;
+    this.heldBack = new HeldBackWriters(lock, maxBufferedBytes);
     ItemQueue.Listener untracked = new ItemQueue.Listener() {
       @Override
       public void added(Payload item) {
@@ -78,6 +91,31 @@ public final class PipeBroker extends Broker {
   /** How many messages sent on this pipe passed through the broker (not those a reader read directly). */
   long relayed() {
     return relayed.get();
+  }
+
+  /** The bytes of the messages held here for {@code end}, sent but not yet received (a diagnostic). */
+  long heldBytes(int end) {
+    return inbox[end].heldBytes();
+  }
+
+  @Override
+  boolean takesPostsOf(BrokerClient client) {
+    // An end that closed holds nothing (its messages were dropped), so its writers are released.
+    return client.end < 0 || heldBack.hasRoom(inbox[1 - client.end].heldBytes());
+  }
+
+  @Override
+  void awaitRoomFor(BrokerClient client, BooleanSupplier giveUp) {
+    if (takesPostsOf(client)) {
+      return;
+    }
+    int to = 1 - client.end;
+    heldBack.await(inbox[to]::heldBytes, () -> closed || endClosed[to], giveUp);
+  }
+
+  /** The bytes of unreceived messages an end takes in at most (a message is let in while it holds less). */
+  long maxBufferedBytes() {
+    return heldBack.maxBytes;
   }
 
   /** The client that stands for this JVM's own copy of {@code end}. */
@@ -133,7 +171,11 @@ public final class PipeBroker extends Broker {
       if (direct[end] != null) {
         return Outcome.Status.DIRECT_READER;
       }
-      return inbox[end].get(client, requestId, timeoutMillis, peek, answers);
+      Outcome outcome = inbox[end].get(client, requestId, timeoutMillis, peek, answers);
+      if (outcome instanceof Outcome.Item) {
+        heldBack.taken(inbox[end].heldBytes());
+      }
+      return outcome;
     });
   }
 
@@ -157,6 +199,7 @@ public final class PipeBroker extends Broker {
       for (Payload item : inbox[end].handOver(Outcome.Status.DIRECT_READER, answers)) {
         reader.push(item, answers);
       }
+      heldBack.taken(0);
       for (BrokerClient.Remote writer : attached[1 - end]) {
         if (writer.ring != null) {
           answers.add(writer, 0, Outcome.Status.DIRECT_ROUTE);
@@ -263,6 +306,8 @@ public final class PipeBroker extends Broker {
     locked(answers -> {
       localOpen[end] = false;
       inbox[end].refuseClient(locals[end], "the connection was closed", answers);
+      // A send of this copy held back gives up (see BrokerCalls.Local).
+      heldBack.wakeAll();
       release(end, answers);
       return null;
     });
@@ -288,6 +333,7 @@ public final class PipeBroker extends Broker {
     // Nothing will be sent from this end any more, and nothing received at it.
     inbox[1 - end].end(answers);
     inbox[end].refuse("this end of the pipe is closed", answers);
+    heldBack.wakeAll();
     if (canSend(duplex, 1 - end)) {
       // The processes holding the other end learn it now: their next send fails, not the one after it.
       for (BrokerClient.Remote writer : attached[1 - end]) {
@@ -334,6 +380,7 @@ public final class PipeBroker extends Broker {
 
   @Override
   void refuseAll(String reason, Answers answers) {
+    heldBack.wakeAll();
     for (int end = 0; end < 2; end++) {
       inbox[end].end(answers);
       endClosed[end] = true;

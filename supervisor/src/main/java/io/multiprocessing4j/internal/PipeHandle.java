@@ -26,14 +26,17 @@ public final class PipeHandle implements Serializable {
   private final int end;
   private final boolean duplex;
   private final int maxMessageBytes;
+  private final long maxBufferedBytes;
   private final transient BrokerCalls calls;
 
-  private PipeHandle(Endpoint endpoint, String name, int end, boolean duplex, int maxMessageBytes, BrokerCalls calls) {
+  private PipeHandle(Endpoint endpoint, String name, int end, boolean duplex, int maxMessageBytes,
+      long maxBufferedBytes, BrokerCalls calls) {
     this.endpoint = endpoint;
     this.name = name;
     this.end = end;
     this.duplex = duplex;
     this.maxMessageBytes = maxMessageBytes;
+    this.maxBufferedBytes = maxBufferedBytes;
     this.calls = calls;
   }
 
@@ -42,7 +45,7 @@ public final class PipeHandle implements Serializable {
     BrokerCalls local = new BrokerCalls.Local(broker, broker.local(end));
     HandleTable.register(HandleTable.key(broker.endpoint(), end), local);
     return new PipeHandle(broker.endpoint(), broker.name() + "/" + (end + 1), end, duplex, broker.maxMessageBytes,
-        local);
+        broker.maxBufferedBytes(), local);
   }
 
   /** Whether this end receives (false for the sending end of a one-way pipe). */
@@ -168,6 +171,14 @@ public final class PipeHandle implements Serializable {
     return calls instanceof BrokerCalls.Local local ? local.relayed() : -1;
   }
 
+  /**
+   * The bytes of the messages sent to this end and held by its broker, not yet received, for a handle
+   * in the process that holds the broker (-1 elsewhere).
+   */
+  public long heldByBroker() {
+    return calls instanceof BrokerCalls.Local local ? local.heldBytes() : -1;
+  }
+
   /** The end's name, e.g. {@code Pipe-1/2} for the second end of the context's first pipe. */
   public String name() {
     return name;
@@ -224,21 +235,21 @@ public final class PipeHandle implements Serializable {
     calls.copy(end, copyId, false);
     BrokerCalls registeredOn = calls;
     EndCopies.registered(() -> registeredOn.copy(end, copyId, true));
-    return new SerialForm(endpoint, name, end, duplex, maxMessageBytes, copyId);
+    return new SerialForm(endpoint, name, end, duplex, maxMessageBytes, maxBufferedBytes, copyId);
   }
 
   /** A pipe end in flight: resolves to this process's attachment to the end. */
-  private record SerialForm(Endpoint endpoint, String name, int end, boolean duplex, int maxMessageBytes, long copyId)
-      implements Serializable {
+  private record SerialForm(Endpoint endpoint, String name, int end, boolean duplex, int maxMessageBytes,
+      long maxBufferedBytes, long copyId) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private Object readResolve() throws ObjectStreamException {
       String key = HandleTable.key(endpoint, end);
       try {
         BrokerCalls calls = HandleTable.findOrOpen(key,
-            () -> RemoteCalls.connect(endpoint, maxMessageBytes, end, copyId, Outcome.Status.CLOSED),
+            () -> RemoteCalls.connect(endpoint, maxMessageBytes, maxBufferedBytes, end, copyId, Outcome.Status.CLOSED),
             held -> held.copy(end, copyId, true));
-        return new PipeHandle(endpoint, name, end, duplex, maxMessageBytes, calls);
+        return new PipeHandle(endpoint, name, end, duplex, maxMessageBytes, maxBufferedBytes, calls);
       } catch (IOException e) {
         InvalidObjectException failure = new InvalidObjectException(
             "cannot reach the parent process that holds " + name + ": " + e.getMessage());

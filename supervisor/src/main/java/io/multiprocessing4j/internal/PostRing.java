@@ -50,7 +50,8 @@ import java.util.function.BooleanSupplier;
  * reader stopped short of both with room freed sleeps until its bounded park ends.
  *
  * <p>Layout after the block header: {@code tail} (long) at 0, {@code head} (long) at 128 (another cache
- * line), a direct ring's gate (long, {@link RingGate}) at 192, records from 256. A record: content length (int), flags (int: first chunk, last chunk,
+ * line), a direct ring's gate (long, {@link RingGate}) at 192, a posts ring's held word (long: 1 while its
+ * reader holds its posts back, see {@link #setHeld}) at 200, records from 256. A record: content length (int), flags (int: first chunk, last chunk,
  * padding), the message's data length (long, first chunk only), then the content, padded to 16 bytes.
  * The first chunk's content starts with the serializer id (int), the manifest's length (int), the tag
  * (long) and the manifest (UTF-8).
@@ -65,6 +66,7 @@ final class PostRing {
   private static final int HEAD_AT = SharedBlock.HEADER_BYTES + 128;
   /** The word of a direct ring's gate ({@link RingGate}), in the head's cache line. */
   static final int GATE_AT = SharedBlock.HEADER_BYTES + 192;
+  private static final int HELD_AT = SharedBlock.HEADER_BYTES + 200;
   private static final int RECORDS_FROM = 256;
   private static final int FIRST = 1;
   private static final int LAST = 2;
@@ -79,6 +81,15 @@ final class PostRing {
 
     /** A message longer than the reader accepts, dropped unread. */
     void tooLarge(long bytes);
+
+    /**
+     * Whether the reader takes another message now; asked before each message, never in the middle
+     * of one. A reader that holds as much as it may says no, and the rest stays in the ring, so its
+     * writer waits for space (a pipe's back pressure, see {@link PipeBroker}).
+     */
+    default boolean accepts() {
+      return true;
+    }
   }
 
   private final SharedBlock block;
@@ -191,6 +202,43 @@ final class PostRing {
   }
 
   /**
+   * Writes a message that fits one record unless that would wait: false if another thread of this
+   * process is writing, or the ring has no room for it now.
+   */
+  boolean tryWrite(Payload item, long tag) {
+    if (!writeLock.tryLock()) {
+      return false;
+    }
+    try {
+      int content = FIRST_HEADER + item.getManifestBytes().size() + item.getData().size();
+      if (content > maxChunk) {
+        return false;
+      }
+      int size = align(RECORD_HEADER + content);
+      int toEnd = capacity - (int) (tail & (capacity - 1));
+      headSeen = block.getLongVolatile(HEAD_AT);
+      // With the room there, write does not wait (and would give up rather than wait).
+      return capacity - (tail - headSeen) >= (size <= toEnd ? size : toEnd + size) && write(item, tag, () -> true);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Reader side: says whether it holds the ring's posts back (a pipe end that holds as much as it may,
+   * see {@link RingIntake}), so the writer's process sends what must not wait behind them (a get) on
+   * its connection instead.
+   */
+  void setHeld(boolean held) {
+    block.setLongVolatile(HELD_AT, held ? 1 : 0);
+  }
+
+  /** Whether the reader holds the ring's posts back ({@link #setHeld}). */
+  boolean isHeld() {
+    return block.getLongVolatile(HELD_AT) != 0;
+  }
+
+  /**
    * Makes room for a record of {@code content} bytes at the tail (after a padding record if it would
    * cross the end of the ring) and returns its index, or -1 if the reader is gone.
    */
@@ -242,6 +290,16 @@ final class PostRing {
     }
   }
 
+  /** How far the writer has published: a mark for {@link #drainedTo}. */
+  long published() {
+    return block.getLongVolatile(TAIL_AT);
+  }
+
+  /** Whether everything the writer had published at {@code mark} ({@link #published}) has been taken. */
+  boolean drainedTo(long mark) {
+    return block.getLongVolatile(HEAD_AT) - mark >= 0;
+  }
+
   /** Whether the writer has published something not drained yet. */
   boolean hasData() {
     return block.getLongVolatile(TAIL_AT) != block.getLongVolatile(HEAD_AT);
@@ -252,7 +310,8 @@ final class PostRing {
    * a drain in progress on another thread to finish first, so that when this returns everything
    * published before the call has been handed over. It follows the writer past that only to finish a
    * message it has begun: a drain that chased a writer as fast as itself would never return, and would
-   * pile the whole stream up in the reader's heap. Returns how many records it took.
+   * pile the whole stream up in the reader's heap. It stops early, between two messages, when
+   * {@code sink} no longer {@linkplain Sink#accepts accepts} one. Returns how many records it took.
    *
    * @param maxBytes the longest message accepted; longer ones are skipped and reported
    */
@@ -297,7 +356,12 @@ final class PostRing {
       long end = block.getLongVolatile(TAIL_AT);
       long took = 0;
       int taken = 0;
+      boolean refused = false;
       while (head != end) {
+        if (assembling == null && !discarding && !sink.accepts()) {
+          refused = true;
+          break;
+        }
         int at = (int) (head & (capacity - 1));
         int content = records.getInt(at);
         int flags = records.getInt(at + 4);
@@ -320,7 +384,8 @@ final class PostRing {
           end = block.getLongVolatile(TAIL_AT);
         }
       }
-      if (head == end && head != headRung) {
+      // A writer waiting for the space freed so far must not wait for a reader that stopped short.
+      if ((head == end || refused) && head != headRung) {
         Doorbell.ring(block);
         headRung = head;
       }

@@ -1,6 +1,7 @@
 package io.multiprocessing4j.internal;
 
 import io.multiprocessing4j.proto.Frame;
+import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.Endpoint;
 import io.multiprocessing4j.wire.FrameChannel;
 import io.multiprocessing4j.wire.FrameLink;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A handle's calls to a broker in another process (or in this one, for a handle that travelled back to
@@ -40,15 +42,18 @@ final class RemoteCalls extends BrokerCalls {
   private volatile ClientRings rings;
   private volatile boolean ringless;
   private final int maxMessageBytes;
+  /** Pipe: how many bytes of unreceived messages this process takes in while it reads its end directly. */
+  private final long maxBufferedBytes;
   /** Pipe, sending end: the ring to the other end's direct reader. */
   private final DirectRoute route = new DirectRoute();
   /** Pipe, receiving end: where this process reads the end directly, once it asked to. */
   private volatile DirectInbox inbox;
 
-  private RemoteCalls(FrameLink<Frame> channel, Outcome whenLost, int maxMessageBytes) {
+  private RemoteCalls(FrameLink<Frame> channel, Outcome whenLost, int maxMessageBytes, long maxBufferedBytes) {
     this.channel = channel;
     this.whenLost = whenLost;
     this.maxMessageBytes = maxMessageBytes;
+    this.maxBufferedBytes = maxBufferedBytes;
   }
 
   /**
@@ -61,9 +66,20 @@ final class RemoteCalls extends BrokerCalls {
    */
   static RemoteCalls connect(Endpoint endpoint, int maxMessageBytes, int end, long claimedCopy, Outcome whenLost)
       throws IOException {
+    return connect(endpoint, maxMessageBytes, Long.MAX_VALUE, end, claimedCopy, whenLost);
+  }
+
+  /**
+   * Connects a pipe end to its broker ({@link #connect(Endpoint, int, int, long, Outcome)}).
+   *
+   * @param maxBufferedBytes the pipe's limit on unreceived messages held by an end, which this process
+   *     keeps while it reads the end directly ({@link DirectInbox})
+   */
+  static RemoteCalls connect(Endpoint endpoint, int maxMessageBytes, long maxBufferedBytes, int end, long claimedCopy,
+      Outcome whenLost) throws IOException {
     FrameLink<Frame> channel = link(endpoint, ChannelCodec.frameLimit(maxMessageBytes));
     try {
-      RemoteCalls calls = new RemoteCalls(channel, whenLost, maxMessageBytes);
+      RemoteCalls calls = new RemoteCalls(channel, whenLost, maxMessageBytes, maxBufferedBytes);
       if (end >= 0) {
         channel.send(ChannelCodec.attach(end, claimedCopy));
       }
@@ -95,10 +111,20 @@ final class RemoteCalls extends BrokerCalls {
   Outcome start(long requestId, Call call) {
     ClientRings viaRing = call.kind() == Call.Kind.GET ? rings() : null;
     if (viaRing != null) {
-      boolean written = viaRing.posts.write(
-          ChannelCodec.getRecord(requestId, call.timeoutMillis(), call.peek(), call.directOk()),
-          0, this::isClosed);
-      return written ? null : whenLost;
+      Payload get = ChannelCodec.getRecord(requestId, call.timeoutMillis(), call.peek(), call.directOk());
+      // Not behind posts the broker holds back (a pipe end full): they may wait for this very get. So
+      // not behind a send of another thread that waits for room either, in case the broker holds back.
+      long pause = 10_000;
+      while (!viaRing.posts.isHeld()) {
+        if (viaRing.posts.tryWrite(get, 0)) {
+          return null;
+        }
+        if (isClosed()) {
+          return whenLost;
+        }
+        LockSupport.parkNanos(pause);
+        pause = Math.min(2 * pause, 1_000_000);
+      }
     }
     return send(frame(requestId, call)) ? null : whenLost;
   }
@@ -173,7 +199,7 @@ final class RemoteCalls extends BrokerCalls {
     }
     synchronized (this) {
       if (inbox == null) {
-        inbox = new DirectInbox(both.replies, both, maxMessageBytes);
+        inbox = new DirectInbox(both.replies, both, maxMessageBytes, maxBufferedBytes);
         both.pushTo(inbox);
       }
       return inbox;
@@ -255,7 +281,7 @@ final class RemoteCalls extends BrokerCalls {
     reading.handOn(() -> {
       long requestId = nextRequestId();
       CompletableFuture<Outcome> answer = answerOf(requestId);
-      return send(ChannelCodec.stopDirect(requestId)) ? answer.join() : whenLost;
+      return send(ChannelCodec.stopDirect(requestId)) ? answer : CompletableFuture.completedFuture(whenLost);
     }, item -> send(ChannelCodec.put(0, item, -1, true)), () -> send(ChannelCodec.copy(end, copyId, false)));
   }
 

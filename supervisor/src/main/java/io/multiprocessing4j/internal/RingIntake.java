@@ -24,6 +24,16 @@ import java.util.concurrent.locks.LockSupport;
  * connection's reader, before it handles each frame and before it handles the connection's end, which
  * is what keeps the ring's messages in order with the connection's other calls and loses nothing a
  * process posted before it exited. Drains take turns ({@link PostRing#drain}), so the order is the ring's.
+ *
+ * <p>Back pressure: no drain takes a message in while the pipe end it feeds holds as much as it may
+ * ({@link Broker#takesPostsOf}); the rest stays in the ring, and the writer waits for space there. The
+ * drainer thread then sleeps until the broker has room again; the connection's reader, before a frame,
+ * waits for the room to take what was posted before it, unless the writer has died; and at the
+ * connection's end everything left is taken in at once (at most a ring's worth), so that a reader sees
+ * every message of a writer that is gone, and then end of file, without waiting on anyone. While it
+ * holds posts back it says so in the ring ({@link PostRing#setHeld}), and the writer's process sends
+ * its gets as frames, which are not held up (as receiving on a duplex OS pipe does not wait for the
+ * same process's blocked send).
  */
 final class RingIntake implements PostRing.Sink {
   static final long STEP_ASIDE_MILLIS = 10;
@@ -33,6 +43,10 @@ final class RingIntake implements PostRing.Sink {
   private final BrokerClient.Remote client;
   private final PostRing ring;
   private volatile boolean stopped;
+  /** Whether drains take every message in, room or not (the writer is gone). */
+  private volatile boolean takeAll;
+  /** What the ring's held word says ({@link PostRing#setHeld}), as last set here. */
+  private volatile boolean held;
   /** Getters of the parent waiting on this ring; while there are any, the drainer thread parks. */
   private final AtomicInteger localWaiters = new AtomicInteger();
   private volatile Thread drainer;
@@ -52,6 +66,8 @@ final class RingIntake implements PostRing.Sink {
         long aside = stepAsideNanos();
         if (aside > 0) {
           LockSupport.parkNanos(this, aside);
+        } else if (ring.hasData() && !accepts()) {
+          broker.awaitRoomFor(client, () -> stopped || stepAsideNanos() > 0);
         } else if (ring.hasData()) {
           drain();
         } else {
@@ -112,7 +128,7 @@ final class RingIntake implements PostRing.Sink {
     Backoff wait = Backoff.forever(ring.block());
     try {
       while (!answer.isDone() && !stopped) {
-        if (ring.hasData()) {
+        if (ring.hasData() && accepts()) {
           if (drainForGetter() > 0) {
             // Progress (e.g. a chunk of a large message): the next wait starts with a spin again.
             wait.done();
@@ -134,9 +150,31 @@ final class RingIntake implements PostRing.Sink {
     }
   }
 
-  /** Takes every message posted so far into the broker; returns how many records that was. */
+  /** Takes the messages posted so far into the broker, as far as it takes them; returns how many records that was. */
   int drain() {
     return ring.drain(this, broker.maxMessageBytes);
+  }
+
+  /**
+   * Takes every message posted so far into the broker, waiting for room as the reader makes it, so that
+   * the frame the connection's reader handles next comes after them. If the writer dies meanwhile, the
+   * rest is taken at once (its connection is ending, see {@link #drainEverything}).
+   */
+  void drainInOrder() {
+    long posted = ring.published();
+    while (!ring.drainedTo(posted) && !stopped) {
+      if (!accepts()) {
+        broker.awaitRoomFor(client, () -> stopped || ring.creatorDied(0));
+        takeAll = takeAll || ring.creatorDied(0);
+      }
+      drain();
+    }
+  }
+
+  /** At the connection's end: takes everything left in, whether the end it feeds has room or not. */
+  void drainEverything() {
+    takeAll = true;
+    drain();
   }
 
   /**
@@ -183,6 +221,17 @@ final class RingIntake implements PostRing.Sink {
     if (outcome != null && outcome != Outcome.Status.DONE) {
       client.answer(0, outcome);
     }
+  }
+
+  @Override
+  public boolean accepts() {
+    boolean takes = takeAll || broker.takesPostsOf(client);
+    if (takes == held) {
+      // Changed: the writer's process sends its gets on the connection while the posts are held back.
+      held = !takes;
+      ring.setHeld(held);
+    }
+    return takes;
   }
 
   @Override

@@ -42,6 +42,16 @@
  * KiB for replies, as pages are first touched, released when the connection ends. Across hosts, or
  * with {@code -Dmultiprocessing4j.channelRings=false}, the connection carries all.
  *
+ * <p>Back pressure on pipes: an end holds at most its pipe's {@code maxBufferedBytes} of messages not
+ * yet received (16 MiB by default; a message is let in while it holds less). Past that the broker takes
+ * nothing more in for it: the parent's own sends wait, a writer's ring is left undrained (the writer
+ * waits for ring space, as it already did), a writer without a ring has its connection's frames wait
+ * (its socket fills up), until the reader has taken the end down to half the limit; an end that closes
+ * releases them all (their sends are refused). While a ring's posts are held back the broker says so
+ * in the ring, and its process sends its gets as frames, so a process still receives on a duplex end
+ * while its own sends on it wait. A direct reader bounds what it takes from its writers' rings and its
+ * reply ring the same way. Queues are bounded by their maxsize instead.
+ *
  * <p>A pipe between two children on the parent's host skips the broker for its messages: the end's
  * reading process reads its writers' rings itself, while the broker keeps every decision that is not
  * per message:

@@ -52,7 +52,7 @@ class PostRingTest {
   }
 
   /** Collects what a drain hands over. */
-  private static final class Collected implements PostRing.Sink {
+  private static class Collected implements PostRing.Sink {
     final List<Payload> messages = new ArrayList<>();
     final List<Long> refused = new ArrayList<>();
     final List<Long> tags = new ArrayList<>();
@@ -120,6 +120,54 @@ class PostRingTest {
     reader.drain(collected, Long.MAX_VALUE, 1);
     assertEquals(sent, collected.messages);
     assertFalse(reader.hasData());
+  }
+
+  @Test
+  void aReaderThatStopsAcceptingLeavesTheRestInTheRingBetweenWholeMessages() {
+    List<Payload> sent = List.of(message(100, 0, ""), message(2 * writer.maxChunk() + 5, 1, ""),
+        message(100, 2, ""));
+    for (Payload m : sent) {
+      assertTrue(writer.write(m, 0, () -> false));
+    }
+    int[] accepted = {1};
+    Collected collected = new Collected() {
+      @Override
+      public boolean accepts() {
+        return accepted[0]-- > 0;
+      }
+    };
+    reader.drain(collected, Long.MAX_VALUE);
+    assertEquals(sent.subList(0, 1), collected.messages, "a drain stops where its sink says no");
+    accepted[0] = 1;
+    reader.drain(collected, Long.MAX_VALUE);
+    assertEquals(sent.subList(0, 2), collected.messages, "a message of three chunks is taken whole");
+    assertTrue(reader.hasData());
+    accepted[0] = 1;
+    reader.drain(collected, Long.MAX_VALUE);
+    assertEquals(sent, collected.messages);
+    assertFalse(reader.hasData());
+  }
+
+  @Test
+  void aTryWriteNeverWaitsAndTheHeldWordReachesTheWriter() {
+    assertFalse(writer.isHeld());
+    reader.setHeld(true);
+    assertTrue(writer.isHeld(), "what the reader says is seen by the writer's process");
+    reader.setHeld(false);
+    assertFalse(writer.isHeld());
+    Payload small = message(1000, 0, "");
+    int fit = 0;
+    while (writer.tryWrite(small, fit)) {
+      fit++;
+    }
+    assertTrue(fit > 0 && fit * 1000L < writer.capacity(), fit + " messages of 1000 bytes fit");
+    assertFalse(writer.tryWrite(message(writer.maxChunk() + 1, 1, ""), 0), "larger than one record");
+    Collected collected = new Collected();
+    reader.drain(collected, Long.MAX_VALUE, 1);
+    assertTrue(writer.tryWrite(small, fit), "room again once the reader took one");
+    reader.drain(collected, Long.MAX_VALUE);
+    assertEquals(fit + 1, collected.messages.size());
+    assertEquals(fit, (long) collected.tags.get(fit));
   }
 
   @Test
