@@ -25,6 +25,9 @@ public final class RemotePeerMain {
     switch (scenario) {
       case "trade" -> trade(remote);
       case "hold-an-item" -> holdAnItem(remote);
+      case "many-streams" -> RemoteFlowScenarios.manyStreams(remote);
+      case "two-threads-one-end" -> RemoteFlowScenarios.twoThreadsOneEnd(remote);
+      case "getters-and-putter" -> RemoteFlowScenarios.gettersAndPutter(remote);
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
     // Returns without closing the remote context: what was put last must reach the parent all the same.

@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -46,10 +43,7 @@ class RemotePipeQueueTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (peer != null) {
-      peer.destroyForcibly();
-      peer.onExit().get(10, TimeUnit.SECONDS);
-    }
+    RemotePeers.kill(peer);
     mp.close();
   }
 
@@ -160,18 +154,7 @@ class RemotePipeQueueTest {
   }
 
   private void startPeer(String scenario) throws IOException {
-    Path log = dir.resolve("peer.log");
-    peer = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"),
-        RemotePeerMain.class.getName())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
-    try (Writer stdin = new OutputStreamWriter(peer.getOutputStream(), StandardCharsets.UTF_8)) {
-      stdin.write(mp.remoteAddress() + "\n" + HexFormat.of().formatHex(mp.authkey()) + "\n" + scenario + "\n");
-    }
+    peer = RemotePeers.start(mp, dir.resolve("peer.log"), scenario);
   }
 
   private static byte[] randomBytes(int size, long seed) {

@@ -7,6 +7,7 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.RelayMessage;
 import io.multiprocessing4j.wire.FrameLink;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * A handle's connection to its broker from a JVM on another machine: the frames a local socket would
@@ -33,14 +35,20 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 final class RelayLink implements FrameLink<Frame> {
   /** How long {@link #close()} waits for the session to confirm the end. */
-  private static final long CLOSE_MILLIS = 5_000;
+  static final Duration CLOSE_PATIENCE = Duration.ofSeconds(5);
 
   /** Tells the inbox to watch its session, once the gateway opened it. */
   private record WatchSession(ActorRef<RelayMessage> session) {}
 
+  /** Time to acknowledge what was taken in below the quarter window (see {@link Relay#ACK_FLUSH_AFTER}). */
+  private enum FlushAck { INSTANCE }
+
   private final ActorRef<Object> inbox;
+  private final Relay.Budget budget;
   private final Relay.Receiver fromSession;
   private volatile ActorRef<RelayMessage> session;
+  /** Where this link acknowledges the session's chunks. */
+  private volatile ActorRef<RelayMessage> sessionAcks;
   private volatile Relay.Sender toSession;
   /** Completed with the reason the session ended (or the inbox stopped). */
   private final CompletableFuture<String> ended = new CompletableFuture<>();
@@ -49,9 +57,12 @@ final class RelayLink implements FrameLink<Frame> {
   private Consumer<Throwable> onClosed;
   private volatile boolean closed;
 
-  RelayLink(ActorSystem<?> system, int maxFrameBytes) {
+  /** @param budget shared by every link of this JVM's connection to one context */
+  RelayLink(ActorSystem<?> system, Relay.Budget budget, int maxFrameBytes) {
+    this.budget = budget;
     this.fromSession = new Relay.Receiver(maxFrameBytes);
-    this.inbox = system.systemActorOf(inboxBehavior(), "relay-" + UUID.randomUUID(), Props.empty());
+    this.inbox = system.systemActorOf(Behaviors.withTimers(timers -> inboxBehavior(timers)),
+        "relay-" + UUID.randomUUID(), Props.empty());
   }
 
   /** Where the session sends this link's frames. */
@@ -60,10 +71,16 @@ final class RelayLink implements FrameLink<Frame> {
   }
 
   /** The gateway opened the session: frames may be sent now. */
-  void attach(ActorRef<RelayMessage> opened) {
+  void attach(ActorRef<RelayMessage> opened, ActorRef<RelayMessage> acks) {
+    sessionAcks = acks;
     session = opened;
-    toSession = new Relay.Sender(opened::tell);
+    toSession = new Relay.Sender(opened::tell, budget);
     inbox.tell(new WatchSession(opened));
+  }
+
+  /** Runs {@code action} once the link has ended, however it did (at once if it has). */
+  void whenEnded(Runnable action) {
+    ended.thenRun(action);
   }
 
   /** The gateway refused or never answered: the link ends before it began. */
@@ -72,10 +89,11 @@ final class RelayLink implements FrameLink<Frame> {
     inbox.tell(Relay.end(reason));
   }
 
-  private Behavior<Object> inboxBehavior() {
+  private Behavior<Object> inboxBehavior(TimerScheduler<Object> timers) {
     return Behaviors.receive(Object.class)
-        .onMessage(WatchSession.class, watch -> watched(watch.session()))
-        .onMessage(RelayMessage.class, this::onRelay)
+        .onMessage(WatchSession.class, watch -> watched(watch.session(), timers))
+        .onMessage(RelayMessage.class, message -> onRelay(message, timers))
+        .onMessage(FlushAck.class, flush -> flushAck())
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
           end("this JVM's remote link was shut down");
           return Behaviors.same();
@@ -83,11 +101,12 @@ final class RelayLink implements FrameLink<Frame> {
         .build();
   }
 
-  private Behavior<Object> watched(ActorRef<RelayMessage> watchedSession) {
+  private Behavior<Object> watched(ActorRef<RelayMessage> watchedSession, TimerScheduler<Object> timers) {
     return Behaviors.setup(context -> {
       context.watch(watchedSession);
       return Behaviors.receive(Object.class)
-          .onMessage(RelayMessage.class, this::onRelay)
+          .onMessage(RelayMessage.class, message -> onRelay(message, timers))
+          .onMessage(FlushAck.class, flush -> flushAck())
           .onSignal(Terminated.class, terminated -> {
             end("the parent process that holds this pipe or queue is gone (or unreachable)");
             return Behaviors.stopped();
@@ -100,7 +119,16 @@ final class RelayLink implements FrameLink<Frame> {
     });
   }
 
-  private Behavior<Object> onRelay(RelayMessage message) {
+  private Behavior<Object> flushAck() {
+    RelayMessage ack = fromSession.ackHeld();
+    ActorRef<RelayMessage> to = sessionAcks;
+    if (ack != null && to != null) {
+      to.tell(ack);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Object> onRelay(RelayMessage message, TimerScheduler<Object> timers) {
     switch (message.getOpCase()) {
       case CHUNK:
         try {
@@ -116,9 +144,11 @@ final class RelayLink implements FrameLink<Frame> {
           return Behaviors.stopped();
         }
         RelayMessage ack = fromSession.ackDue();
-        ActorRef<RelayMessage> to = session;
+        ActorRef<RelayMessage> to = sessionAcks;
         if (ack != null && to != null) {
           to.tell(ack);
+        } else if (fromSession.holdsAck() && !timers.isTimerActive(FlushAck.INSTANCE)) {
+          timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
         }
         return Behaviors.same();
       case ACK:
@@ -212,13 +242,27 @@ final class RelayLink implements FrameLink<Frame> {
   /** Ends the session after everything sent before, waiting a few seconds at most for it to confirm. */
   @Override
   public void close() {
+    requestEnd();
+    awaitEnd(System.nanoTime() + CLOSE_PATIENCE.toNanos());
+  }
+
+  /** Asks the session to end after everything sent before (the first half of {@link #close()}). */
+  void requestEnd() {
     closed = true;
     ActorRef<RelayMessage> opened = session;
-    if (opened != null && !ended.isDone()) {
-      opened.tell(Relay.end("closed"));
+    Relay.Sender sender = toSession;
+    if (opened != null && sender != null && !ended.isDone()) {
+      sender.sendLast(Relay.end("closed"), CLOSE_PATIENCE);
     }
+  }
+
+  /**
+   * Waits until the session confirmed the end, or until {@code deadlineNanos} ({@link System#nanoTime});
+   * then ends this link in any case (the second half of {@link #close()}).
+   */
+  void awaitEnd(long deadlineNanos) {
     try {
-      ended.get(CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+      ended.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {

@@ -6,6 +6,7 @@ import io.multiprocessing4j.proto.ChallengeResponse;
 import io.multiprocessing4j.proto.GatewayChallenge;
 import io.multiprocessing4j.proto.GatewayReply;
 import io.multiprocessing4j.proto.GatewayRequest;
+import io.multiprocessing4j.proto.GatewaySession;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.proto.RelayMessage;
 import io.multiprocessing4j.wire.Handshake;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -42,6 +44,8 @@ public final class RemoteGateway {
   private final Map<String, Object> published;
   private final AtomicLong sessionsOpened;
   private final ActorRefResolver resolver;
+  /** What every session of this gateway may have sent and not had acknowledged. */
+  private final Relay.Budget budget = new Relay.Budget();
   /** Nonce to the time it was issued. */
   private final LinkedHashMap<ByteString, Long> nonces = new LinkedHashMap<>();
 
@@ -104,10 +108,16 @@ public final class RemoteGateway {
           return refused("authentication failed, or the pipe or queue is closed");
         }
         ActorRef<RelayMessage> peer = resolver.resolveActorRef(open.getFramesTo());
-        ActorRef<Object> session = context.spawn(RelaySession.create(target.endpoint(), peer, target.frameLimit()),
-            "relay-" + endpointId + "-" + UUID.randomUUID());
+        Relay.Sender toPeer = new Relay.Sender(peer::tell, budget);
+        String name = "relay-" + endpointId + "-" + UUID.randomUUID();
+        ActorRef<Object> session = context.spawn(
+            RelaySession.create(target.endpoint(), peer, toPeer, target.frameLimit()), name,
+            DispatcherSelector.blocking());
+        ActorRef<RelayMessage> acks = context.spawn(RelaySession.acks(toPeer, session), name + "-acks");
         sessionsOpened.incrementAndGet();
-        return GatewayReply.newBuilder().setSession(resolver.toSerializationFormat(session)).build();
+        return GatewayReply.newBuilder().setSession(GatewaySession.newBuilder()
+            .setFrames(resolver.toSerializationFormat(session))
+            .setAcks(resolver.toSerializationFormat(acks))).build();
       }
       default:
         return refused("unknown request " + request.getOpCase());

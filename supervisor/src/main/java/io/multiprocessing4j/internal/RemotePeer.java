@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -45,7 +46,10 @@ public final class RemotePeer implements AutoCloseable {
   private final byte[] authkey;
   private final String address;
   private final String context;
+  /** The links open now; a link leaves once it ended. */
   private final Set<RelayLink> links = ConcurrentHashMap.newKeySet();
+  /** What every link of this peer may have sent and not had acknowledged. */
+  private final Relay.Budget budget = new Relay.Budget();
   private volatile boolean closed;
 
   private RemotePeer(ActorSystem<Void> system, String address, byte[] authkey) {
@@ -58,7 +62,7 @@ public final class RemotePeer implements AutoCloseable {
     // Closed before the system stops, so that what was sent just before the JVM exits is delivered.
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-remote-handles",
         () -> {
-          links.forEach(RelayLink::close);
+          closeLinks();
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
     this.context = ask(replyTo -> hello(replyTo), "reach the context at " + address).getChallenge().getContext();
@@ -114,7 +118,7 @@ public final class RemotePeer implements AutoCloseable {
     if (closed) {
       throw new IOException("the RemoteContext for " + address + " is closed");
     }
-    RelayLink link = new RelayLink(system, maxFrameBytes);
+    RelayLink link = new RelayLink(system, budget, maxFrameBytes);
     try {
       GatewayChallenge challenge = ask(this::hello, "reach the context at " + address).getChallenge();
       GatewayReply reply = ask(replyTo -> GatewayRequest.newBuilder().setReplyTo(replyTo)
@@ -124,13 +128,28 @@ public final class RemotePeer implements AutoCloseable {
       if (reply.hasRefused()) {
         throw new IOException("the context at " + address + " refused a session: " + reply.getRefused());
       }
-      link.attach(resolver.resolveActorRef(reply.getSession()));
+      link.attach(resolver.resolveActorRef(reply.getSession().getFrames()),
+          resolver.resolveActorRef(reply.getSession().getAcks()));
     } catch (IOException | RuntimeException e) {
       link.abandon(e.getMessage());
       throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
     }
     links.add(link);
+    link.whenEnded(() -> links.remove(link));
     return link;
+  }
+
+  /** Open links now, for tests. */
+  public int openLinks() {
+    return links.size();
+  }
+
+  /** Ends every open link after what was sent on it, all at once, waiting a few seconds at most. */
+  private void closeLinks() {
+    List<RelayLink> open = List.copyOf(links);
+    open.forEach(RelayLink::requestEnd);
+    long deadline = System.nanoTime() + RelayLink.CLOSE_PATIENCE.toNanos();
+    open.forEach(link -> link.awaitEnd(deadline));
   }
 
   private GatewayRequest hello(String replyTo) {
@@ -181,7 +200,7 @@ public final class RemotePeer implements AutoCloseable {
     closed = true;
     BY_CONTEXT.remove(context, this);
     HandleTable.forgetContext(context);
-    links.forEach(RelayLink::close);
+    closeLinks();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
