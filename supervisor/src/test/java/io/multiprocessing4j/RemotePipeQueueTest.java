@@ -105,6 +105,37 @@ class RemotePipeQueueTest {
   }
 
   @Test
+  void whatARemoteJvmSentOnSeveralHandlesJustBeforeExitingArrivesAndItsPipeEndThenCloses() throws Exception {
+    Queue<Object> in = mp.queue();
+    Queue<Object> big = mp.queue();
+    Queue<Object> small = mp.queue();
+    Pipe<Object> pipe = mp.pipe();
+    mp.publish("in", in);
+    mp.publish("big", big);
+    mp.publish("small", small);
+    mp.publish("end", pipe.conn2());
+    startPeer("exit-after-traffic");
+    assertEquals("looked up", small.get(ITEM_WITHIN));
+    pipe.conn2().close();
+    in.put("go");
+
+    for (int i = 0; i < RemotePeerMain.EXIT_SMALL_ITEMS; i++) {
+      assertEquals(i, small.get(ITEM_WITHIN));
+      assertTrue(pipe.conn1().poll(ITEM_WITHIN), "message " + i + " on the pipe");
+      assertEquals(i, pipe.conn1().recv());
+    }
+    for (int i = 0; i < RemotePeerMain.EXIT_BIG_ITEMS; i++) {
+      assertArrayEquals(RemoteFlowScenarios.filled(i), (byte[]) big.get(ITEM_WITHIN), "large item " + i);
+      assertTrue(pipe.conn1().poll(ITEM_WITHIN), "large message " + i + " on the pipe");
+      assertArrayEquals(RemoteFlowScenarios.filled(i), pipe.conn1().recvBytes(), "large message " + i);
+    }
+    assertTrue(peer.waitFor(30, TimeUnit.SECONDS), "the remote JVM exits once its main returns");
+    assertEquals(0, peer.exitValue(), Files.readString(dir.resolve("peer.log")));
+    assertTrue(pipe.conn1().poll(ITEM_WITHIN), "end of file is readable once the only other holder exited");
+    assertThrows(PipeClosedException.class, () -> pipe.conn1().recv());
+  }
+
+  @Test
   void aRemoteConsumerKilledHoldingATaskGivesItBackSoJoinReturns() throws Exception {
     JoinableQueue<Object> tasks = mp.joinableQueue();
     Queue<Object> out = mp.queue();
