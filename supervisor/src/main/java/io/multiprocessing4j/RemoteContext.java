@@ -57,6 +57,11 @@ public final class RemoteContext implements AutoCloseable {
     peer.close();
   }
 
+  /** For tests: the sessions this JVM has open with the context (one per handle in use here). */
+  int openSessions() {
+    return peer.openLinks();
+  }
+
   @Override
   public String toString() {
     return "RemoteContext[" + address + "]";

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
 /**
- * A parent program for {@link RemoteParentGoneTest}, run in its own JVM so that the test can kill it:
+ * A parent program for {@link RemoteSideTest}, run in its own JVM so that the test can kill it:
  * creates a context that serves other machines, publishes a queue ("q") and a pipe end ("end"), and
  * prints {@code SERVING <address> <authkey hex>}. Then it follows stdin: {@code close} closes the
  * context (and prints {@code CLOSED}); end of file (the test is gone) halts this JVM, so it never lingers.

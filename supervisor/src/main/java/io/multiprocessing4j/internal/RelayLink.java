@@ -45,6 +45,7 @@ final class RelayLink implements FrameLink<Frame> {
 
   private final ActorRef<Object> inbox;
   private final Relay.Budget budget;
+  private final Consumer<RelayLink> whenEnded;
   private final Relay.Receiver fromSession;
   private volatile ActorRef<RelayMessage> session;
   /** Where this link acknowledges the session's chunks. */
@@ -57,9 +58,13 @@ final class RelayLink implements FrameLink<Frame> {
   private Consumer<Throwable> onClosed;
   private volatile boolean closed;
 
-  /** @param budget shared by every link of this JVM's connection to one context */
-  RelayLink(ActorSystem<?> system, Relay.Budget budget, int maxFrameBytes) {
+  /**
+   * @param budget shared by every link of this JVM's connection to one context
+   * @param whenEnded told once this link ends, however it does, before {@link #close()} returns
+   */
+  RelayLink(ActorSystem<?> system, Relay.Budget budget, int maxFrameBytes, Consumer<RelayLink> whenEnded) {
     this.budget = budget;
+    this.whenEnded = whenEnded;
     this.fromSession = new Relay.Receiver(maxFrameBytes);
     this.inbox = system.systemActorOf(Behaviors.withTimers(timers -> inboxBehavior(timers)),
         "relay-" + UUID.randomUUID(), Props.empty());
@@ -78,14 +83,9 @@ final class RelayLink implements FrameLink<Frame> {
     inbox.tell(new WatchSession(opened));
   }
 
-  /** Runs {@code action} once the link has ended, however it did (at once if it has). */
-  void whenEnded(Runnable action) {
-    ended.thenRun(action);
-  }
-
   /** The gateway refused or never answered: the link ends before it began. */
   void abandon(String reason) {
-    ended.complete(reason);
+    end(reason);
     inbox.tell(Relay.end(reason));
   }
 
@@ -177,11 +177,13 @@ final class RelayLink implements FrameLink<Frame> {
     consumer.accept(frame);
   }
 
+  /** Ends this link; idempotent, and each call has told {@code whenEnded} when it returns. */
   private void end(String reason) {
     Relay.Sender sender = toSession;
     if (sender != null) {
       sender.end(reason);
     }
+    whenEnded.accept(this);
     if (!ended.complete(reason)) {
       return;
     }

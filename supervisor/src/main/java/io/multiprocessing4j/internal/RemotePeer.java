@@ -118,7 +118,8 @@ public final class RemotePeer implements AutoCloseable {
     if (closed) {
       throw new IOException("the RemoteContext for " + address + " is closed");
     }
-    RelayLink link = new RelayLink(system, budget, maxFrameBytes);
+    RelayLink link = new RelayLink(system, budget, maxFrameBytes, links::remove);
+    links.add(link);
     try {
       GatewayChallenge challenge = ask(this::hello, "reach the context at " + address).getChallenge();
       GatewayReply reply = ask(replyTo -> GatewayRequest.newBuilder().setReplyTo(replyTo)
@@ -134,8 +135,6 @@ public final class RemotePeer implements AutoCloseable {
       link.abandon(e.getMessage());
       throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
     }
-    links.add(link);
-    link.whenEnded(() -> links.remove(link));
     return link;
   }
 

@@ -25,11 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * This JVM as the remote side, the parent a JVM of its own ({@link RemoteParentMain}): a get or recv
  * blocked here must fail with the library's "gone" answer when the parent's context closes or its JVM
- * is killed, never hang.
+ * is killed, never hang; and handles closed here leave no session behind.
  */
 @ExtendWith(NoChildJvmLeftBehind.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class RemoteParentGoneTest {
+class RemoteSideTest {
   /** A killed parent is noticed by the failure detector (about 5 s); a closed one at once. */
   private static final long FAILS_WITHIN_SECONDS = 30;
 
@@ -69,6 +69,20 @@ class RemoteParentGoneTest {
         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closedAt) + " ms");
   }
 
+  @Test
+  void closedPipeEndsLeaveNoSessionBehind() throws Exception {
+    startParent();
+    Queue<Object> queue = remote.lookup("q");
+    assertEquals(0, queue.qsize());
+    assertEquals(1, remote.openSessions(), "the queue's session");
+    for (int i = 0; i < 10; i++) {
+      Connection<Object> end = remote.lookup("end");
+      end.send("ping " + i);
+      end.close();
+    }
+    assertEquals(1, remote.openSessions(), "each closed end's session ended with it; the queue's stays open");
+  }
+
   /** A get of "q" and a recv of "end", each blocked in a thread of its own. */
   private record Blocked(CompletableFuture<Object> get, CompletableFuture<Object> recv) {
     void assertGone() throws Exception {
@@ -93,6 +107,17 @@ class RemoteParentGoneTest {
   }
 
   private Blocked connectAndBlock() throws Exception {
+    startParent();
+    Queue<Object> queue = remote.lookup("q");
+    Connection<Object> end = remote.lookup("end");
+    assertEquals(0, queue.qsize(), "the queue answers over remoting");
+    CompletableFuture<Object> get = blockIn("remote-get", queue::get);
+    CompletableFuture<Object> recv = blockIn("remote-recv", end::recv);
+    return new Blocked(get, recv);
+  }
+
+  /** Starts the parent JVM and connects this one to its context. */
+  private void startParent() throws Exception {
     parent = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
@@ -110,12 +135,6 @@ class RemoteParentGoneTest {
     }
     assertEquals("SERVING", serving[0]);
     remote = Multiprocessing.connect(serving[1], HexFormat.of().parseHex(serving[2]));
-    Queue<Object> queue = remote.lookup("q");
-    Connection<Object> end = remote.lookup("end");
-    assertEquals(0, queue.qsize(), "the queue answers over remoting");
-    CompletableFuture<Object> get = blockIn("remote-get", queue::get);
-    CompletableFuture<Object> recv = blockIn("remote-recv", end::recv);
-    return new Blocked(get, recv);
   }
 
   private String[] readServingLine() {
