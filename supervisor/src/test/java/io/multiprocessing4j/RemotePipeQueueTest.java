@@ -169,6 +169,20 @@ class RemotePipeQueueTest {
   }
 
   @Test
+  void connectingWhereNothingListensFailsAtOnce() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    long startedAt = System.nanoTime();
+    IllegalStateException refused = assertThrows(IllegalStateException.class,
+        () -> Multiprocessing.connect("127.0.0.1:" + port, mp.authkey()));
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+    assertTrue(refused.getMessage().contains("127.0.0.1:" + port), refused.getMessage());
+    assertTrue(tookMillis < 5_000, "refused after " + tookMillis + " ms, not after the gateway's answer timed out");
+  }
+
+  @Test
   void publishingIsCheckedAtTheCall() throws Exception {
     Queue<Object> queue = mp.queue();
     mp.publish("q", queue);

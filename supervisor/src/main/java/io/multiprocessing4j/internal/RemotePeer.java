@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class RemotePeer implements AutoCloseable {
   /** How long the gateway may take to answer one request. */
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
+  /** How long {@link #connect} tries to open a TCP connection to the context's port before giving up. */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
   private static final Map<String, RemotePeer> BY_CONTEXT = new ConcurrentHashMap<>();
 
   private final ActorSystem<Void> system;
@@ -75,6 +79,7 @@ public final class RemotePeer implements AutoCloseable {
    * @throws IllegalStateException if nothing answers there in time
    */
   public static RemotePeer connect(String host, int port, byte[] authkey) {
+    refuseUnlessListening(host, port);
     String localHost = localAddressTowards(host);
     com.typesafe.config.Config config = RemoteConfig.artery(localHost, 0);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME, config);
@@ -171,6 +176,19 @@ public final class RemotePeer implements AutoCloseable {
     } catch (CompletionException e) {
       throw new IllegalStateException("cannot " + what + " (no answer from " + address + " within "
           + ASK_TIMEOUT.toSeconds() + " s: is a context serving there, with remoting on?)", e.getCause());
+    }
+  }
+
+  /**
+   * Fails at once, saying why, when nothing accepts connections at {@code host:port}: Artery itself
+   * would retry until the first request timed out ({@link #ASK_TIMEOUT}), and then say only that.
+   */
+  private static void refuseUnlessListening(String host, int port) {
+    try (Socket probe = new Socket()) {
+      probe.connect(new InetSocketAddress(host, port), (int) PROBE_TIMEOUT.toMillis());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reach a context at " + host + ":" + port + " (" + e.getMessage()
+          + "): is it serving there, with Multiprocessing.create(RemoteOptions)?", e);
     }
   }
 
