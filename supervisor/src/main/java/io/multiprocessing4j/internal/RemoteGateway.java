@@ -10,7 +10,10 @@ import io.multiprocessing4j.proto.GatewaySession;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.proto.RelayMessage;
 import io.multiprocessing4j.wire.Handshake;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -20,6 +23,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -46,6 +50,11 @@ public final class RemoteGateway {
   private final ActorRefResolver resolver;
   /** What every session of this gateway may have sent and not had acknowledged. */
   private final Relay.Budget budget = new Relay.Budget();
+  /**
+   * The copies of pipe ends handed out to each asking JVM, by its holder actor (see remote.proto),
+   * released when that actor is gone; releasing a copy its JVM claimed changes nothing.
+   */
+  private final Map<ActorRef<?>, List<EndCopies>> handedOut = new HashMap<>();
   /** Nonce to the time it was issued. */
   private final LinkedHashMap<ByteString, Long> nonces = new LinkedHashMap<>();
 
@@ -75,6 +84,12 @@ public final class RemoteGateway {
       ActorRef<GatewayReply> replyTo = resolver.resolveActorRef(request.getReplyTo());
       replyTo.tell(answer(request));
       return Behaviors.same();
+    }).onSignal(Terminated.class, terminated -> {
+      List<EndCopies> unclaimed = handedOut.remove(terminated.getRef());
+      if (unclaimed != null) {
+        unclaimed.forEach(EndCopies::release);
+      }
+      return Behaviors.same();
     }).build();
   }
 
@@ -87,14 +102,24 @@ public final class RemoteGateway {
         if (!proves(lookup.getNonce(), lookup.getProof(), authkey, 0)) {
           return refused("authentication failed: the authkey is wrong (or the challenge expired)");
         }
+        if (lookup.getHolder().isEmpty()) {
+          return refused("the lookup names no holder");
+        }
         Object handle = published.get(lookup.getName());
         if (handle == null) {
           return refused("nothing is published as '" + lookup.getName() + "'; published: " + published.keySet());
         }
         try {
-          // A pipe end serialized here registers a copy, which holds the end open until the peer attaches.
+          // A pipe end serialized here registers a copy, which holds the end open until the peer claims
+          // it; if the peer's JVM dies first, the copy is released as a dead child's would be.
+          EndCopies copies = new EndCopies();
           Payload encoded = ChannelCodec.encode(handle, Integer.MAX_VALUE, false,
-              "the handle published as '" + lookup.getName() + "'", new EndCopies());
+              "the handle published as '" + lookup.getName() + "'", copies);
+          ActorRef<Void> holder = resolver.resolveActorRef(lookup.getHolder());
+          handedOut.computeIfAbsent(holder, watched -> {
+            context.watch(watched);
+            return new ArrayList<>();
+          }).add(copies);
           return GatewayReply.newBuilder().setHandle(encoded).build();
         } catch (RuntimeException e) {
           return refused("'" + lookup.getName() + "' cannot be handed out: " + e.getMessage());

@@ -28,6 +28,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -47,6 +48,8 @@ public final class RemotePeer implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ActorRef<GatewayRequest> gateway;
   private final ActorRefResolver resolver;
+  /** An actor that lives as long as this peer's actor system: the gateway watches it (see remote.proto). */
+  private final String holder;
   private final byte[] authkey;
   private final String address;
   private final String context;
@@ -61,6 +64,8 @@ public final class RemotePeer implements AutoCloseable {
     this.address = address;
     this.authkey = authkey.clone();
     this.resolver = ActorRefResolver.get(system);
+    this.holder = resolver.toSerializationFormat(
+        system.systemActorOf(Behaviors.ignore(), "multiprocessing4j-holder", Props.empty()));
     this.gateway = resolver.resolveActorRef("pekko://" + RemoteConfig.SYSTEM_NAME + "@" + address + "/system/"
         + RemoteGateway.NAME);
     // Closed before the system stops, so that what was sent just before the JVM exits is delivered.
@@ -110,7 +115,8 @@ public final class RemotePeer implements AutoCloseable {
     GatewayChallenge challenge = ask(this::hello, "reach the context at " + address).getChallenge();
     GatewayReply reply = ask(replyTo -> GatewayRequest.newBuilder().setReplyTo(replyTo)
         .setLookup(GatewayLookup.newBuilder().setNonce(challenge.getChallenge().getNonce())
-            .setProof(proof(challenge, authkey, 0)).setName(name)).build(), "look up '" + name + "'");
+            .setProof(proof(challenge, authkey, 0)).setName(name).setHolder(holder)).build(),
+        "look up '" + name + "'");
     if (reply.hasRefused()) {
       throw new IllegalArgumentException("the context at " + address + " refused to look up '" + name + "': "
           + reply.getRefused());
