@@ -16,8 +16,8 @@ import java.util.function.Consumer;
  * by default: a larger message would be dropped), and windows bound what is sent and not yet
  * acknowledged, because Artery drops the messages that overflow its send queue (3072 by default, one
  * queue per destination JVM, shared by every session to it) instead of blocking the sender. So each
- * session has a window of its own, and all the sessions of one actor system share a {@link Budget} of
- * chunks below that queue's size. The receiver acknowledges every quarter window (or {@link #ACK_CHUNKS}), so a steady
+ * session has a window of its own, and all the sessions to one JVM share a {@link Budget} of chunks
+ * below that queue's size. The receiver acknowledges every quarter window (or {@link #ACK_CHUNKS}), so a steady
  * stream never waits for an acknowledgement, and whatever it holds unacknowledged after
  * {@link #ACK_FLUSH_AFTER}, so that many sessions each holding less than a quarter window cannot exhaust
  * the shared budget for good.
@@ -26,7 +26,7 @@ final class Relay {
   static final int CHUNK_BYTES = 64 * 1024;
   static final long WINDOW_BYTES = 8L * 1024 * 1024;
   static final int WINDOW_CHUNKS = 1024;
-  /** Chunks all the sessions of one actor system may have unacknowledged: 2/3 of Artery's send queue. */
+  /** Chunks all the sessions to one JVM may have unacknowledged: 2/3 of Artery's send queue. */
   static final int SYSTEM_CHUNKS = 2048;
   /**
    * A receiver acknowledges at least every this many chunks: the shared budget then keeps
@@ -44,7 +44,7 @@ final class Relay {
   }
 
   /**
-   * The chunks every {@link Sender} of one actor system has sent and not had acknowledged, bounded by
+   * The chunks every {@link Sender} to one JVM has sent and not had acknowledged, bounded by
    * {@link #SYSTEM_CHUNKS}. Its monitor guards the counts of all those senders too, so that a sender
    * waits for its own window and for the budget in one place.
    */
@@ -82,7 +82,7 @@ final class Relay {
 
     /**
      * @param peer tells the receiving actor (thread-safe, as an ActorRef's tell is)
-     * @param budget shared by every sender of this actor system
+     * @param budget shared by every sender to the same JVM
      */
     Sender(Consumer<RelayMessage> peer, Budget budget) {
       this.peer = peer;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
@@ -33,6 +34,13 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * and opens a {@link RelaySession} with a broker for a peer that proves that broker's endpoint key, the
  * key every handle of it carries. Each proof answers a fresh single-use nonce, as a child's handshake
  * on the channel socket does, so a recorded proof cannot be replayed.
+ *
+ * <p>What a stranger who reaches the port can still do without a key (see also {@link
+ * io.multiprocessing4j.RemoteOptions}): ask for challenges, each answered to whatever actor path the
+ * request names (any host's: the gateway then opens an Artery association there, one more send queue in
+ * memory; or an actor of this system, which ignores a reply it does not expect), and, by asking for
+ * more than {@code MAX_OPEN_NONCES} in a minute, make honest peers' pending challenges expire, so that
+ * their lookups fail as if the authkey were wrong. None of it reveals a handle or a key.
  */
 public final class RemoteGateway {
   /** The name the gateway is spawned under, as a system actor. */
@@ -48,8 +56,12 @@ public final class RemoteGateway {
   private final Map<String, Object> published;
   private final AtomicLong sessionsOpened;
   private final ActorRefResolver resolver;
-  /** What every session of this gateway may have sent and not had acknowledged. */
-  private final Relay.Budget budget = new Relay.Budget();
+  /**
+   * What the sessions to each JVM may have sent and not had acknowledged, by its address: Artery has one
+   * send queue per destination JVM, so one slow JVM does not hold back the sessions to the others.
+   * Forgotten with that JVM's holder.
+   */
+  private final Map<Address, Relay.Budget> budgets = new HashMap<>();
   /**
    * The copies of pipe ends handed out to each asking JVM, by its holder actor (see remote.proto),
    * released when that actor is gone; releasing a copy its JVM claimed changes nothing.
@@ -85,6 +97,7 @@ public final class RemoteGateway {
       replyTo.tell(answer(request));
       return Behaviors.same();
     }).onSignal(Terminated.class, terminated -> {
+      budgets.remove(terminated.getRef().path().address());
       List<EndCopies> unclaimed = handedOut.remove(terminated.getRef());
       if (unclaimed != null) {
         unclaimed.forEach(EndCopies::release);
@@ -133,6 +146,7 @@ public final class RemoteGateway {
           return refused("authentication failed, or the pipe or queue is closed");
         }
         ActorRef<RelayMessage> peer = resolver.resolveActorRef(open.getFramesTo());
+        Relay.Budget budget = budgets.computeIfAbsent(peer.path().address(), address -> new Relay.Budget());
         Relay.Sender toPeer = new Relay.Sender(peer::tell, budget);
         String name = "relay-" + endpointId + "-" + UUID.randomUUID();
         ActorRef<Object> session = context.spawn(
