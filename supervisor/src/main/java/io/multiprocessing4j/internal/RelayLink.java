@@ -93,7 +93,7 @@ final class RelayLink implements FrameLink<Frame> {
     return Behaviors.receive(Object.class)
         .onMessage(WatchSession.class, watch -> watched(watch.session(), timers))
         .onMessage(RelayMessage.class, message -> onRelay(message, timers))
-        .onMessage(FlushAck.class, flush -> flushAck())
+        .onMessage(FlushAck.class, flush -> flushAck(timers))
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
           end("this JVM's remote link was shut down");
           return Behaviors.same();
@@ -106,7 +106,7 @@ final class RelayLink implements FrameLink<Frame> {
       context.watch(watchedSession);
       return Behaviors.receive(Object.class)
           .onMessage(RelayMessage.class, message -> onRelay(message, timers))
-          .onMessage(FlushAck.class, flush -> flushAck())
+          .onMessage(FlushAck.class, flush -> flushAck(timers))
           .onSignal(Terminated.class, terminated -> {
             end("the parent process that holds this pipe or queue is gone (or unreachable)");
             return Behaviors.stopped();
@@ -119,10 +119,15 @@ final class RelayLink implements FrameLink<Frame> {
     });
   }
 
-  private Behavior<Object> flushAck() {
-    RelayMessage ack = fromSession.ackHeld();
+  private Behavior<Object> flushAck(TimerScheduler<Object> timers) {
     ActorRef<RelayMessage> to = sessionAcks;
-    if (ack != null && to != null) {
+    if (to == null) {
+      // A frame came before the gateway's answer named the acks actor: held until it does.
+      timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
+      return Behaviors.same();
+    }
+    RelayMessage ack = fromSession.ackHeld();
+    if (ack != null) {
       to.tell(ack);
     }
     return Behaviors.same();
@@ -143,9 +148,9 @@ final class RelayLink implements FrameLink<Frame> {
           end(e.getMessage());
           return Behaviors.stopped();
         }
-        RelayMessage ack = fromSession.ackDue();
         ActorRef<RelayMessage> to = sessionAcks;
-        if (ack != null && to != null) {
+        RelayMessage ack = to == null ? null : fromSession.ackDue();
+        if (ack != null) {
           to.tell(ack);
         } else if (fromSession.holdsAck() && !timers.isTimerActive(FlushAck.INSTANCE)) {
           timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
