@@ -34,6 +34,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.remote.RemoteTransportException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -137,8 +138,14 @@ public final class Multiprocessing implements AutoCloseable {
   public static Multiprocessing create(RemoteOptions remote) {
     Objects.requireNonNull(remote, "remote");
     LoggerFactory.getILoggerFactory();
-    ActorSystem<Void> serving = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME,
-        RemoteConfig.artery(remote.host(), remote.port()));
+    ActorSystem<Void> serving;
+    try {
+      serving = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME,
+          RemoteConfig.artery(remote.host(), remote.port()));
+    } catch (RemoteTransportException e) {
+      throw new IllegalStateException("cannot serve other machines at " + remote.host() + ":" + remote.port()
+          + ": " + e.getMessage(), e);
+    }
     try {
       return new Multiprocessing(embeddedSystem(), true, ProcessSupervisor.Settings.defaults(), remote, serving);
     } catch (RuntimeException e) {

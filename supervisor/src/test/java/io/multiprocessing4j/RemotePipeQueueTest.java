@@ -180,6 +180,18 @@ class RemotePipeQueueTest {
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
     assertTrue(refused.getMessage().contains("127.0.0.1:" + port), refused.getMessage());
     assertTrue(tookMillis < 5_000, "refused after " + tookMillis + " ms, not after the gateway's answer timed out");
+    IllegalStateException unknown = assertThrows(IllegalStateException.class,
+        () -> Multiprocessing.connect("no-such-host.invalid:25520", mp.authkey()));
+    assertTrue(unknown.getMessage().contains("UnknownHostException"), unknown.getMessage());
+  }
+
+  @Test
+  void servingOnAPortThatIsTakenFailsAtTheCall() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      IllegalStateException refused = assertThrows(IllegalStateException.class,
+          () -> Multiprocessing.create(RemoteOptions.listen("127.0.0.1", taken.getLocalPort())));
+      assertTrue(refused.getMessage().contains("127.0.0.1:" + taken.getLocalPort()), refused.getMessage());
+    }
   }
 
   @Test

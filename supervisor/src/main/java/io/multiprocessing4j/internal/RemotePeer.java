@@ -193,7 +193,7 @@ public final class RemotePeer implements AutoCloseable {
     try (Socket probe = new Socket()) {
       probe.connect(new InetSocketAddress(host, port), (int) PROBE_TIMEOUT.toMillis());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot reach a context at " + host + ":" + port + " (" + e.getMessage()
+      throw new IllegalStateException("cannot reach a context at " + host + ":" + port + " (" + e
           + "): is it serving there, with Multiprocessing.create(RemoteOptions)?", e);
     }
   }
