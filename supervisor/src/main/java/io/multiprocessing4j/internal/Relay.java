@@ -79,6 +79,7 @@ final class Relay {
     private long unackedBytes;
     private long unackedChunks;
     private String ended;
+    private long lastAckNanos = System.nanoTime();
 
     /**
      * @param peer tells the receiving actor (thread-safe, as an ActorRef's tell is)
@@ -164,11 +165,19 @@ final class Relay {
         if (ended != null) {
           return;
         }
+        lastAckNanos = System.nanoTime();
         long chunks = Math.max(0, Math.min(ack.getChunks(), unackedChunks));
         unackedChunks -= chunks;
         unackedBytes -= Math.max(0, Math.min(ack.getBytes(), unackedBytes));
         budget.inFlight -= (int) chunks;
         budget.notifyAll();
+      }
+    }
+
+    /** When the receiver last acknowledged anything ({@link System#nanoTime}); creation before that. */
+    long lastAckNanos() {
+      synchronized (budget) {
+        return lastAckNanos;
       }
     }
 

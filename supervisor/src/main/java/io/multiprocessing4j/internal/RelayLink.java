@@ -30,11 +30,16 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * session: the parent exiting, or going silent past the failure detector's pause, ends the link as a
  * closed socket would.
  *
- * <p>Closing sends an end after everything sent before and waits (a few seconds at most) for the
- * session to confirm it, so what a handle posted just before its JVM exits still reaches the broker.
+ * <p>Closing sends an end after everything sent before and waits for the session to confirm it (for as
+ * long as the session keeps acknowledging, else a few seconds), so what a handle posted just before its
+ * JVM exits still reaches the broker.
  */
 final class RelayLink implements FrameLink<Frame> {
-  /** How long {@link #close()} waits for the session to confirm the end. */
+  /**
+   * How long {@link #close()} waits for the session to confirm the end while the session acknowledges
+   * nothing: as long as it does, it is still taking in what was sent (over a slow network that takes
+   * longer than any fixed wait), and closing earlier would cut that off.
+   */
   static final Duration CLOSE_PATIENCE = Duration.ofSeconds(5);
 
   /** Tells the inbox to watch its session, once the gateway opened it. */
@@ -57,6 +62,8 @@ final class RelayLink implements FrameLink<Frame> {
   private Consumer<Frame> onFrame;
   private Consumer<Throwable> onClosed;
   private volatile boolean closed;
+  /** When {@link #requestEnd} was called ({@link System#nanoTime}). */
+  private volatile long endRequestedNanos;
 
   /**
    * @param budget shared by every link of this JVM's connection to one context
@@ -250,11 +257,12 @@ final class RelayLink implements FrameLink<Frame> {
   @Override
   public void close() {
     requestEnd();
-    awaitEnd(System.nanoTime() + CLOSE_PATIENCE.toNanos());
+    awaitEnd();
   }
 
   /** Asks the session to end after everything sent before (the first half of {@link #close()}). */
   void requestEnd() {
+    endRequestedNanos = System.nanoTime();
     closed = true;
     ActorRef<RelayMessage> opened = session;
     Relay.Sender sender = toSession;
@@ -264,17 +272,31 @@ final class RelayLink implements FrameLink<Frame> {
   }
 
   /**
-   * Waits until the session confirmed the end, or until {@code deadlineNanos} ({@link System#nanoTime});
+   * Waits until the session confirmed the end, or acknowledged nothing for {@link #CLOSE_PATIENCE};
    * then ends this link in any case (the second half of {@link #close()}).
    */
-  void awaitEnd(long deadlineNanos) {
+  void awaitEnd() {
     try {
-      ended.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      while (true) {
+        Relay.Sender sender = toSession;
+        long progress = Math.max(endRequestedNanos, sender == null ? 0 : sender.lastAckNanos());
+        long patience = progress + CLOSE_PATIENCE.toNanos() - System.nanoTime();
+        if (patience <= 0) {
+          break;
+        }
+        try {
+          ended.get(patience, TimeUnit.NANOSECONDS);
+          break;
+        } catch (TimeoutException e) {
+          // Acknowledged meanwhile? Then the session is still at it: wait on.
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // Unconfirmed: the session ends when it notices this JVM has gone.
+    } catch (ExecutionException e) {
+      // Never: the future is only completed normally.
     }
+    // Unconfirmed: the session ends when it notices this JVM has gone.
     end("closed");
     inbox.tell(Relay.end("closed"));
   }

@@ -154,12 +154,14 @@ public final class RemotePeer implements AutoCloseable {
     return links.size();
   }
 
-  /** Ends every open link after what was sent on it, all at once, waiting a few seconds at most. */
+  /**
+   * Ends every open link after what was sent on it, all at once, waiting while their sessions take it in
+   * (see {@link RelayLink#CLOSE_PATIENCE}).
+   */
   private void closeLinks() {
     List<RelayLink> open = List.copyOf(links);
     open.forEach(RelayLink::requestEnd);
-    long deadline = System.nanoTime() + RelayLink.CLOSE_PATIENCE.toNanos();
-    open.forEach(link -> link.awaitEnd(deadline));
+    open.forEach(RelayLink::awaitEnd);
   }
 
   private GatewayRequest hello(String replyTo) {
