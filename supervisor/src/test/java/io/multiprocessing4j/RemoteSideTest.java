@@ -2,6 +2,7 @@ package io.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -39,6 +40,8 @@ class RemoteSideTest {
   private Writer parentStdin;
   private BufferedReader parentStdout;
   private RemoteContext remote;
+  private String parentAddress;
+  private byte[] parentAuthkey;
 
   @AfterEach
   void stop() throws Exception {
@@ -81,6 +84,20 @@ class RemoteSideTest {
       end.close();
     }
     assertEquals(1, remote.openSessions(), "each closed end's session ended with it; the queue's stays open");
+  }
+
+  @Test
+  void aSecondConnectToTheSameContextIsRefusedAndLeavesTheFirstIntact() throws Exception {
+    startParent();
+    Connection<Object> end = remote.lookup("end");
+    end.send("attached");
+    assertEquals(1, remote.openSessions());
+    IllegalStateException twice = assertThrows(IllegalStateException.class,
+        () -> Multiprocessing.connect(parentAddress, parentAuthkey));
+    assertTrue(twice.getMessage().contains("already"), twice.getMessage());
+    Connection<Object> again = remote.lookup("end");
+    again.send("still attached");
+    assertEquals(1, remote.openSessions(), "the end looked up again shares the first one's session");
   }
 
   /** A get of "q" and a recv of "end", each blocked in a thread of its own. */
@@ -134,7 +151,9 @@ class RemoteSideTest {
       throw new AssertionError("the parent JVM did not start serving: " + Files.readString(dir.resolve("parent-stderr.txt")));
     }
     assertEquals("SERVING", serving[0]);
-    remote = Multiprocessing.connect(serving[1], HexFormat.of().parseHex(serving[2]));
+    parentAddress = serving[1];
+    parentAuthkey = HexFormat.of().parseHex(serving[2]);
+    remote = Multiprocessing.connect(parentAddress, parentAuthkey);
   }
 
   private String[] readServingLine() {

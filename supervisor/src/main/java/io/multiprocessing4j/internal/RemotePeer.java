@@ -92,7 +92,7 @@ public final class RemotePeer implements AutoCloseable {
       RemotePeer peer = new RemotePeer(system, host + ":" + port, authkey);
       RemotePeer earlier = BY_CONTEXT.putIfAbsent(peer.context, peer);
       if (earlier != null && !earlier.closed) {
-        peer.close();
+        // Not peer.close(): that would forget the open handles of the earlier peer's context too.
         throw new IllegalStateException("this JVM is connected to the context at " + host + ":" + port
             + " already; use that RemoteContext");
       }
