@@ -34,6 +34,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.remote.RemoteTransportException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -74,14 +75,21 @@ public final class Multiprocessing implements AutoCloseable {
   private final int childFrameBytes;
   /** How this context serves other machines; null when it does not. */
   private final RemoteOptions remote;
+  /**
+   * The actor system that serves other machines (Artery, the gateway and the relay sessions); null when
+   * this context does not. It is not {@link #system}: whoever reaches its port can stop it (see
+   * {@link RemoteOptions}), and that must not take the supervisor of the children with it.
+   */
+  private final ActorSystem<Void> remoteSystem;
   /** What {@link #publish} registered, by name, for {@link RemoteGateway}. */
   private final ConcurrentHashMap<String, Object> published = new ConcurrentHashMap<>();
   private final AtomicLong remoteSessions = new AtomicLong();
 
   private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings,
-      RemoteOptions remote) {
+      RemoteOptions remote, ActorSystem<Void> remoteSystem) {
     this.system = system;
     this.remote = remote;
+    this.remoteSystem = remoteSystem;
     this.ownsSystem = ownsSystem;
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
     this.childFrameBytes = settings.childFrameBytes();
@@ -90,8 +98,9 @@ public final class Multiprocessing implements AutoCloseable {
     AgentWarmUp warmUp = settings.startMethod() == StartMethod.WARM ? new AgentWarmUp(channels) : null;
     this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer, warmUp, this::onExited),
         "multiprocessing4j-supervisor-" + suffix, Props.empty());
-    if (remote != null) {
-      system.systemActorOf(RemoteGateway.create(channelServer, channels, remote.authkey(), published, remoteSessions),
+    if (remoteSystem != null) {
+      remoteSystem.systemActorOf(
+          RemoteGateway.create(channelServer, channels, remote.authkey(), published, remoteSessions),
           RemoteGateway.NAME, Props.empty());
     }
   }
@@ -103,6 +112,10 @@ public final class Multiprocessing implements AutoCloseable {
 
   /** A context with its own actor system and the given supervisor settings. */
   public static Multiprocessing create(ProcessSupervisor.Settings settings) {
+    return new Multiprocessing(embeddedSystem(), true, settings, null, null);
+  }
+
+  private static ActorSystem<Void> embeddedSystem() {
     // Initialize logging before the actor system logs, so SLF4J need not buffer and replay its first calls.
     LoggerFactory.getILoggerFactory();
     Config config = ConfigFactory.parseString(String.join("\n",
@@ -110,14 +123,13 @@ public final class Multiprocessing implements AutoCloseable {
         "pekko.daemonic = on",
         "pekko.log-dead-letters-during-shutdown = off"))
         .withFallback(ConfigFactory.load());
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME, config);
-    return new Multiprocessing(system, true, settings, null);
+    return ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME, config);
   }
 
   /**
-   * A context with its own actor system that also serves JVMs on other machines: its actor system
-   * listens with Pekko Artery (TCP) at {@code remote}'s address, and a JVM there that knows the authkey
-   * reaches the pipe ends and queues {@linkplain #publish published} here through
+   * A context with its own actor system that also serves JVMs on other machines: a second actor
+   * system of its own listens with Pekko Artery (TCP) at {@code remote}'s address, and a JVM there that
+   * knows the authkey reaches the pipe ends and queues {@linkplain #publish published} here through
    * {@link #connect(String, byte[])}. The equivalent of Python's {@code BaseManager(address, authkey)}
    * serving queues.
    *
@@ -126,9 +138,20 @@ public final class Multiprocessing implements AutoCloseable {
   public static Multiprocessing create(RemoteOptions remote) {
     Objects.requireNonNull(remote, "remote");
     LoggerFactory.getILoggerFactory();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME,
-        RemoteConfig.artery(remote.host(), remote.port()));
-    return new Multiprocessing(system, true, ProcessSupervisor.Settings.defaults(), remote);
+    ActorSystem<Void> serving;
+    try {
+      serving = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME,
+          RemoteConfig.artery(remote.host(), remote.port()));
+    } catch (RemoteTransportException e) {
+      throw new IllegalStateException("cannot serve other machines at " + remote.host() + ":" + remote.port()
+          + ": " + e.getMessage(), e);
+    }
+    try {
+      return new Multiprocessing(embeddedSystem(), true, ProcessSupervisor.Settings.defaults(), remote, serving);
+    } catch (RuntimeException e) {
+      serving.terminate();
+      throw e;
+    }
   }
 
   /**
@@ -195,7 +218,7 @@ public final class Multiprocessing implements AutoCloseable {
     if (remote == null) {
       throw new IllegalStateException("this context does not serve other machines");
     }
-    org.apache.pekko.actor.Address address = system.address();
+    org.apache.pekko.actor.Address address = remoteSystem.address();
     return address.getHost().orElseThrow() + ":" + address.getPort().orElseThrow();
   }
 
@@ -221,7 +244,7 @@ public final class Multiprocessing implements AutoCloseable {
 
   /** A context inside an existing actor system, with the given supervisor settings. */
   public static Multiprocessing create(ActorSystem<?> system, ProcessSupervisor.Settings settings) {
-    return new Multiprocessing(system, false, settings, null);
+    return new Multiprocessing(system, false, settings, null, null);
   }
 
   /** A context with its own actor system that starts children with {@code method}. */
@@ -704,15 +727,23 @@ public final class Multiprocessing implements AutoCloseable {
     }
     channels.close();
     channelServer.close();
+    if (remoteSystem != null) {
+      // After the brokers: the sessions have told the remote handles that their pipes and queues closed.
+      terminate(remoteSystem);
+    }
     if (ownsSystem) {
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        // Terminating; nothing of ours is left running in it.
-      }
+      terminate(system);
+    }
+  }
+
+  private static void terminate(ActorSystem<?> actorSystem) {
+    actorSystem.terminate();
+    try {
+      actorSystem.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Terminating; nothing of ours is left running in it.
     }
   }
 

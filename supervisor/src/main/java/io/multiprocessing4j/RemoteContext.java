@@ -13,7 +13,7 @@ import io.multiprocessing4j.internal.RemotePeer;
  *
  * <p>If this JVM exits, or is killed, the context treats it as a child that did: the pipe ends held
  * here close, and items a JoinableQueue consumer here had not marked done go back (noticed within about
- * 5 s for a killed JVM). If the context closes or its JVM dies, handles here fail as handles in a child
+ * 10 s for a killed JVM: the failure detector's pause, then its next check). If the context closes or its JVM dies, handles here fail as handles in a child
  * do when their parent is gone.
  *
  * <pre>{@code
@@ -55,6 +55,11 @@ public final class RemoteContext implements AutoCloseable {
   @Override
   public void close() {
     peer.close();
+  }
+
+  /** For tests: the sessions this JVM has open with the context (one per handle in use here). */
+  int openSessions() {
+    return peer.openLinks();
   }
 
   @Override

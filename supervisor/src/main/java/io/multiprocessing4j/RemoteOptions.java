@@ -22,7 +22,13 @@ import io.multiprocessing4j.wire.Handshake;
  *
  * <p>What travels is authenticated, not encrypted: across an untrusted network, turn on Artery's TLS
  * transport ({@code pekko.remote.artery.transport = tls-tcp} and its key stores, in
- * {@code application.conf}), as Pekko's documentation describes.
+ * {@code application.conf}), as Pekko's documentation describes. Whoever can reach the port can, even
+ * without the authkey, stop the actor system that listens there (Pekko remoting delivers any peer's
+ * {@code PoisonPill}; its untrusted mode would refuse them, and with them the remote DeathWatch that
+ * ends the handles of a JVM that died). That system serves only other machines, so the context's
+ * children and its pipes and queues carry on, but the handles used elsewhere then fail as if the
+ * context had closed: where that matters, let only trusted hosts reach the port (a firewall, or TLS
+ * with {@code require-mutual-authentication}).
  *
  * @param host the address other machines reach this JVM at
  * @param port the TCP port, 0 for any free one

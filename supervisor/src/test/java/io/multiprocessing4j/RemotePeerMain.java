@@ -14,6 +14,10 @@ import java.util.List;
  * is never on a command line.
  */
 public final class RemotePeerMain {
+  /** exit-after-traffic: small items on "small" and the end, then large ones on "big" and the end. */
+  static final int EXIT_SMALL_ITEMS = 1000;
+  static final int EXIT_BIG_ITEMS = 8;
+
   private RemotePeerMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -25,6 +29,10 @@ public final class RemotePeerMain {
     switch (scenario) {
       case "trade" -> trade(remote);
       case "hold-an-item" -> holdAnItem(remote);
+      case "exit-after-traffic" -> exitAfterTraffic(remote);
+      case "many-streams" -> RemoteFlowScenarios.manyStreams(remote);
+      case "two-threads-one-end" -> RemoteFlowScenarios.twoThreadsOneEnd(remote);
+      case "getters-and-putter" -> RemoteFlowScenarios.gettersAndPutter(remote);
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
     // Returns without closing the remote context: what was put last must reach the parent all the same.
@@ -68,6 +76,28 @@ public final class RemotePeerMain {
     }
     for (int i = 0; i < 1000; i++) {
       out.put(i);
+    }
+  }
+
+  /**
+   * Traffic on several handles, large items last, then main returns without closing anything: the
+   * parent must receive all of it, and then see end of file on the pipe end this JVM held.
+   */
+  private static void exitAfterTraffic(RemoteContext remote) throws Exception {
+    Queue<Object> in = remote.lookup("in");
+    Queue<Object> big = remote.lookup("big");
+    Queue<Object> small = remote.lookup("small");
+    Connection<Object> end = remote.lookup("end");
+    small.put("looked up");
+    // The parent closes its own copy of the end meanwhile: from now on this JVM alone holds it open.
+    in.get();
+    for (int i = 0; i < EXIT_SMALL_ITEMS; i++) {
+      end.send(i);
+      small.put(i);
+    }
+    for (int i = 0; i < EXIT_BIG_ITEMS; i++) {
+      big.put(RemoteFlowScenarios.filled(i));
+      end.sendBytes(RemoteFlowScenarios.filled(i));
     }
   }
 

@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -46,10 +43,7 @@ class RemotePipeQueueTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (peer != null) {
-      peer.destroyForcibly();
-      peer.onExit().get(10, TimeUnit.SECONDS);
-    }
+    RemotePeers.kill(peer);
     mp.close();
   }
 
@@ -111,6 +105,37 @@ class RemotePipeQueueTest {
   }
 
   @Test
+  void whatARemoteJvmSentOnSeveralHandlesJustBeforeExitingArrivesAndItsPipeEndThenCloses() throws Exception {
+    Queue<Object> in = mp.queue();
+    Queue<Object> big = mp.queue();
+    Queue<Object> small = mp.queue();
+    Pipe<Object> pipe = mp.pipe();
+    mp.publish("in", in);
+    mp.publish("big", big);
+    mp.publish("small", small);
+    mp.publish("end", pipe.conn2());
+    startPeer("exit-after-traffic");
+    assertEquals("looked up", small.get(ITEM_WITHIN));
+    pipe.conn2().close();
+    in.put("go");
+
+    for (int i = 0; i < RemotePeerMain.EXIT_SMALL_ITEMS; i++) {
+      assertEquals(i, small.get(ITEM_WITHIN));
+      assertTrue(pipe.conn1().poll(ITEM_WITHIN), "message " + i + " on the pipe");
+      assertEquals(i, pipe.conn1().recv());
+    }
+    for (int i = 0; i < RemotePeerMain.EXIT_BIG_ITEMS; i++) {
+      assertArrayEquals(RemoteFlowScenarios.filled(i), (byte[]) big.get(ITEM_WITHIN), "large item " + i);
+      assertTrue(pipe.conn1().poll(ITEM_WITHIN), "large message " + i + " on the pipe");
+      assertArrayEquals(RemoteFlowScenarios.filled(i), pipe.conn1().recvBytes(), "large message " + i);
+    }
+    assertTrue(peer.waitFor(30, TimeUnit.SECONDS), "the remote JVM exits once its main returns");
+    assertEquals(0, peer.exitValue(), Files.readString(dir.resolve("peer.log")));
+    assertTrue(pipe.conn1().poll(ITEM_WITHIN), "end of file is readable once the only other holder exited");
+    assertThrows(PipeClosedException.class, () -> pipe.conn1().recv());
+  }
+
+  @Test
   void aRemoteConsumerKilledHoldingATaskGivesItBackSoJoinReturns() throws Exception {
     JoinableQueue<Object> tasks = mp.joinableQueue();
     Queue<Object> out = mp.queue();
@@ -144,6 +169,32 @@ class RemotePipeQueueTest {
   }
 
   @Test
+  void connectingWhereNothingListensFailsAtOnce() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    long startedAt = System.nanoTime();
+    IllegalStateException refused = assertThrows(IllegalStateException.class,
+        () -> Multiprocessing.connect("127.0.0.1:" + port, mp.authkey()));
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+    assertTrue(refused.getMessage().contains("127.0.0.1:" + port), refused.getMessage());
+    assertTrue(tookMillis < 5_000, "refused after " + tookMillis + " ms, not after the gateway's answer timed out");
+    IllegalStateException unknown = assertThrows(IllegalStateException.class,
+        () -> Multiprocessing.connect("no-such-host.invalid:25520", mp.authkey()));
+    assertTrue(unknown.getMessage().contains("UnknownHostException"), unknown.getMessage());
+  }
+
+  @Test
+  void servingOnAPortThatIsTakenFailsAtTheCall() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      IllegalStateException refused = assertThrows(IllegalStateException.class,
+          () -> Multiprocessing.create(RemoteOptions.listen("127.0.0.1", taken.getLocalPort())));
+      assertTrue(refused.getMessage().contains("127.0.0.1:" + taken.getLocalPort()), refused.getMessage());
+    }
+  }
+
+  @Test
   void publishingIsCheckedAtTheCall() throws Exception {
     Queue<Object> queue = mp.queue();
     mp.publish("q", queue);
@@ -160,18 +211,7 @@ class RemotePipeQueueTest {
   }
 
   private void startPeer(String scenario) throws IOException {
-    Path log = dir.resolve("peer.log");
-    peer = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"),
-        RemotePeerMain.class.getName())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
-    try (Writer stdin = new OutputStreamWriter(peer.getOutputStream(), StandardCharsets.UTF_8)) {
-      stdin.write(mp.remoteAddress() + "\n" + HexFormat.of().formatHex(mp.authkey()) + "\n" + scenario + "\n");
-    }
+    peer = RemotePeers.start(mp, dir.resolve("peer.log"), scenario);
   }
 
   private static byte[] randomBytes(int size, long seed) {

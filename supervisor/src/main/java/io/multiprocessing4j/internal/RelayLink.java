@@ -7,6 +7,7 @@ import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.RelayMessage;
 import io.multiprocessing4j.wire.FrameLink;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * A handle's connection to its broker from a JVM on another machine: the frames a local socket would
@@ -28,19 +30,31 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * session: the parent exiting, or going silent past the failure detector's pause, ends the link as a
  * closed socket would.
  *
- * <p>Closing sends an end after everything sent before and waits (a few seconds at most) for the
- * session to confirm it, so what a handle posted just before its JVM exits still reaches the broker.
+ * <p>Closing sends an end after everything sent before and waits for the session to confirm it (for as
+ * long as the session keeps acknowledging, else a few seconds), so what a handle posted just before its
+ * JVM exits still reaches the broker.
  */
 final class RelayLink implements FrameLink<Frame> {
-  /** How long {@link #close()} waits for the session to confirm the end. */
-  private static final long CLOSE_MILLIS = 5_000;
+  /**
+   * How long {@link #close()} waits for the session to confirm the end while the session acknowledges
+   * nothing: as long as it does, it is still taking in what was sent (over a slow network that takes
+   * longer than any fixed wait), and closing earlier would cut that off.
+   */
+  static final Duration CLOSE_PATIENCE = Duration.ofSeconds(5);
 
   /** Tells the inbox to watch its session, once the gateway opened it. */
   private record WatchSession(ActorRef<RelayMessage> session) {}
 
+  /** Time to acknowledge what was taken in below the quarter window (see {@link Relay#ACK_FLUSH_AFTER}). */
+  private enum FlushAck { INSTANCE }
+
   private final ActorRef<Object> inbox;
+  private final Relay.Budget budget;
+  private final Consumer<RelayLink> whenEnded;
   private final Relay.Receiver fromSession;
   private volatile ActorRef<RelayMessage> session;
+  /** Where this link acknowledges the session's chunks. */
+  private volatile ActorRef<RelayMessage> sessionAcks;
   private volatile Relay.Sender toSession;
   /** Completed with the reason the session ended (or the inbox stopped). */
   private final CompletableFuture<String> ended = new CompletableFuture<>();
@@ -48,10 +62,19 @@ final class RelayLink implements FrameLink<Frame> {
   private Consumer<Frame> onFrame;
   private Consumer<Throwable> onClosed;
   private volatile boolean closed;
+  /** When {@link #requestEnd} was called ({@link System#nanoTime}). */
+  private volatile long endRequestedNanos;
 
-  RelayLink(ActorSystem<?> system, int maxFrameBytes) {
+  /**
+   * @param budget shared by every link of this JVM's connection to one context
+   * @param whenEnded told once this link ends, however it does, before {@link #close()} returns
+   */
+  RelayLink(ActorSystem<?> system, Relay.Budget budget, int maxFrameBytes, Consumer<RelayLink> whenEnded) {
+    this.budget = budget;
+    this.whenEnded = whenEnded;
     this.fromSession = new Relay.Receiver(maxFrameBytes);
-    this.inbox = system.systemActorOf(inboxBehavior(), "relay-" + UUID.randomUUID(), Props.empty());
+    this.inbox = system.systemActorOf(Behaviors.withTimers(timers -> inboxBehavior(timers)),
+        "relay-" + UUID.randomUUID(), Props.empty());
   }
 
   /** Where the session sends this link's frames. */
@@ -60,22 +83,24 @@ final class RelayLink implements FrameLink<Frame> {
   }
 
   /** The gateway opened the session: frames may be sent now. */
-  void attach(ActorRef<RelayMessage> opened) {
+  void attach(ActorRef<RelayMessage> opened, ActorRef<RelayMessage> acks) {
+    sessionAcks = acks;
     session = opened;
-    toSession = new Relay.Sender(opened::tell);
+    toSession = new Relay.Sender(opened::tell, budget);
     inbox.tell(new WatchSession(opened));
   }
 
   /** The gateway refused or never answered: the link ends before it began. */
   void abandon(String reason) {
-    ended.complete(reason);
+    end(reason);
     inbox.tell(Relay.end(reason));
   }
 
-  private Behavior<Object> inboxBehavior() {
+  private Behavior<Object> inboxBehavior(TimerScheduler<Object> timers) {
     return Behaviors.receive(Object.class)
-        .onMessage(WatchSession.class, watch -> watched(watch.session()))
-        .onMessage(RelayMessage.class, this::onRelay)
+        .onMessage(WatchSession.class, watch -> watched(watch.session(), timers))
+        .onMessage(RelayMessage.class, message -> onRelay(message, timers))
+        .onMessage(FlushAck.class, flush -> flushAck(timers))
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
           end("this JVM's remote link was shut down");
           return Behaviors.same();
@@ -83,11 +108,12 @@ final class RelayLink implements FrameLink<Frame> {
         .build();
   }
 
-  private Behavior<Object> watched(ActorRef<RelayMessage> watchedSession) {
+  private Behavior<Object> watched(ActorRef<RelayMessage> watchedSession, TimerScheduler<Object> timers) {
     return Behaviors.setup(context -> {
       context.watch(watchedSession);
       return Behaviors.receive(Object.class)
-          .onMessage(RelayMessage.class, this::onRelay)
+          .onMessage(RelayMessage.class, message -> onRelay(message, timers))
+          .onMessage(FlushAck.class, flush -> flushAck(timers))
           .onSignal(Terminated.class, terminated -> {
             end("the parent process that holds this pipe or queue is gone (or unreachable)");
             return Behaviors.stopped();
@@ -100,7 +126,21 @@ final class RelayLink implements FrameLink<Frame> {
     });
   }
 
-  private Behavior<Object> onRelay(RelayMessage message) {
+  private Behavior<Object> flushAck(TimerScheduler<Object> timers) {
+    ActorRef<RelayMessage> to = sessionAcks;
+    if (to == null) {
+      // A frame came before the gateway's answer named the acks actor: held until it does.
+      timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
+      return Behaviors.same();
+    }
+    RelayMessage ack = fromSession.ackHeld();
+    if (ack != null) {
+      to.tell(ack);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Object> onRelay(RelayMessage message, TimerScheduler<Object> timers) {
     switch (message.getOpCase()) {
       case CHUNK:
         try {
@@ -115,10 +155,12 @@ final class RelayLink implements FrameLink<Frame> {
           end(e.getMessage());
           return Behaviors.stopped();
         }
-        RelayMessage ack = fromSession.ackDue();
-        ActorRef<RelayMessage> to = session;
-        if (ack != null && to != null) {
+        ActorRef<RelayMessage> to = sessionAcks;
+        RelayMessage ack = to == null ? null : fromSession.ackDue();
+        if (ack != null) {
           to.tell(ack);
+        } else if (fromSession.holdsAck() && !timers.isTimerActive(FlushAck.INSTANCE)) {
+          timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
         }
         return Behaviors.same();
       case ACK:
@@ -147,11 +189,13 @@ final class RelayLink implements FrameLink<Frame> {
     consumer.accept(frame);
   }
 
+  /** Ends this link; idempotent, and each call has told {@code whenEnded} when it returns. */
   private void end(String reason) {
     Relay.Sender sender = toSession;
     if (sender != null) {
       sender.end(reason);
     }
+    whenEnded.accept(this);
     if (!ended.complete(reason)) {
       return;
     }
@@ -212,18 +256,47 @@ final class RelayLink implements FrameLink<Frame> {
   /** Ends the session after everything sent before, waiting a few seconds at most for it to confirm. */
   @Override
   public void close() {
+    requestEnd();
+    awaitEnd();
+  }
+
+  /** Asks the session to end after everything sent before (the first half of {@link #close()}). */
+  void requestEnd() {
+    endRequestedNanos = System.nanoTime();
     closed = true;
     ActorRef<RelayMessage> opened = session;
-    if (opened != null && !ended.isDone()) {
-      opened.tell(Relay.end("closed"));
+    Relay.Sender sender = toSession;
+    if (opened != null && sender != null && !ended.isDone()) {
+      sender.sendLast(Relay.end("closed"), CLOSE_PATIENCE);
     }
+  }
+
+  /**
+   * Waits until the session confirmed the end, or acknowledged nothing for {@link #CLOSE_PATIENCE};
+   * then ends this link in any case (the second half of {@link #close()}).
+   */
+  void awaitEnd() {
     try {
-      ended.get(CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+      while (true) {
+        Relay.Sender sender = toSession;
+        long progress = Math.max(endRequestedNanos, sender == null ? 0 : sender.lastAckNanos());
+        long patience = progress + CLOSE_PATIENCE.toNanos() - System.nanoTime();
+        if (patience <= 0) {
+          break;
+        }
+        try {
+          ended.get(patience, TimeUnit.NANOSECONDS);
+          break;
+        } catch (TimeoutException e) {
+          // Acknowledged meanwhile? Then the session is still at it: wait on.
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // Unconfirmed: the session ends when it notices this JVM has gone.
+    } catch (ExecutionException e) {
+      // Never: the future is only completed normally.
     }
+    // Unconfirmed: the session ends when it notices this JVM has gone.
     end("closed");
     inbox.tell(Relay.end("closed"));
   }

@@ -1,5 +1,6 @@
 package io.multiprocessing4j.internal;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.RelayMessage;
@@ -8,9 +9,11 @@ import io.multiprocessing4j.wire.FrameChannel;
 import java.io.IOException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One handle on another machine, as its broker sees it: the session actor connects to the broker's
@@ -23,48 +26,78 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * <p>The remote handle is watched (Pekko DeathWatch: its JVM exiting, or silent past the failure
  * detector's pause); the connection's reader thread relays the broker's frames, waiting while the
  * remote side's window is full, so a slow remote reader holds the broker's writes back rather than
- * filling this heap.
+ * filling this heap. The session writes the remote handle's frames to the broker with blocking socket
+ * writes, so it runs on Pekko's blocking-IO dispatcher, and the remote side's acknowledgements go to a
+ * separate actor ({@link #acks}): a write that waits for the broker, whose own write to this connection
+ * waits for the window, must not keep the acknowledgement that opens the window in this mailbox.
  */
 final class RelaySession {
   /** The broker's connection ended (its context closed): the remote handle is told so. */
   private record BrokerGone(String reason) {}
 
+  /** Time to acknowledge what was taken in below the quarter window (see {@link Relay#ACK_FLUSH_AFTER}). */
+  private enum FlushAck { INSTANCE }
+
   private final ActorContext<Object> context;
+  private final TimerScheduler<Object> timers;
   private final ActorRef<RelayMessage> peer;
   private final FrameChannel<Frame> channel;
   private final Relay.Sender toPeer;
   private final Relay.Receiver fromPeer;
 
-  private RelaySession(ActorContext<Object> context, ActorRef<RelayMessage> peer, FrameChannel<Frame> channel,
-      int maxFrameBytes) {
+  private RelaySession(ActorContext<Object> context, TimerScheduler<Object> timers, ActorRef<RelayMessage> peer,
+      FrameChannel<Frame> channel, Relay.Sender toPeer, int maxFrameBytes) {
     this.context = context;
+    this.timers = timers;
     this.peer = peer;
     this.channel = channel;
-    this.toPeer = new Relay.Sender(peer::tell);
+    this.toPeer = toPeer;
     this.fromPeer = new Relay.Receiver(maxFrameBytes);
   }
 
   /**
    * @param peer the remote handle's inbox
+   * @param toPeer sends to {@code peer}; its acknowledgements arrive at the {@link #acks} actor
    * @param maxFrameBytes the largest frame either side may relay (the handle's message limit and framing)
    */
-  static Behavior<Object> create(Endpoint endpoint, ActorRef<RelayMessage> peer, int maxFrameBytes) {
-    return Behaviors.setup(context -> {
+  static Behavior<Object> create(Endpoint endpoint, ActorRef<RelayMessage> peer, Relay.Sender toPeer,
+      int maxFrameBytes) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       FrameChannel<Frame> channel;
       try {
         channel = endpoint.connect();
       } catch (IOException e) {
+        toPeer.end("cannot reach the broker: " + e.getMessage());
         peer.tell(Relay.end("cannot reach the broker: " + e.getMessage()));
         return Behaviors.stopped();
       }
       channel.setMaxFrameBytes(maxFrameBytes);
-      RelaySession session = new RelaySession(context, peer, channel, maxFrameBytes);
+      RelaySession session = new RelaySession(context, timers, peer, channel, toPeer, maxFrameBytes);
       context.watch(peer);
       ActorRef<Object> self = context.getSelf();
       channel.startReader("multiprocessing4j-relay-" + endpoint.id(),
           session::relayToPeer,
           cause -> self.tell(new BrokerGone(cause == null ? "the broker closed the connection" : cause.toString())));
       return session.behavior();
+    }));
+  }
+
+  /**
+   * Where the remote handle acknowledges what {@code toPeer} sent it: applied at once, whatever the
+   * session is doing. Stops with the session.
+   */
+  static Behavior<RelayMessage> acks(Relay.Sender toPeer, ActorRef<Object> session) {
+    return Behaviors.setup(context -> {
+      context.watch(session);
+      return Behaviors.receive(RelayMessage.class)
+          .onMessage(RelayMessage.class, message -> {
+            if (message.hasAck()) {
+              toPeer.acked(message.getAck());
+            }
+            return Behaviors.same();
+          })
+          .onSignal(Terminated.class, terminated -> Behaviors.stopped())
+          .build();
     });
   }
 
@@ -80,6 +113,13 @@ final class RelaySession {
   private Behavior<Object> behavior() {
     return Behaviors.receive(Object.class)
         .onMessage(RelayMessage.class, this::onRelay)
+        .onMessage(FlushAck.class, flush -> {
+          RelayMessage ack = fromPeer.ackHeld();
+          if (ack != null) {
+            peer.tell(ack);
+          }
+          return Behaviors.same();
+        })
         .onMessage(BrokerGone.class, gone -> {
           toPeer.end(gone.reason());
           peer.tell(Relay.end(gone.reason()));
@@ -90,7 +130,7 @@ final class RelaySession {
           channel.close();
           return Behaviors.stopped();
         })
-        .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
+        .onSignal(PostStop.class, stop -> {
           toPeer.end("the session stopped");
           channel.close();
           return Behaviors.same();
@@ -102,7 +142,7 @@ final class RelaySession {
     switch (message.getOpCase()) {
       case CHUNK:
         try {
-          com.google.protobuf.ByteString frame = fromPeer.take(message.getChunk());
+          ByteString frame = fromPeer.take(message.getChunk());
           if (frame != null) {
             channel.send(Frame.parseFrom(frame));
           }
@@ -114,10 +154,9 @@ final class RelaySession {
         RelayMessage ack = fromPeer.ackDue();
         if (ack != null) {
           peer.tell(ack);
+        } else if (fromPeer.holdsAck() && !timers.isTimerActive(FlushAck.INSTANCE)) {
+          timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
         }
-        return Behaviors.same();
-      case ACK:
-        toPeer.acked(message.getAck());
         return Behaviors.same();
       case END:
         // Everything the remote handle sent before its end has been passed on: close as a child would.
@@ -131,6 +170,7 @@ final class RelaySession {
         peer.tell(Relay.end("closed"));
         return Behaviors.stopped();
       default:
+        // Acknowledgements go to the acks actor; anything else is not the remote handle's to send here.
         return Behaviors.same();
     }
   }

@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -25,6 +28,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -37,15 +41,22 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class RemotePeer implements AutoCloseable {
   /** How long the gateway may take to answer one request. */
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
+  /** How long {@link #connect} tries to open a TCP connection to the context's port before giving up. */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
   private static final Map<String, RemotePeer> BY_CONTEXT = new ConcurrentHashMap<>();
 
   private final ActorSystem<Void> system;
   private final ActorRef<GatewayRequest> gateway;
   private final ActorRefResolver resolver;
+  /** An actor that lives as long as this peer's actor system: the gateway watches it (see remote.proto). */
+  private final String holder;
   private final byte[] authkey;
   private final String address;
   private final String context;
+  /** The links open now; a link leaves once it ended. */
   private final Set<RelayLink> links = ConcurrentHashMap.newKeySet();
+  /** What every link of this peer may have sent and not had acknowledged. */
+  private final Relay.Budget budget = new Relay.Budget();
   private volatile boolean closed;
 
   private RemotePeer(ActorSystem<Void> system, String address, byte[] authkey) {
@@ -53,12 +64,14 @@ public final class RemotePeer implements AutoCloseable {
     this.address = address;
     this.authkey = authkey.clone();
     this.resolver = ActorRefResolver.get(system);
+    this.holder = resolver.toSerializationFormat(
+        system.systemActorOf(Behaviors.ignore(), "multiprocessing4j-holder", Props.empty()));
     this.gateway = resolver.resolveActorRef("pekko://" + RemoteConfig.SYSTEM_NAME + "@" + address + "/system/"
         + RemoteGateway.NAME);
     // Closed before the system stops, so that what was sent just before the JVM exits is delivered.
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-remote-handles",
         () -> {
-          links.forEach(RelayLink::close);
+          closeLinks();
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
     this.context = ask(replyTo -> hello(replyTo), "reach the context at " + address).getChallenge().getContext();
@@ -71,6 +84,7 @@ public final class RemotePeer implements AutoCloseable {
    * @throws IllegalStateException if nothing answers there in time
    */
   public static RemotePeer connect(String host, int port, byte[] authkey) {
+    refuseUnlessListening(host, port);
     // Initialize logging before the actor system logs, so SLF4J need not buffer and replay its first calls.
     org.slf4j.LoggerFactory.getILoggerFactory();
     String localHost = localAddressTowards(host);
@@ -80,7 +94,7 @@ public final class RemotePeer implements AutoCloseable {
       RemotePeer peer = new RemotePeer(system, host + ":" + port, authkey);
       RemotePeer earlier = BY_CONTEXT.putIfAbsent(peer.context, peer);
       if (earlier != null && !earlier.closed) {
-        peer.close();
+        // Not peer.close(): that would forget the open handles of the earlier peer's context too.
         throw new IllegalStateException("this JVM is connected to the context at " + host + ":" + port
             + " already; use that RemoteContext");
       }
@@ -103,7 +117,8 @@ public final class RemotePeer implements AutoCloseable {
     GatewayChallenge challenge = ask(this::hello, "reach the context at " + address).getChallenge();
     GatewayReply reply = ask(replyTo -> GatewayRequest.newBuilder().setReplyTo(replyTo)
         .setLookup(GatewayLookup.newBuilder().setNonce(challenge.getChallenge().getNonce())
-            .setProof(proof(challenge, authkey, 0)).setName(name)).build(), "look up '" + name + "'");
+            .setProof(proof(challenge, authkey, 0)).setName(name).setHolder(holder)).build(),
+        "look up '" + name + "'");
     if (reply.hasRefused()) {
       throw new IllegalArgumentException("the context at " + address + " refused to look up '" + name + "': "
           + reply.getRefused());
@@ -116,7 +131,8 @@ public final class RemotePeer implements AutoCloseable {
     if (closed) {
       throw new IOException("the RemoteContext for " + address + " is closed");
     }
-    RelayLink link = new RelayLink(system, maxFrameBytes);
+    RelayLink link = new RelayLink(system, budget, maxFrameBytes, links::remove);
+    links.add(link);
     try {
       GatewayChallenge challenge = ask(this::hello, "reach the context at " + address).getChallenge();
       GatewayReply reply = ask(replyTo -> GatewayRequest.newBuilder().setReplyTo(replyTo)
@@ -126,13 +142,28 @@ public final class RemotePeer implements AutoCloseable {
       if (reply.hasRefused()) {
         throw new IOException("the context at " + address + " refused a session: " + reply.getRefused());
       }
-      link.attach(resolver.resolveActorRef(reply.getSession()));
+      link.attach(resolver.resolveActorRef(reply.getSession().getFrames()),
+          resolver.resolveActorRef(reply.getSession().getAcks()));
     } catch (IOException | RuntimeException e) {
       link.abandon(e.getMessage());
       throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
     }
-    links.add(link);
     return link;
+  }
+
+  /** Open links now, for tests. */
+  public int openLinks() {
+    return links.size();
+  }
+
+  /**
+   * Ends every open link after what was sent on it, all at once, waiting while their sessions take it in
+   * (see {@link RelayLink#CLOSE_PATIENCE}).
+   */
+  private void closeLinks() {
+    List<RelayLink> open = List.copyOf(links);
+    open.forEach(RelayLink::requestEnd);
+    open.forEach(RelayLink::awaitEnd);
   }
 
   private GatewayRequest hello(String replyTo) {
@@ -155,6 +186,19 @@ public final class RemotePeer implements AutoCloseable {
     } catch (CompletionException e) {
       throw new IllegalStateException("cannot " + what + " (no answer from " + address + " within "
           + ASK_TIMEOUT.toSeconds() + " s: is a context serving there, with remoting on?)", e.getCause());
+    }
+  }
+
+  /**
+   * Fails at once, saying why, when nothing accepts connections at {@code host:port}: Artery itself
+   * would retry until the first request timed out ({@link #ASK_TIMEOUT}), and then say only that.
+   */
+  private static void refuseUnlessListening(String host, int port) {
+    try (Socket probe = new Socket()) {
+      probe.connect(new InetSocketAddress(host, port), (int) PROBE_TIMEOUT.toMillis());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reach a context at " + host + ":" + port + " (" + e
+          + "): is it serving there, with Multiprocessing.create(RemoteOptions)?", e);
     }
   }
 
@@ -183,7 +227,7 @@ public final class RemotePeer implements AutoCloseable {
     closed = true;
     BY_CONTEXT.remove(context, this);
     HandleTable.forgetContext(context);
-    links.forEach(RelayLink::close);
+    closeLinks();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
