@@ -67,6 +67,8 @@ class RemotePipeQueueTest {
     }
     sent.add(randomBytes(3 << 20, 1));
     sent.add(randomBytes(20 << 20, 2));
+    // The size issue 5 asks of every path, there and back across "machines".
+    sent.add(randomBytes(256 << 20, 3));
     sent.add(List.of("a", 1, 2.5));
     for (Object item : sent) {
       in.put(item);
