@@ -1,6 +1,8 @@
 package io.multiprocessing4j.internal;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.RelayAck;
 import io.multiprocessing4j.proto.RelayChunk;
 import io.multiprocessing4j.proto.RelayEnd;
@@ -9,6 +11,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Channel frames carried as Pekko messages between a handle on another machine and its session in the
@@ -198,7 +202,13 @@ final class Relay {
     }
   }
 
-  /** The receiving half of one direction of a session; used by one actor. */
+  /** Tells a receiving actor to acknowledge what it took in below the quarter window ({@link #ACK_FLUSH_AFTER}). */
+  enum FlushAck { INSTANCE }
+
+  /**
+   * The receiving half of one direction of a session, used by one actor, which hands it its
+   * {@link FlushAck} messages ({@link #flush}).
+   */
   static final class Receiver {
     private final int maxFrameBytes;
     private ByteString.Output frame = ByteString.newOutput();
@@ -227,6 +237,47 @@ final class Relay {
       ByteString complete = frame.toByteString();
       frame = ByteString.newOutput();
       return complete;
+    }
+
+    /**
+     * Takes one chunk; returns the frame it completes, else null.
+     *
+     * @throws IOException if the frame grows past the limit or is not a frame
+     */
+    Frame takeFrame(RelayChunk chunk) throws IOException {
+      ByteString complete = take(chunk);
+      try {
+        return complete == null ? null : Frame.parseFrom(complete);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IOException("a malformed frame was relayed: " + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * Once a chunk has been handled (its frame passed on, so a blocked hand-off holds the sender back):
+     * acknowledges to {@code acks} what is due, or has {@code timers} flush a held acknowledgement soon.
+     *
+     * @param acks where acknowledgements go; null while not known yet (they are held until it is)
+     */
+    void acknowledge(ActorRef<RelayMessage> acks, TimerScheduler<Object> timers) {
+      RelayMessage ack = acks == null ? null : ackDue();
+      if (ack != null) {
+        acks.tell(ack);
+      } else if (holdsAck() && !timers.isTimerActive(FlushAck.INSTANCE)) {
+        timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, ACK_FLUSH_AFTER);
+      }
+    }
+
+    /** On {@link FlushAck}: acknowledges everything taken in so far, or waits on while {@code acks} is unknown. */
+    void flush(ActorRef<RelayMessage> acks, TimerScheduler<Object> timers) {
+      if (acks == null) {
+        timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, ACK_FLUSH_AFTER);
+        return;
+      }
+      RelayMessage ack = ackHeld();
+      if (ack != null) {
+        acks.tell(ack);
+      }
     }
 
     /** The acknowledgement to send now, or null: every quarter window, or {@link #ACK_CHUNKS} chunks. */

@@ -1,7 +1,5 @@
 package io.multiprocessing4j.internal;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.RelayMessage;
@@ -45,8 +43,6 @@ final class RelayLink implements FrameLink<Frame> {
   /** Tells the inbox to watch its session, once the gateway opened it. */
   private record WatchSession(ActorRef<RelayMessage> session) {}
 
-  /** Time to acknowledge what was taken in below the quarter window (see {@link Relay#ACK_FLUSH_AFTER}). */
-  private enum FlushAck { INSTANCE }
 
   private final ActorRef<Object> inbox;
   private final Relay.Budget budget;
@@ -100,7 +96,7 @@ final class RelayLink implements FrameLink<Frame> {
     return Behaviors.receive(Object.class)
         .onMessage(WatchSession.class, watch -> watched(watch.session(), timers))
         .onMessage(RelayMessage.class, message -> onRelay(message, timers))
-        .onMessage(FlushAck.class, flush -> flushAck(timers))
+        .onMessage(Relay.FlushAck.class, flush -> flushAck(timers))
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
           end("this JVM's remote link was shut down");
           return Behaviors.same();
@@ -113,7 +109,7 @@ final class RelayLink implements FrameLink<Frame> {
       context.watch(watchedSession);
       return Behaviors.receive(Object.class)
           .onMessage(RelayMessage.class, message -> onRelay(message, timers))
-          .onMessage(FlushAck.class, flush -> flushAck(timers))
+          .onMessage(Relay.FlushAck.class, flush -> flushAck(timers))
           .onSignal(Terminated.class, terminated -> {
             end("the parent process that holds this pipe or queue is gone (or unreachable)");
             return Behaviors.stopped();
@@ -127,16 +123,8 @@ final class RelayLink implements FrameLink<Frame> {
   }
 
   private Behavior<Object> flushAck(TimerScheduler<Object> timers) {
-    ActorRef<RelayMessage> to = sessionAcks;
-    if (to == null) {
-      // A frame came before the gateway's answer named the acks actor: held until it does.
-      timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
-      return Behaviors.same();
-    }
-    RelayMessage ack = fromSession.ackHeld();
-    if (ack != null) {
-      to.tell(ack);
-    }
+    // Before the gateway's answer named the acks actor, acknowledgements are held until it does.
+    fromSession.flush(sessionAcks, timers);
     return Behaviors.same();
   }
 
@@ -144,24 +132,15 @@ final class RelayLink implements FrameLink<Frame> {
     switch (message.getOpCase()) {
       case CHUNK:
         try {
-          ByteString frame = fromSession.take(message.getChunk());
+          Frame frame = fromSession.takeFrame(message.getChunk());
           if (frame != null) {
-            deliver(Frame.parseFrom(frame));
+            deliver(frame);
           }
-        } catch (InvalidProtocolBufferException e) {
-          end("the parent sent a malformed frame: " + e.getMessage());
-          return Behaviors.stopped();
         } catch (IOException e) {
-          end(e.getMessage());
+          end("from the parent: " + e.getMessage());
           return Behaviors.stopped();
         }
-        ActorRef<RelayMessage> to = sessionAcks;
-        RelayMessage ack = to == null ? null : fromSession.ackDue();
-        if (ack != null) {
-          to.tell(ack);
-        } else if (fromSession.holdsAck() && !timers.isTimerActive(FlushAck.INSTANCE)) {
-          timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
-        }
+        fromSession.acknowledge(sessionAcks, timers);
         return Behaviors.same();
       case ACK:
         Relay.Sender sender = toSession;

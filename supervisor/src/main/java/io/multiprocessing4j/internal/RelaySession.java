@@ -1,7 +1,5 @@
 package io.multiprocessing4j.internal;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.multiprocessing4j.proto.Frame;
 import io.multiprocessing4j.proto.RelayMessage;
 import io.multiprocessing4j.wire.Endpoint;
@@ -35,8 +33,6 @@ final class RelaySession {
   /** The broker's connection ended (its context closed): the remote handle is told so. */
   private record BrokerGone(String reason) {}
 
-  /** Time to acknowledge what was taken in below the quarter window (see {@link Relay#ACK_FLUSH_AFTER}). */
-  private enum FlushAck { INSTANCE }
 
   private final ActorContext<Object> context;
   private final TimerScheduler<Object> timers;
@@ -113,11 +109,8 @@ final class RelaySession {
   private Behavior<Object> behavior() {
     return Behaviors.receive(Object.class)
         .onMessage(RelayMessage.class, this::onRelay)
-        .onMessage(FlushAck.class, flush -> {
-          RelayMessage ack = fromPeer.ackHeld();
-          if (ack != null) {
-            peer.tell(ack);
-          }
+        .onMessage(Relay.FlushAck.class, flush -> {
+          fromPeer.flush(peer, timers);
           return Behaviors.same();
         })
         .onMessage(BrokerGone.class, gone -> {
@@ -142,21 +135,14 @@ final class RelaySession {
     switch (message.getOpCase()) {
       case CHUNK:
         try {
-          ByteString frame = fromPeer.take(message.getChunk());
+          Frame frame = fromPeer.takeFrame(message.getChunk());
           if (frame != null) {
-            channel.send(Frame.parseFrom(frame));
+            channel.send(frame);
           }
-        } catch (InvalidProtocolBufferException e) {
-          return endBoth("the remote handle sent a malformed frame: " + e.getMessage());
         } catch (IOException e) {
-          return endBoth(e.getMessage());
+          return endBoth("from the remote handle: " + e.getMessage());
         }
-        RelayMessage ack = fromPeer.ackDue();
-        if (ack != null) {
-          peer.tell(ack);
-        } else if (fromPeer.holdsAck() && !timers.isTimerActive(FlushAck.INSTANCE)) {
-          timers.startSingleTimer(FlushAck.INSTANCE, FlushAck.INSTANCE, Relay.ACK_FLUSH_AFTER);
-        }
+        fromPeer.acknowledge(peer, timers);
         return Behaviors.same();
       case END:
         // Everything the remote handle sent before its end has been passed on: close as a child would.
