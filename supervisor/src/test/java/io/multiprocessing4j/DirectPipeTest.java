@@ -22,8 +22,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DirectPipeTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  /** Larger than a ring (1 MiB): travels in chunks. */
-  private static final int LARGE = 3 * 1024 * 1024 + 17;
+  /** Larger than a writer's ring ({@code PostRing.POSTS_CAPACITY}, 4 MiB): travels in chunks. */
+  private static final int LARGE = 9 * 1024 * 1024 + 17;
 
   private final Multiprocessing mp = Multiprocessing.create();
 

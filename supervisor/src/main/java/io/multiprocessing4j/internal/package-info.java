@@ -38,7 +38,7 @@
  * takes from the ring itself (a parent's get drains the clients' rings, a child's get drains its
  * replies ring): spin, yield, then sleep on the ring's {@code Doorbell}, which the writer rings; so a
  * ping-pong or a stream costs no thread hand-off and, while both sides are running, no system call.
- * The rings cost {@code /dev/shm} memory per handle per child process: 1 MiB for posts and gets, 256
+ * The rings cost {@code /dev/shm} memory per handle per child process: 4 MiB for posts and gets, 256
  * KiB for replies, as pages are first touched, released when the connection ends. Across hosts, or
  * with {@code -Dmultiprocessing4j.channelRings=false}, the connection carries all.
  *
@@ -81,7 +81,7 @@
  * again), drains everything and gives back what it has not received to the head of the broker's inbox,
  * in order, before the copy is registered; from then on the end is brokered, until a process holds it
  * alone again and asks. Writers handing their end on need nothing of the kind: the new holder offers a
- * ring of its own. A writer's ring (1 MiB of {@code /dev/shm}, as pages are touched) stays mapped by B
+ * ring of its own. A writer's ring (4 MiB of {@code /dev/shm}, as pages are touched) stays mapped by B
  * until B hands its end on or closes it. Ends on other hosts, and the parent's own ends, use the
  * brokered path unchanged, and so do queues (many consumers share one queue, so no one process can
  * own its items).
