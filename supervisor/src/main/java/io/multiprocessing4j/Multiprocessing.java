@@ -9,8 +9,8 @@ import io.multiprocessing4j.internal.BlockStore;
 import io.multiprocessing4j.internal.ChannelServer;
 import io.multiprocessing4j.internal.PipeHandle;
 import io.multiprocessing4j.internal.RemoteConfig;
-import io.multiprocessing4j.internal.RemoteGateway;
 import io.multiprocessing4j.internal.RemotePeer;
+import io.multiprocessing4j.internal.RemoteServing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +33,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.remote.RemoteTransportException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -74,22 +72,12 @@ public final class Multiprocessing implements AutoCloseable {
   /** See {@link ProcessSupervisor.Settings#childFrameBytes()}. */
   private final int childFrameBytes;
   /** How this context serves other machines; null when it does not. */
-  private final RemoteOptions remote;
-  /**
-   * The actor system that serves other machines (Artery, the gateway and the relay sessions); null when
-   * this context does not. It is not {@link #system}: whoever reaches its port can stop it (see
-   * {@link RemoteOptions}), and that must not take the supervisor of the children with it.
-   */
-  private final ActorSystem<Void> remoteSystem;
-  /** What {@link #publish} registered, by name, for {@link RemoteGateway}. */
-  private final ConcurrentHashMap<String, Object> published = new ConcurrentHashMap<>();
-  private final AtomicLong remoteSessions = new AtomicLong();
+  private final RemoteServing serving;
 
   private Multiprocessing(ActorSystem<?> system, boolean ownsSystem, ProcessSupervisor.Settings settings,
-      RemoteOptions remote, ActorSystem<Void> remoteSystem) {
+      RemoteServing serving) {
     this.system = system;
-    this.remote = remote;
-    this.remoteSystem = remoteSystem;
+    this.serving = serving;
     this.ownsSystem = ownsSystem;
     this.channelServer = ChannelServer.open(settings.handshakeTimeout(), settings.maxFrameBytes());
     this.childFrameBytes = settings.childFrameBytes();
@@ -98,10 +86,8 @@ public final class Multiprocessing implements AutoCloseable {
     AgentWarmUp warmUp = settings.startMethod() == StartMethod.WARM ? new AgentWarmUp(channels) : null;
     this.supervisor = system.systemActorOf(ProcessSupervisor.create(settings, channelServer, warmUp, this::onExited),
         "multiprocessing4j-supervisor-" + suffix, Props.empty());
-    if (remoteSystem != null) {
-      remoteSystem.systemActorOf(
-          RemoteGateway.create(channelServer, channels, remote.authkey(), published, remoteSessions),
-          RemoteGateway.NAME, Props.empty());
+    if (serving != null) {
+      serving.openGateway(channelServer, channels);
     }
   }
 
@@ -112,7 +98,7 @@ public final class Multiprocessing implements AutoCloseable {
 
   /** A context with its own actor system and the given supervisor settings. */
   public static Multiprocessing create(ProcessSupervisor.Settings settings) {
-    return new Multiprocessing(embeddedSystem(), true, settings, null, null);
+    return new Multiprocessing(embeddedSystem(), true, settings, null);
   }
 
   private static ActorSystem<Void> embeddedSystem() {
@@ -138,18 +124,11 @@ public final class Multiprocessing implements AutoCloseable {
   public static Multiprocessing create(RemoteOptions remote) {
     Objects.requireNonNull(remote, "remote");
     LoggerFactory.getILoggerFactory();
-    ActorSystem<Void> serving;
+    RemoteServing serving = RemoteServing.listen(remote.host(), remote.port(), remote.authkey());
     try {
-      serving = ActorSystem.create(Behaviors.empty(), RemoteConfig.SYSTEM_NAME,
-          RemoteConfig.artery(remote.host(), remote.port()));
-    } catch (RemoteTransportException e) {
-      throw new IllegalStateException("cannot serve other machines at " + remote.host() + ":" + remote.port()
-          + ": " + e.getMessage(), e);
-    }
-    try {
-      return new Multiprocessing(embeddedSystem(), true, ProcessSupervisor.Settings.defaults(), remote, serving);
+      return new Multiprocessing(embeddedSystem(), true, ProcessSupervisor.Settings.defaults(), serving);
     } catch (RuntimeException e) {
-      serving.terminate();
+      serving.close();
       throw e;
     }
   }
@@ -193,20 +172,12 @@ public final class Multiprocessing implements AutoCloseable {
    */
   public void publish(String name, Object handle) {
     checkOpen();
-    if (remote == null) {
-      throw new IllegalStateException("this context does not serve other machines: create it with"
-          + " Multiprocessing.create(RemoteOptions)");
-    }
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("name must not be blank");
-    }
+    RemoteServing served = serving();
     if (!(handle instanceof Queue<?> || handle instanceof SimpleQueue<?> || handle instanceof Connection<?>)) {
       throw new IllegalArgumentException("only a Queue, JoinableQueue, SimpleQueue or Connection can be published, not "
           + (handle == null ? "null" : handle.getClass().getName()));
     }
-    if (published.putIfAbsent(name, handle) != null) {
-      throw new IllegalArgumentException("'" + name + "' is published already");
-    }
+    served.publish(name, handle);
   }
 
   /**
@@ -215,11 +186,7 @@ public final class Multiprocessing implements AutoCloseable {
    * @throws IllegalStateException if this context was not created with {@link RemoteOptions}
    */
   public String remoteAddress() {
-    if (remote == null) {
-      throw new IllegalStateException("this context does not serve other machines");
-    }
-    org.apache.pekko.actor.Address address = remoteSystem.address();
-    return address.getHost().orElseThrow() + ":" + address.getPort().orElseThrow();
+    return serving().address();
   }
 
   /**
@@ -228,10 +195,15 @@ public final class Multiprocessing implements AutoCloseable {
    * @throws IllegalStateException if this context was not created with {@link RemoteOptions}
    */
   public byte[] authkey() {
-    if (remote == null) {
-      throw new IllegalStateException("this context does not serve other machines");
+    return serving().authkey();
+  }
+
+  private RemoteServing serving() {
+    if (serving == null) {
+      throw new IllegalStateException("this context does not serve other machines: create it with"
+          + " Multiprocessing.create(RemoteOptions)");
     }
-    return remote.authkey();
+    return serving;
   }
 
   /**
@@ -244,7 +216,7 @@ public final class Multiprocessing implements AutoCloseable {
 
   /** A context inside an existing actor system, with the given supervisor settings. */
   public static Multiprocessing create(ActorSystem<?> system, ProcessSupervisor.Settings settings) {
-    return new Multiprocessing(system, false, settings, null, null);
+    return new Multiprocessing(system, false, settings, null);
   }
 
   /** A context with its own actor system that starts children with {@code method}. */
@@ -727,9 +699,9 @@ public final class Multiprocessing implements AutoCloseable {
     }
     channels.close();
     channelServer.close();
-    if (remoteSystem != null) {
+    if (serving != null) {
       // After the brokers: the sessions have told the remote handles that their pipes and queues closed.
-      terminate(remoteSystem);
+      serving.close();
     }
     if (ownsSystem) {
       terminate(system);
@@ -749,7 +721,7 @@ public final class Multiprocessing implements AutoCloseable {
 
   /** For tests: how many sessions JVMs on other machines opened with this context's pipes and queues. */
   long remoteSessionsOpened() {
-    return remoteSessions.get();
+    return serving().sessionsOpened();
   }
 
   /** For tests of the channel's security: the server this context's children connect to. */

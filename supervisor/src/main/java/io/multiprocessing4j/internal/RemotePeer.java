@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -228,11 +227,6 @@ public final class RemotePeer implements AutoCloseable {
     BY_CONTEXT.remove(context, this);
     HandleTable.forgetContext(context);
     closeLinks();
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // Terminating in the background; nothing of ours waits for it.
-    }
+    RemoteServing.terminate(system);
   }
 }
