@@ -140,24 +140,41 @@ class PipeBackPressureTest {
   }
 
   /**
+   * A thread sending {@link #COUNT} messages on one end: how many went, what stopped it, and whether
+   * its interrupt status survived the sends.
+   */
+  static final class Writer {
+    final AtomicInteger sent = new AtomicInteger();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final AtomicBoolean interruptKept = new AtomicBoolean();
+    final Thread thread;
+
+    Writer(Connection<byte[]> conn) {
+      thread = new Thread(() -> {
+        try {
+          for (int i = 0; i < COUNT; i++) {
+            conn.sendBytes(message(i));
+            sent.incrementAndGet();
+          }
+          interruptKept.set(Thread.currentThread().isInterrupted());
+        } catch (RuntimeException e) {
+          failure.set(e);
+        }
+      });
+      thread.start();
+    }
+  }
+
+  /**
    * Child side, on a duplex end: one thread sends {@link #COUNT} messages while the main thread receives
    * as many; reports "ok" or what went wrong.
    */
   static void sendWhileReceiving(Connection<byte[]> conn, Queue<String> result) throws Exception {
-    AtomicReference<RuntimeException> failure = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try {
-        for (int i = 0; i < COUNT; i++) {
-          conn.sendBytes(message(i));
-        }
-      } catch (RuntimeException e) {
-        failure.set(e);
-      }
-    });
-    writer.start();
+    Writer writer = new Writer(conn);
     String received = receiveRange(conn, 0, COUNT);
-    writer.join();
-    result.put(failure.get() == null ? received : failure.get().toString());
+    writer.thread.join();
+    Throwable failure = writer.failure.get();
+    result.put(failure == null ? received : failure.toString());
   }
 
   /** Child side: becomes the end's direct reader (a poll asks), says so, then receives as {@link #receiveAll}. */
@@ -258,31 +275,18 @@ class PipeBackPressureTest {
     Process child = mp.process(ChildBody.target(() -> receiveAll(receiver, go, result)));
     child.start();
     receiver.close();
-    AtomicInteger sent = new AtomicInteger();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    AtomicBoolean interruptKept = new AtomicBoolean();
-    Thread writer = new Thread(() -> {
-      try {
-        for (int i = 0; i < COUNT; i++) {
-          sender.sendBytes(message(i));
-          sent.incrementAndGet();
-        }
-        interruptKept.set(Thread.currentThread().isInterrupted());
-      } catch (RuntimeException e) {
-        failure.set(e);
-      }
-    });
-    writer.start();
-    assertTrue(eventually(() -> writer.getState() == Thread.State.TIMED_WAITING && receiver.heldByBroker() >= LIMIT));
+    Writer writer = new Writer(sender);
+    assertTrue(eventually(
+        () -> writer.thread.getState() == Thread.State.TIMED_WAITING && receiver.heldByBroker() >= LIMIT));
     // Sends are taken while the end holds less than the limit: exactly the limit's worth, then the wait.
-    assertEquals(LIMIT / SIZE, sent.get());
-    writer.interrupt();
+    assertEquals(LIMIT / SIZE, writer.sent.get());
+    writer.thread.interrupt();
     go.set();
-    writer.join(WAIT.toMillis());
-    assertFalse(writer.isAlive());
-    assertNull(failure.get());
-    assertEquals(COUNT, sent.get());
-    assertTrue(interruptKept.get(), "the interrupt was lost");
+    writer.thread.join(WAIT.toMillis());
+    assertFalse(writer.thread.isAlive());
+    assertNull(writer.failure.get());
+    assertEquals(COUNT, writer.sent.get());
+    assertTrue(writer.interruptKept.get(), "the interrupt was lost");
     assertEquals("ok", result.get(WAIT));
     sender.close();
     child.join();
@@ -303,21 +307,11 @@ class PipeBackPressureTest {
     Process child = mp.process(ChildBody.target(() -> sendWhileReceiving(theirs, result)));
     child.start();
     theirs.close();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try {
-        for (int i = 0; i < COUNT; i++) {
-          parent.sendBytes(message(i));
-        }
-      } catch (RuntimeException e) {
-        failure.set(e);
-      }
-    });
-    writer.start();
+    Writer writer = new Writer(parent);
     try {
-      writer.join(WAIT.toMillis());
-      assertFalse(writer.isAlive(), "the child received nothing while its own sends waited");
-      assertNull(failure.get());
+      writer.thread.join(WAIT.toMillis());
+      assertFalse(writer.thread.isAlive(), "the child received nothing while its own sends waited");
+      assertNull(writer.failure.get());
       assertEquals("ok", receiveRange(parent, 0, COUNT));
       assertEquals("ok", result.get(WAIT));
       assertTrue(child.join(WAIT));
@@ -407,22 +401,13 @@ class PipeBackPressureTest {
     Process child = mp.process(ChildBody.target(() -> receiveAll(receiver, never, result)));
     child.start();
     receiver.close();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try {
-        for (int i = 0; i < COUNT; i++) {
-          sender.sendBytes(message(i));
-        }
-      } catch (RuntimeException e) {
-        failure.set(e);
-      }
-    });
-    writer.start();
-    assertTrue(eventually(() -> writer.getState() == Thread.State.TIMED_WAITING && receiver.heldByBroker() >= LIMIT));
+    Writer writer = new Writer(sender);
+    assertTrue(eventually(
+        () -> writer.thread.getState() == Thread.State.TIMED_WAITING && receiver.heldByBroker() >= LIMIT));
     child.kill();
-    writer.join(WAIT.toMillis());
-    assertFalse(writer.isAlive());
-    assertInstanceOf(PipeClosedException.class, failure.get());
+    writer.thread.join(WAIT.toMillis());
+    assertFalse(writer.thread.isAlive());
+    assertInstanceOf(PipeClosedException.class, writer.failure.get());
     child.join();
   }
 
