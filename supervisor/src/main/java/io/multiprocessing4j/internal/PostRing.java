@@ -360,6 +360,7 @@ final class PostRing {
       while (head != end) {
         if (assembling == null && !discarding && !sink.accepts()) {
           refused = true;
+          takeRequestsBehind(head, end, sink, maxBytes);
           break;
         }
         int at = (int) (head & (capacity - 1));
@@ -392,6 +393,28 @@ final class PostRing {
       return taken;
     } finally {
       readLock.unlock();
+    }
+  }
+
+  /**
+   * The sink holds the messages back (a pipe end that holds as much as it may), but the calls behind
+   * them must not wait for them: a get, for one, may be what the held messages' reader waits for before
+   * it reads (a duplex end whose process sends and receives at once; the writer only sends gets as
+   * frames once it sees the ring held, and one may have gone in before). Each request record between
+   * {@code head} and {@code end} is handed on now and turned into padding, which drains pass over.
+   * Called at a message boundary, under the read lock.
+   */
+  private void takeRequestsBehind(long head, long end, Sink sink, long maxBytes) {
+    for (long at = head; at != end; ) {
+      int index = (int) (at & (capacity - 1));
+      int content = records.getInt(index);
+      int flags = records.getInt(index + 4);
+      if ((flags & (FIRST | LAST | PADDING)) == (FIRST | LAST)
+          && records.getInt(index + RECORD_HEADER) == ChannelCodec.REQUEST_RECORD) {
+        take(index, content, flags, sink, maxBytes);
+        records.putInt(index + 4, PADDING);
+      }
+      at += align(RECORD_HEADER + content);
     }
   }
 
