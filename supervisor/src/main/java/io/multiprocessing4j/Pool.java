@@ -71,7 +71,10 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  *
  * <p>Threads: every method may be called from any thread. Futures are completed on the pool's result
  * thread, in the order results complete, so a dependent stage that blocks holds up later completions
- * (as a slow callback does in Python); use the {@code ...Async} stage variants for slow stages.
+ * (as a slow callback does in Python); use the {@code ...Async} stage variants for slow stages. Such a
+ * stage that waits ({@code get}, {@code join}) for another unfinished future of the same pool would wait
+ * for itself, and Python's pool hangs there; here that wait throws an {@link IllegalStateException}
+ * saying so (chain with {@code thenCompose} or {@code thenCombine} instead).
  */
 public final class Pool implements AutoCloseable {
   private enum State { RUN, CLOSE, TERMINATE }

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -245,6 +247,38 @@ class PoolLifecycleTest extends PoolContextTests {
     assertInstanceOf(IllegalStateException.class, failed.getCause());
     pool.join();
     assertTrue(pool.workers().isEmpty(), pool.toString());
+  }
+
+  @Test
+  void waitingInACallbackForAnotherResultOfThePoolFailsInsteadOfWaitingForItself() throws Exception {
+    pool = mp.pool(1);
+    // Python's pool hangs: the callback blocks the result-handler thread that would deliver the result.
+    List<CompletableFuture<Integer>> inner = new ArrayList<>();
+    CompletableFuture<Integer> joined = pool.applyAsync(() -> 1).thenApply(one -> {
+      CompletableFuture<Integer> two = pool.applyAsync(() -> 2);
+      inner.add(two);
+      return two.join();
+    });
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> joined.get(20, TimeUnit.SECONDS));
+    IllegalStateException selfWait = assertInstanceOf(IllegalStateException.class, failed.getCause());
+    assertTrue(selfWait.getMessage().contains("callback"), selfWait.getMessage());
+    CompletableFuture<List<Integer>> timed = pool.applyAsync(() -> 1)
+        .thenApply(one -> {
+          try {
+            return pool.mapAsync(x -> x * 2, range(3)).get(10, TimeUnit.SECONDS);
+          } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new CompletionException(e);
+          }
+        });
+    failed = assertThrows(ExecutionException.class, () -> timed.get(20, TimeUnit.SECONDS));
+    selfWait = assertInstanceOf(IllegalStateException.class, failed.getCause());
+    assertTrue(selfWait.getMessage().contains("callback"), selfWait.getMessage());
+    // The refused wait cost nothing: the inner task still completes, and the pool goes on.
+    assertEquals(2, inner.get(0).get(20, TimeUnit.SECONDS));
+    // A finished future may still be read in a callback, and a wait from another thread is untouched.
+    CompletableFuture<Integer> three = pool.applyAsync(() -> 3);
+    assertEquals(3, three.get(20, TimeUnit.SECONDS));
+    assertEquals(7, pool.applyAsync(() -> 4).thenApply(four -> four + three.join()).get(20, TimeUnit.SECONDS));
   }
 
   @Test

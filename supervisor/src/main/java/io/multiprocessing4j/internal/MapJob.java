@@ -14,7 +14,8 @@ import java.util.concurrent.Executor;
  * asynchronous forms. Results are stored by input position; the future completes when every item has
  * settled, with the list of results (or the single result, for {@code apply}), or exceptionally with
  * the failure of the first failed position, the later failures attached as suppressed exceptions.
- * Cancelling the future cancels the job.
+ * Cancelling the future cancels the job. A future completed on the pool's {@link CompletionThread}
+ * refuses a wait on that thread while it is unfinished.
  */
 public final class MapJob extends PoolJob {
   /** Failures after the first are attached up to this many, so a wholesale failure stays readable. */
@@ -22,7 +23,7 @@ public final class MapJob extends PoolJob {
 
   private final Object[] results;
   private final boolean single;
-  private final CompletableFuture<Object> future = new CompletableFuture<>();
+  private final CompletableFuture<Object> future;
   /** Failures by input position; made on the first failure. */
   private Map<Integer, RuntimeException> failures;
   private int settledItems;
@@ -37,6 +38,7 @@ public final class MapJob extends PoolJob {
     super(call, function, completions);
     this.results = new Object[size];
     this.single = single;
+    this.future = completions instanceof CompletionThread thread ? thread.newFuture() : new CompletableFuture<>();
     future.whenComplete((value, error) -> {
       synchronized (this) {
         done = true;

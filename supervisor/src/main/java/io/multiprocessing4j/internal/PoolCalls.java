@@ -17,7 +17,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 
 /**
  * Turns the calls on a pool into jobs for its actor: encodes the function in the caller's thread,
@@ -46,10 +45,8 @@ public final class PoolCalls {
   /** The largest frame the workers' channels carry. */
   private final int frameBytes;
   private final ExecutorService feeders;
-  private final ExecutorService completions;
+  private final CompletionThread completions;
   private final Map<Object, Payload> reusableEncodings = new ConcurrentHashMap<>();
-  /** The thread that runs {@link #completions} (remade if a callback killed the last one). */
-  private volatile Thread completionThread;
 
   /** @param frameBytes the largest frame the workers' channels carry, which each chunk must fit in */
   public PoolCalls(PoolInbox inbox, PoolStatus status, int processes, int frameBytes) {
@@ -58,8 +55,7 @@ public final class PoolCalls {
     this.processes = processes;
     this.frameBytes = frameBytes;
     this.feeders = Executors.newCachedThreadPool(ChannelServer.daemonThreads("multiprocessing4j-pool-feeder"));
-    ThreadFactory resultThreads = ChannelServer.daemonThreads("multiprocessing4j-pool-results");
-    this.completions = Executors.newSingleThreadExecutor(task -> completionThread = resultThreads.newThread(task));
+    this.completions = new CompletionThread(ChannelServer.daemonThreads("multiprocessing4j-pool-results"));
     status.terminated().whenComplete((done, error) -> {
       feeders.shutdownNow();
       completions.shutdown();
@@ -71,7 +67,7 @@ public final class PoolCalls {
    * callback) is running. Such a stage must not wait for the pool to stop, which needs this thread.
    */
   public boolean isCompletionThread() {
-    return Thread.currentThread() == completionThread;
+    return completions.isCurrent();
   }
 
   /**
