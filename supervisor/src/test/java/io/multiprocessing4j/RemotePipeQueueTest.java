@@ -8,44 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pipes and queues with the other end on "another machine": a JVM started here but not as a child
  * ({@link RemotePeerMain}), which reaches the context only over Pekko remoting (Artery TCP on the
  * loopback interface), with the same API.
  */
-@ExtendWith(NoChildJvmLeftBehind.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class RemotePipeQueueTest {
+class RemotePipeQueueTest extends ServingContextTests {
   private static final Duration ITEM_WITHIN = Duration.ofSeconds(30);
-
-  @TempDir
-  Path dir;
-  private Multiprocessing mp;
-  private java.lang.Process peer;
-
-  @BeforeEach
-  void serve() {
-    mp = Multiprocessing.create(RemoteOptions.listen("127.0.0.1", 0));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    RemotePeers.kill(peer);
-    mp.close();
-  }
 
   @Test
   void itemsMessagesAndTravellingEndsGoBothWaysInOrderAndNothingPutBeforeExitIsLost() throws Exception {

@@ -8,17 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The relay's flow control under load from a JVM standing in for another machine
@@ -26,26 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * queue, frames whole when several threads use one handle, and no stall when one handle is busy both
  * ways.
  */
-@ExtendWith(NoChildJvmLeftBehind.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class RemoteRelayFlowTest {
+class RemoteRelayFlowTest extends ServingContextTests {
   private static final Duration WITHIN = Duration.ofSeconds(40);
-
-  @TempDir
-  Path dir;
-  private Multiprocessing mp;
-  private java.lang.Process peer;
-
-  @BeforeEach
-  void serve() {
-    mp = Multiprocessing.create(RemoteOptions.listen("127.0.0.1", 0));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    RemotePeers.kill(peer);
-    mp.close();
-  }
 
   /** Artery drops what overflows its send queue: the windows of all sessions together must stay below it. */
   @Test
