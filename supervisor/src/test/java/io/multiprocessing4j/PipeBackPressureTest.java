@@ -165,6 +165,23 @@ class PipeBackPressureTest {
     }
   }
 
+  /** A parent {@link Writer} waiting at the limit to send to a child that reads only once {@code go} is set. */
+  private record WaitingWriter(Writer writer, Connection<byte[]> sender, Process child, Event go, Queue<String> result) {}
+
+  private WaitingWriter parentWaitingToSend() throws Exception {
+    Pipe<byte[]> pipe = mp.pipe(OPTIONS);
+    Connection<byte[]> receiver = pipe.conn1();
+    Event go = mp.event();
+    Queue<String> result = mp.queue();
+    Process child = mp.process(ChildBody.target(() -> receiveAll(receiver, go, result)));
+    child.start();
+    receiver.close();
+    Writer writer = new Writer(pipe.conn2());
+    assertTrue(eventually(
+        () -> writer.thread.getState() == Thread.State.TIMED_WAITING && receiver.heldByBroker() >= LIMIT));
+    return new WaitingWriter(writer, pipe.conn2(), child, go, result);
+  }
+
   /**
    * Child side, on a duplex end: one thread sends {@link #COUNT} messages while the main thread receives
    * as many; reports "ok" or what went wrong.
@@ -267,30 +284,21 @@ class PipeBackPressureTest {
 
   @Test
   void theParentWaitsForAChildToReadEvenWhenInterrupted() throws Exception {
-    Pipe<byte[]> pipe = mp.pipe(OPTIONS);
-    Connection<byte[]> receiver = pipe.conn1();
-    Connection<byte[]> sender = pipe.conn2();
-    Event go = mp.event();
-    Queue<String> result = mp.queue();
-    Process child = mp.process(ChildBody.target(() -> receiveAll(receiver, go, result)));
-    child.start();
-    receiver.close();
-    Writer writer = new Writer(sender);
-    assertTrue(eventually(
-        () -> writer.thread.getState() == Thread.State.TIMED_WAITING && receiver.heldByBroker() >= LIMIT));
+    WaitingWriter waiting = parentWaitingToSend();
+    Writer writer = waiting.writer();
     // Sends are taken while the end holds less than the limit: exactly the limit's worth, then the wait.
     assertEquals(LIMIT / SIZE, writer.sent.get());
     writer.thread.interrupt();
-    go.set();
+    waiting.go().set();
     writer.thread.join(WAIT.toMillis());
     assertFalse(writer.thread.isAlive());
     assertNull(writer.failure.get());
     assertEquals(COUNT, writer.sent.get());
     assertTrue(writer.interruptKept.get(), "the interrupt was lost");
-    assertEquals("ok", result.get(WAIT));
-    sender.close();
-    child.join();
-    assertEquals(OptionalInt.of(0), child.exitCode());
+    assertEquals("ok", waiting.result().get(WAIT));
+    waiting.sender().close();
+    waiting.child().join();
+    assertEquals(OptionalInt.of(0), waiting.child().exitCode());
   }
 
   /**
@@ -393,22 +401,12 @@ class PipeBackPressureTest {
 
   @Test
   void aParentWaitingToSendIsReleasedWhenItsReaderDies() throws Exception {
-    Pipe<byte[]> pipe = mp.pipe(OPTIONS);
-    Connection<byte[]> receiver = pipe.conn1();
-    Connection<byte[]> sender = pipe.conn2();
-    Event never = mp.event();
-    Queue<String> result = mp.queue();
-    Process child = mp.process(ChildBody.target(() -> receiveAll(receiver, never, result)));
-    child.start();
-    receiver.close();
-    Writer writer = new Writer(sender);
-    assertTrue(eventually(
-        () -> writer.thread.getState() == Thread.State.TIMED_WAITING && receiver.heldByBroker() >= LIMIT));
-    child.kill();
-    writer.thread.join(WAIT.toMillis());
-    assertFalse(writer.thread.isAlive());
-    assertInstanceOf(PipeClosedException.class, writer.failure.get());
-    child.join();
+    WaitingWriter waiting = parentWaitingToSend(); // its go is never set
+    waiting.child().kill();
+    waiting.writer().thread.join(WAIT.toMillis());
+    assertFalse(waiting.writer().thread.isAlive());
+    assertInstanceOf(PipeClosedException.class, waiting.writer().failure.get());
+    waiting.child().join();
   }
 
   @Test
