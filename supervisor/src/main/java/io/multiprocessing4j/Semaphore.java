@@ -24,7 +24,9 @@ import java.time.Duration;
  * consumer gives back). If you use a semaphore that way, note that permits acquired by a process that
  * then dies are returned. A process killed within the few instructions between taking a permit and
  * recording it loses that one permit, as every process would in Python; at most 128 processes holding
- * permits at once are tracked.
+ * permits at once are tracked. A {@link BoundedSemaphore} never returns more than its bound leaves
+ * room for: if another process had released a permit the dead one took, that permit is not returned
+ * twice.
  */
 public sealed class Semaphore implements Serializable permits BoundedSemaphore {
   private static final long serialVersionUID = 1L;
@@ -123,11 +125,34 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
 
   /** Returns whether there were any. */
   private boolean returnPermitsOfDeadHolders(SharedBlock mapped) {
-    if (holders(mapped).reclaimDead((pid, permits) -> mapped.getAndAddInt(VALUE_AT, (int) permits)) > 0) {
+    int bound = mapped.getInt(VALUE_AT + Integer.BYTES);
+    UserTable holders = holders(mapped);
+    if (holders.reclaimDead((pid, permits) -> giveBack(mapped, holders, permits, bound)) > 0) {
       Doorbell.ring(mapped);
       return true;
     }
     return false;
+  }
+
+  /**
+   * Adds a dead holder's permits back. A bounded semaphore gets back only what its bound leaves room
+   * for beside the permits the other processes are recorded as holding: another process may already
+   * have released one the dead one took (a hand-off), and returning it again would let more holders in
+   * than the bound allows. Permits of such a hand-off are counted against the dead holder first, so a
+   * live holder's release is never refused as one too many.
+   */
+  private static long giveBack(SharedBlock mapped, UserTable holders, long permits, int bound) {
+    if (bound == UNBOUNDED) {
+      return mapped.getAndAddInt(VALUE_AT, (int) permits);
+    }
+    while (true) {
+      int value = mapped.getIntVolatile(VALUE_AT);
+      long room = (long) bound - value - holders.total();
+      int returned = (int) Math.min(permits, room);
+      if (returned <= 0 || mapped.compareAndSetInt(VALUE_AT, value, value + returned)) {
+        return returned;
+      }
+    }
   }
 
   /**

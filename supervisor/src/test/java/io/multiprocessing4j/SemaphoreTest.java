@@ -96,7 +96,30 @@ class SemaphoreTest {
     p.join();
   }
 
-  /** Child side: takes a permit for someone else to give back (a producer taking a free slot), then ends. */
+  /**
+   * A permit the dead child took had already been given back by the parent (a hand-off): returning it
+   * again when the child dies would let two holders into a semaphore bounded at one.
+   */
+  @Test
+  void aBoundedSemaphoreDoesNotReturnAHandedOffPermitAgainWhenItsTakerDies() throws Exception {
+    BoundedSemaphore semaphore = mp.boundedSemaphore(1);
+    Event holding = mp.event();
+    Process p = mp.process(() -> takeAllAndIdle(semaphore, 1, holding));
+    p.start();
+    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permit");
+    semaphore.release();
+    assertTrue(semaphore.tryAcquire(), "the parent took the handed-off permit");
+    p.kill();
+    p.join();
+    assertFalse(semaphore.acquire(Duration.ofMillis(500)),
+        "a second holder got in: the dead child's permit was returned although the parent had released it");
+    assertEquals(0, semaphore.getValue());
+    semaphore.release();
+    assertEquals(1, semaphore.getValue());
+    assertThrows(IllegalStateException.class, semaphore::release);
+  }
+
+  /** Child side: takes a permit for someone else to give back  /** Child side: takes a permit for someone else to give back (a producer taking a free slot), then ends. */
   static void takeOne(Semaphore freeSlots) {
     ChildBodies.unchecked(freeSlots::acquire);
   }

@@ -143,6 +143,18 @@ public final class UserTable {
     return reclaimed;
   }
 
+  /** The counts of every slot, summed (a slot being reclaimed counts as empty). */
+  public long total() {
+    long total = 0;
+    for (int i = 0; i < slots; i++) {
+      long word = block.getLongVolatile(wordAt(i));
+      if ((word & ~COUNT_MASK) != RECLAIMING) {
+        total += word & COUNT_MASK;
+      }
+    }
+    return total;
+  }
+
   /** Whether a process other than this one, alive as far as a liveness check can tell, holds a slot. */
   public boolean anyOtherLiveUser() {
     for (int i = 0; i < slots; i++) {
