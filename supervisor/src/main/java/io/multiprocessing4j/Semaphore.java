@@ -139,15 +139,12 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
    * for beside the permits the other processes are recorded as holding: another process may already
    * have released one the dead one took (a hand-off), and returning it again would let more holders in
    * than the bound allows. Permits of such a hand-off are counted against the dead holder first, so a
-   * live holder's release is never refused as one too many.
+   * live holder's release is never refused as one too many. An unbounded one stops at the largest int.
    */
   private static long giveBack(SharedBlock mapped, UserTable holders, long permits, int bound) {
-    if (bound == UNBOUNDED) {
-      return mapped.getAndAddInt(VALUE_AT, (int) permits);
-    }
     while (true) {
       int value = mapped.getIntVolatile(VALUE_AT);
-      long room = (long) bound - value - holders.total();
+      long room = bound == UNBOUNDED ? (long) Integer.MAX_VALUE - value : (long) bound - value - holders.total();
       int returned = (int) Math.min(permits, room);
       if (returned <= 0 || mapped.compareAndSetInt(VALUE_AT, value, value + returned)) {
         return returned;

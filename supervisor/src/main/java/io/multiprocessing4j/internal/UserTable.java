@@ -24,6 +24,8 @@ public final class UserTable {
   public static final int SLOT_BYTES = 16;
   private static final long RECLAIMING = 0xffff_ffffL << 32;
   private static final long COUNT_MASK = 0xffff_ffffL;
+  /** The largest count a slot records. */
+  public static final long MAX_COUNT = COUNT_MASK;
 
   private final SharedBlock block;
   private final int base;
@@ -41,7 +43,9 @@ public final class UserTable {
   }
 
   /**
-   * Adds {@code delta} (positive) to this process's count, claiming a slot if this process has none.
+   * Adds {@code delta} (positive) to this process's count, claiming a slot if this process has none. The
+   * count stops at {@value #MAX_COUNT} instead of spilling into the pid: a process whose acquires others
+   * release (a semaphore's producer) records them all, and may run for billions.
    *
    * @return the slot index, or -1 if the table is full (the holding is then not tracked)
    */
@@ -53,7 +57,9 @@ public final class UserTable {
       }
       // A compare-and-set, not an add: another thread of this process may be freeing the slot.
       long word = block.getLongVolatile(wordAt(slot));
-      if ((word >>> 32) == ProcessIdentity.PID && block.compareAndSetLong(wordAt(slot), word, word + delta)) {
+      long count = Math.min(MAX_COUNT, (word & COUNT_MASK) + delta);
+      if ((word >>> 32) == ProcessIdentity.PID
+          && block.compareAndSetLong(wordAt(slot), word, (word & ~COUNT_MASK) | count)) {
         return slot;
       }
       hint = -1;

@@ -82,6 +82,22 @@ class SharedBlockTest {
     assertEquals(2 * perThread, block.getIntVolatile(at));
   }
 
+  /** A count that would pass 32 bits stops there, instead of spilling into the pid beside it. */
+  @Test
+  void aUserCountStopsAtItsLargestInsteadOfOverflowingIntoThePid() {
+    UserTable users = block.users();
+    int slot = users.add(-1, Integer.MAX_VALUE);
+    users.add(slot, Integer.MAX_VALUE);
+    users.add(slot, Integer.MAX_VALUE);
+    assertEquals(UserTable.MAX_COUNT, users.mine());
+    assertEquals(UserTable.MAX_COUNT, other.users().total());
+    long[] pids = new long[1];
+    users.forEachProcess(pid -> pids[0] = pid);
+    assertEquals(ProcessIdentity.PID, pids[0], "the slot still belongs to this process");
+    assertEquals(5, users.remove(slot, 5));
+    assertEquals(UserTable.MAX_COUNT - 5, users.mine());
+  }
+
   @Test
   void accessOutsideTheMappingFails() {
     int end = SharedBlock.HEADER_BYTES + DATA_BYTES;
