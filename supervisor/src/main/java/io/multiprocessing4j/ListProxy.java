@@ -10,7 +10,8 @@ import java.util.List;
  * must be {@link java.io.Serializable}; null is allowed. Each call is one round trip to the manager
  * and blocks until it answers. Every method throws {@link ManagerDiedException} at once if the manager
  * is gone, and {@link PicklingException} if an argument cannot travel; an index out of range throws
- * {@link IndexOutOfBoundsException}, as Python raises {@code IndexError}.
+ * {@link IndexOutOfBoundsException}, as Python raises {@code IndexError}; indices follow Python's
+ * rules (negative ones count from the end).
  *
  * <p>As in Python, an element comes back as a copy: changing a mutable element got from {@link #get}
  * changes nothing in the manager until it is stored again with {@link #set}.
@@ -34,24 +35,27 @@ public final class ListProxy<E> extends BaseProxy {
     call("extend", new ArrayList<>(elements));
   }
 
-  /** Inserts {@code element} before {@code index}. Python's {@code l.insert(index, element)}. */
+  /**
+   * Inserts {@code element} before {@code index}. Python's {@code l.insert(index, element)}: a negative
+   * index counts from the end, and an index past either end inserts at that end.
+   */
   public void add(int index, E element) {
     call("insert", index, element);
   }
 
-  /** Element {@code index}. Python's {@code l[index]} (non-negative indices only). */
+  /** Element {@code index}; a negative index counts from the end ({@code -1}: the last). Python's {@code l[index]}. */
   @SuppressWarnings("unchecked")
   public E get(int index) {
     return (E) call("get", index);
   }
 
-  /** Replaces element {@code index}; returns the previous one. Python's {@code l[index] = element}. */
+  /** Replaces element {@code index} (negative: from the end); returns the previous one. Python's {@code l[index] = element}. */
   @SuppressWarnings("unchecked")
   public E set(int index, E element) {
     return (E) call("set", index, element);
   }
 
-  /** Removes and returns element {@code index}. Python's {@code l.pop(index)}. */
+  /** Removes and returns element {@code index} (negative: from the end). Python's {@code l.pop(index)}. */
   @SuppressWarnings("unchecked")
   public E remove(int index) {
     return (E) call("pop", index);

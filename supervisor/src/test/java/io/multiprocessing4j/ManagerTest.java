@@ -119,6 +119,18 @@ class ManagerTest {
       assertTrue(list.removeFirst("y"));
       assertEquals(1, list.indexOf("z"));
       assertThrows(IndexOutOfBoundsException.class, () -> list.get(5));
+      // Python's indices: negative ones count from the end; insert clamps to the list.
+      list.addAll(List.of("a", "b"));
+      assertEquals(List.of("X", "z", "a", "b"), list.copy());
+      assertEquals("b", list.get(-1));
+      assertEquals("X", list.get(-4));
+      assertThrows(IndexOutOfBoundsException.class, () -> list.get(-5));
+      assertEquals("a", list.set(-2, "A"));
+      assertEquals("b", list.remove(-1));
+      list.add(-1, "before last");
+      list.add(100, "end");
+      list.add(-100, "start");
+      assertEquals(List.of("start", "X", "z", "before last", "A", "end"), list.copy());
 
       NamespaceProxy namespace = manager.namespace();
       namespace.set("x", 1);

@@ -82,12 +82,12 @@ final class ManagedObjects {
         case "append" -> list.add(args.get(0));
         case "extend" -> list.addAll((Collection<?>) args.get(0));
         case "insert" -> {
-          list.add((Integer) args.get(0), args.get(1));
+          list.add(insertionPoint((Integer) args.get(0)), args.get(1));
           yield null;
         }
-        case "get" -> list.get((Integer) args.get(0));
-        case "set" -> list.set((Integer) args.get(0), args.get(1));
-        case "pop" -> list.remove((int) (Integer) args.get(0));
+        case "get" -> list.get(position((Integer) args.get(0)));
+        case "set" -> list.set(position((Integer) args.get(0)), args.get(1));
+        case "pop" -> list.remove(position((Integer) args.get(0)));
         case "remove" -> list.remove(args.get(0));
         case "indexOf" -> list.indexOf(args.get(0));
         case "size" -> list.size();
@@ -98,6 +98,21 @@ final class ManagedObjects {
         case "copy" -> new ArrayList<>(list);
         default -> throw unknown("list", method);
       };
+    }
+
+    /** Python's index: a negative one counts from the end; out of range is {@code IndexError}. */
+    private int position(int index) {
+      int at = index < 0 ? index + list.size() : index;
+      if (at < 0 || at >= list.size()) {
+        throw new IndexOutOfBoundsException("list index " + index + " out of range for length " + list.size());
+      }
+      return at;
+    }
+
+    /** Python's {@code insert}: a negative index counts from the end, and any index is clamped to the list. */
+    private int insertionPoint(int index) {
+      int at = index < 0 ? index + list.size() : index;
+      return Math.max(0, Math.min(at, list.size()));
     }
   }
 
