@@ -139,11 +139,16 @@ public final class SharedMemory implements AutoCloseable, Serializable {
    * A new view of the block's bytes (position 0, limit {@link #size()}, native byte order); writes are
    * seen by every process at once. Python's {@code buf}. Never blocks.
    *
-   * @throws IllegalStateException if this handle is closed
+   * @throws IllegalStateException if this handle is closed, or the context that created the block closed
    */
   public ByteBuffer buf() {
     if (closed) {
       throw new IllegalStateException("shared memory '" + name + "' is closed in this process");
+    }
+    if (block.released()) {
+      // The mapping would still work, but no other process shares that memory any more.
+      throw new IllegalStateException("shared memory '" + name
+          + "' no longer exists: the Multiprocessing context that created it is closed");
     }
     return block.data();
   }

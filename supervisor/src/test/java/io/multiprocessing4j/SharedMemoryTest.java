@@ -148,6 +148,17 @@ class SharedMemoryTest {
   }
 
   @Test
+  void aHandleWhoseContextClosedRefusesItsBufferInsteadOfHandingOutMemoryNobodyShares() throws Exception {
+    Multiprocessing first = Multiprocessing.create();
+    SharedMemory orphan = first.sharedMemory(64);
+    orphan.buf().put(0, (byte) 1);
+    first.close();
+    IllegalStateException gone = assertThrows(IllegalStateException.class, orphan::buf);
+    assertTrue(gone.getMessage().contains("context"), gone.getMessage());
+    orphan.close();
+  }
+
+  @Test
   void aHandleClosedAfterItsContextClosedLeavesANewBlockOfTheSameNameAlone() throws Exception {
     String name = "outlived" + System.nanoTime();
     Multiprocessing first = Multiprocessing.create();
