@@ -119,7 +119,7 @@ class SemaphoreTest {
     assertThrows(IllegalStateException.class, semaphore::release);
   }
 
-  /** Child side: takes a permit for someone else to give back  /** Child side: takes a permit for someone else to give back (a producer taking a free slot), then ends. */
+  /** Child side: takes a permit for someone else to give back (a producer taking a free slot), then ends. */
   static void takeOne(Semaphore freeSlots) {
     ChildBodies.unchecked(freeSlots::acquire);
   }
