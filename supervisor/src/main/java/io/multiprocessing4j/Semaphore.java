@@ -145,8 +145,12 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
     while (true) {
       int value = mapped.getIntVolatile(VALUE_AT);
       long room = bound == UNBOUNDED ? (long) Integer.MAX_VALUE - value : (long) bound - value - holders.total();
-      int returned = (int) Math.min(permits, room);
-      if (returned <= 0 || mapped.compareAndSetInt(VALUE_AT, value, value + returned)) {
+      // Compared as a long: the holdings may pass an int, and a room far below zero cast to an int can wrap.
+      long returned = Math.min(permits, room);
+      if (returned <= 0) {
+        return 0;
+      }
+      if (mapped.compareAndSetInt(VALUE_AT, value, value + (int) returned)) {
         return returned;
       }
     }
