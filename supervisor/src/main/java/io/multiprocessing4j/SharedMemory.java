@@ -139,7 +139,9 @@ public final class SharedMemory implements AutoCloseable, Serializable {
    * A new view of the block's bytes (position 0, limit {@link #size()}, native byte order); writes are
    * seen by every process at once. Python's {@code buf}. Never blocks.
    *
-   * @throws IllegalStateException if this handle is closed, or the context that created the block closed
+   * @throws IllegalStateException if this handle is closed, or it is the handle the creating context
+   *     returned and that context closed (a handle attached by name or received has a mapping of its
+   *     own, which goes on working, as a Python handle's does after {@code unlink()})
    */
   public ByteBuffer buf() {
     if (closed) {
