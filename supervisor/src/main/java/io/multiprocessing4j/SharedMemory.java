@@ -147,12 +147,20 @@ public final class SharedMemory implements AutoCloseable, Serializable {
     if (closed) {
       throw new IllegalStateException("shared memory '" + name + "' is closed in this process");
     }
+    refuseIfReleased();
+    return block.data();
+  }
+
+  /**
+   * Throws if the context that created the block closed (see {@link #buf()}): for users of a view
+   * taken earlier, such as {@link ShareableList}, which checks on every use.
+   */
+  void refuseIfReleased() {
     if (block.released()) {
       // The mapping would still work, but no other process shares that memory any more.
       throw new IllegalStateException("shared memory '" + name
           + "' no longer exists: the Multiprocessing context that created it is closed");
     }
-    return block.data();
   }
 
   /**
