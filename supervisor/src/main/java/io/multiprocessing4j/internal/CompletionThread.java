@@ -63,7 +63,7 @@ final class CompletionThread implements Executor {
      * What this future cannot complete before: itself, for one of the pool's own futures; the future it
      * is a stage of; or null once nothing of the pool holds it back (set so by a wait that finds it so).
      */
-    private volatile CompletableFuture<?> after;
+    private volatile Completed<?> after;
 
     Completed(CompletionThread completer) {
       this.completer = completer;
@@ -166,7 +166,7 @@ final class CompletionThread implements Executor {
     /** Whether this future, down its chain of sources, waits for one of the pool's own unfinished futures. */
     private boolean heldBackByThePool() {
       for (Completed<?> future = this; ; ) {
-        CompletableFuture<?> source = future.after;
+        Completed<?> source = future.after;
         if (future.isDone() || source == null) {
           after = null;
           return false;
@@ -174,7 +174,7 @@ final class CompletionThread implements Executor {
         if (source == future) {
           return true;
         }
-        future = (Completed<?>) source;
+        future = source;
       }
     }
   }
