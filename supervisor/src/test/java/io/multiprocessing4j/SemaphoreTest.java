@@ -148,6 +148,34 @@ class SemaphoreTest {
     }
   }
 
+  /**
+   * Child side: recorded as holding more permits than an int counts (a producer that acquired billions
+   * that consumers released), then dies holding them.
+   */
+  static void recordMoreThanAnIntAndIdle(Semaphore semaphore, Event holding) {
+    ChildBodies.unchecked(() -> {
+      UserTable holders = holdersOf(semaphore);
+      holders.add(holders.add(-1, Integer.MAX_VALUE), Integer.MAX_VALUE);
+    });
+    ChildBodies.announceThenIdle(holding);
+  }
+
+  /** Returning a dead holder's permits stops at the largest int, as a release does, instead of wrapping. */
+  @Test
+  void theReturnedPermitsOfADeadHolderStopAtTheLargestInt() throws Exception {
+    Semaphore semaphore = mp.semaphore(0);
+    Event holding = mp.event();
+    Process p = mp.process(() -> recordMoreThanAnIntAndIdle(semaphore, holding));
+    p.start();
+    assertTrue(holding.await(Duration.ofSeconds(30)), "the child recorded its permits");
+    p.kill();
+    p.join();
+    assertTrue(semaphore.acquire(Duration.ofSeconds(10)), "the dead child's permits came back: " + semaphore);
+    assertEquals(Integer.MAX_VALUE - 1, semaphore.getValue());
+    semaphore.release();
+    assertThrows(IllegalStateException.class, semaphore::release);
+  }
+
   /** The table of a semaphore's holders, which only the semaphore itself reaches. */
   private static UserTable holdersOf(Semaphore semaphore) throws ReflectiveOperationException {
     Field ref = Semaphore.class.getDeclaredField("ref");
