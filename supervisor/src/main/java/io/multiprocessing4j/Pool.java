@@ -72,9 +72,10 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * <p>Threads: every method may be called from any thread. Futures are completed on the pool's result
  * thread, in the order results complete, so a dependent stage that blocks holds up later completions
  * (as a slow callback does in Python); use the {@code ...Async} stage variants for slow stages. Such a
- * stage that waits ({@code get}, {@code join}) for another unfinished future of the same pool would wait
- * for itself, and Python's pool hangs there; here that wait throws an {@link IllegalStateException}
- * saying so (chain with {@code thenCompose} or {@code thenCombine} instead).
+ * stage that waits ({@code get}, {@code join}) for another unfinished future of the same pool, or for a
+ * stage made from one, would wait for itself, and Python's pool hangs there; here that wait throws an
+ * {@link IllegalStateException} saying so (chain with {@code thenCompose} or {@code thenCombine}
+ * instead). A future made elsewhere ({@code CompletableFuture.allOf} of them) is not checked.
  */
 public final class Pool implements AutoCloseable {
   private enum State { RUN, CLOSE, TERMINATE }

@@ -25,8 +25,10 @@ import java.time.Duration;
  * then dies are returned. A process killed within the few instructions between taking a permit and
  * recording it loses that one permit, as every process would in Python; at most 128 processes holding
  * permits at once are tracked. A {@link BoundedSemaphore} never returns more than its bound leaves
- * room for: if another process had released a permit the dead one took, that permit is not returned
- * twice.
+ * room for beside what the other processes are recorded as holding: if another process had released a
+ * permit the dead one took, that permit is not returned twice. So a live process that acquired permits
+ * others released (a producer) is counted as holding them, and a dead holder's permits are not returned
+ * as far as that leaves no room.
  */
 public sealed class Semaphore implements Serializable permits BoundedSemaphore {
   private static final long serialVersionUID = 1L;
@@ -139,14 +141,22 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
    * for beside the permits the other processes are recorded as holding: another process may already
    * have released one the dead one took (a hand-off), and returning it again would let more holders in
    * than the bound allows. Permits of such a hand-off are counted against the dead holder first, so a
-   * live holder's release is never refused as one too many. An unbounded one stops at the largest int.
+   * live holder's release is not refused as one too many, short of a release racing this: one whose
+   * record is taken off but whose permit is not yet added looks like room, and if the dead holder's
+   * permits fill it, that release is refused; likewise an acquire between taking its permit and
+   * recording it, which then lets one holder past the bound. Both need a hand-off and a death within
+   * those few instructions of each other. An unbounded one stops at the largest int.
    */
   private static long giveBack(SharedBlock mapped, UserTable holders, long permits, int bound) {
     while (true) {
       int value = mapped.getIntVolatile(VALUE_AT);
       long room = bound == UNBOUNDED ? (long) Integer.MAX_VALUE - value : (long) bound - value - holders.total();
-      int returned = (int) Math.min(permits, room);
-      if (returned <= 0 || mapped.compareAndSetInt(VALUE_AT, value, value + returned)) {
+      // Compared as a long: the holdings may pass an int, and a room far below zero cast to an int can wrap.
+      long returned = Math.min(permits, room);
+      if (returned <= 0) {
+        return 0;
+      }
+      if (mapped.compareAndSetInt(VALUE_AT, value, value + (int) returned)) {
         return returned;
       }
     }

@@ -174,7 +174,8 @@ public final class ShareableList implements AutoCloseable, Serializable, Iterabl
    * Python. Never blocks. Python's {@code sl[index]}.
    *
    * @throws IndexOutOfBoundsException if {@code index} is not in {@code [-size(), size())}
-   * @throws IllegalStateException if this handle is closed
+   * @throws IllegalStateException if this handle is closed, or it is the one the creating context
+   *     returned and that context closed (as {@link SharedMemory#buf()})
    */
   public Object get(int index) {
     int slot = slotAt(index);
@@ -208,7 +209,8 @@ public final class ShareableList implements AutoCloseable, Serializable, Iterabl
    * @throws IndexOutOfBoundsException if {@code index} is not in {@code [-size(), size())}
    * @throws IllegalArgumentException if the slot holds another type, or a String or byte[] is longer
    *     than the slot's capacity; the slot is then unchanged
-   * @throws IllegalStateException if this handle is closed
+   * @throws IllegalStateException if this handle is closed, or it is the one the creating context
+   *     returned and that context closed (as {@link SharedMemory#buf()})
    */
   public void set(int index, Object value) {
     int slot = slotAt(index);
@@ -350,6 +352,7 @@ public final class ShareableList implements AutoCloseable, Serializable, Iterabl
     if (shm.isClosed()) {
       throw new IllegalStateException("ShareableList '" + shm.name() + "' is closed in this process");
     }
+    shm.refuseIfReleased();
     if (index < -length || index >= length) {
       throw new IndexOutOfBoundsException("index " + index + " is out of range for ShareableList '" + shm.name()
           + "' of " + length + " slots");

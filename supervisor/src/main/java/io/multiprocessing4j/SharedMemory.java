@@ -139,18 +139,28 @@ public final class SharedMemory implements AutoCloseable, Serializable {
    * A new view of the block's bytes (position 0, limit {@link #size()}, native byte order); writes are
    * seen by every process at once. Python's {@code buf}. Never blocks.
    *
-   * @throws IllegalStateException if this handle is closed, or the context that created the block closed
+   * @throws IllegalStateException if this handle is closed, or it is the handle the creating context
+   *     returned and that context closed (a handle attached by name or received has a mapping of its
+   *     own, which goes on working, as a Python handle's does after {@code unlink()})
    */
   public ByteBuffer buf() {
     if (closed) {
       throw new IllegalStateException("shared memory '" + name + "' is closed in this process");
     }
+    refuseIfReleased();
+    return block.data();
+  }
+
+  /**
+   * Throws if the context that created the block closed (see {@link #buf()}): for users of a view
+   * taken earlier, such as {@link ShareableList}, which checks on every use.
+   */
+  void refuseIfReleased() {
     if (block.released()) {
       // The mapping would still work, but no other process shares that memory any more.
       throw new IllegalStateException("shared memory '" + name
           + "' no longer exists: the Multiprocessing context that created it is closed");
     }
-    return block.data();
   }
 
   /**

@@ -131,6 +131,11 @@ class ManagerTest {
       list.add(100, "end");
       list.add(-100, "start");
       assertEquals(List.of("start", "X", "z", "before last", "A", "end"), list.copy());
+      assertThrows(IndexOutOfBoundsException.class, () -> list.set(-7, "past the start"));
+      assertThrows(IndexOutOfBoundsException.class, () -> list.remove(6));
+      assertThrows(IndexOutOfBoundsException.class, () -> list.remove(-7));
+      assertEquals(List.of("start", "X", "z", "before last", "A", "end"), list.copy(),
+          "a refused index changes nothing");
 
       NamespaceProxy namespace = manager.namespace();
       namespace.set("x", 1);

@@ -281,6 +281,38 @@ class PoolLifecycleTest extends PoolContextTests {
     assertEquals(7, pool.applyAsync(() -> 4).thenApply(four -> four + three.join()).get(20, TimeUnit.SECONDS));
   }
 
+  /** A stage made from an unfinished result waits for it: waiting for the stage in a callback is refused too. */
+  @Test
+  void waitingInACallbackForAStageOfAnotherUnfinishedResultFailsToo() throws Exception {
+    pool = mp.pool(1);
+    CompletableFuture<Integer> applied = pool.applyAsync(() -> 1)
+        .thenApply(one -> pool.applyAsync(() -> 2).thenApply(two -> two + one).join());
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> applied.get(20, TimeUnit.SECONDS));
+    IllegalStateException selfWait = assertInstanceOf(IllegalStateException.class, failed.getCause());
+    assertTrue(selfWait.getMessage().contains("callback"), selfWait.getMessage());
+    CompletableFuture<Integer> composed = pool.applyAsync(() -> 1)
+        .thenApply(one -> pool.applyAsync(() -> 2)
+            .thenCompose(two -> CompletableFuture.completedFuture(two + one))
+            .exceptionally(error -> -1)
+            .join());
+    failed = assertThrows(ExecutionException.class, () -> composed.get(20, TimeUnit.SECONDS));
+    assertInstanceOf(IllegalStateException.class, failed.getCause());
+    // Not refused: a stage of a finished result run elsewhere, or one that another future may complete.
+    CompletableFuture<Integer> three = pool.applyAsync(() -> 3);
+    assertEquals(3, three.get(20, TimeUnit.SECONDS));
+    assertEquals(5, pool.applyAsync(() -> 1)
+        .thenApply(one -> three.thenApplyAsync(x -> x + one).join() + one)
+        .get(20, TimeUnit.SECONDS));
+    CompletableFuture<Integer> six = new CompletableFuture<>();
+    assertEquals(7, pool.applyAsync(() -> 1)
+        .thenApply(one -> {
+          CompletableFuture<Integer> either = pool.applyAsync(() -> 2).applyToEither(six, x -> x + one);
+          six.completeAsync(() -> 6);
+          return either.join();
+        })
+        .get(20, TimeUnit.SECONDS));
+  }
+
   @Test
   void anInitializerTooLargeForOneFrameFailsWhenThePoolIsCreated() {
     int limit = 64 * 1024;

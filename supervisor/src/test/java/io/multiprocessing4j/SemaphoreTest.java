@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiprocessing4j.internal.BlockRef;
+import io.multiprocessing4j.internal.UserTable;
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -113,13 +116,74 @@ class SemaphoreTest {
     p.join();
     assertFalse(semaphore.acquire(Duration.ofMillis(500)),
         "a second holder got in: the dead child's permit was returned although the parent had released it");
+    assertEquals(1, holdersOf(semaphore).occupied(), "the wait reclaimed the dead child's slot (so it was tested)");
     assertEquals(0, semaphore.getValue());
     semaphore.release();
     assertEquals(1, semaphore.getValue());
     assertThrows(IllegalStateException.class, semaphore::release);
   }
 
-  /** Child side: takes a permit for someone else to give back  /** Child side: takes a permit for someone else to give back (a producer taking a free slot), then ends. */
+  /**
+   * A process recorded as holding more permits than an int counts (a long-running producer whose
+   * acquires consumers release) leaves a bounded semaphore no room for a dead holder's permits; the
+   * room, far below any int, must not wrap around to a positive number of permits.
+   */
+  @Test
+  void aDeadHoldersPermitsDoNotComeBackPastTheBoundWhenTheOthersRecordMoreThanAnInt() throws Exception {
+    BoundedSemaphore semaphore = mp.boundedSemaphore(1);
+    UserTable holders = holdersOf(semaphore);
+    int slot = holders.add(-1, Integer.MAX_VALUE);
+    holders.add(slot, Integer.MAX_VALUE);
+    Event holding = mp.event();
+    Process p = mp.process(() -> takeAllAndIdle(semaphore, 1, holding));
+    p.start();
+    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permit");
+    p.kill();
+    p.join();
+    assertFalse(semaphore.acquire(Duration.ofMillis(500)), "the value went past the bound: " + semaphore);
+    assertEquals(1, holders.occupied(), "the wait reclaimed the dead child's slot (so it was tested)");
+    assertEquals(0, semaphore.getValue());
+    while (holders.remove(slot, Integer.MAX_VALUE) > 0) {
+      // The record this test made up, taken off in int-sized parts.
+    }
+  }
+
+  /**
+   * Child side: recorded as holding more permits than an int counts (a producer that acquired billions
+   * that consumers released), then dies holding them.
+   */
+  static void recordMoreThanAnIntAndIdle(Semaphore semaphore, Event holding) {
+    ChildBodies.unchecked(() -> {
+      UserTable holders = holdersOf(semaphore);
+      holders.add(holders.add(-1, Integer.MAX_VALUE), Integer.MAX_VALUE);
+    });
+    ChildBodies.announceThenIdle(holding);
+  }
+
+  /** Returning a dead holder's permits stops at the largest int, as a release does, instead of wrapping. */
+  @Test
+  void theReturnedPermitsOfADeadHolderStopAtTheLargestInt() throws Exception {
+    Semaphore semaphore = mp.semaphore(0);
+    Event holding = mp.event();
+    Process p = mp.process(() -> recordMoreThanAnIntAndIdle(semaphore, holding));
+    p.start();
+    assertTrue(holding.await(Duration.ofSeconds(30)), "the child recorded its permits");
+    p.kill();
+    p.join();
+    assertTrue(semaphore.acquire(Duration.ofSeconds(10)), "the dead child's permits came back: " + semaphore);
+    assertEquals(Integer.MAX_VALUE - 1, semaphore.getValue());
+    semaphore.release();
+    assertThrows(IllegalStateException.class, semaphore::release);
+  }
+
+  /** The table of a semaphore's holders, which only the semaphore itself reaches. */
+  private static UserTable holdersOf(Semaphore semaphore) throws ReflectiveOperationException {
+    Field ref = Semaphore.class.getDeclaredField("ref");
+    ref.setAccessible(true);
+    return ((BlockRef) ref.get(semaphore)).map().users();
+  }
+
+  /** Child side: takes a permit for someone else to give back (a producer taking a free slot), then ends. */
   static void takeOne(Semaphore freeSlots) {
     ChildBodies.unchecked(freeSlots::acquire);
   }

@@ -165,6 +165,19 @@ class ShareableListTest {
     assertInstanceOf(NoSuchFileException.class, gone.getCause());
   }
 
+  /** As {@link SharedMemory#buf()}: the creator's list refuses once its context closed and released the block. */
+  @Test
+  void aListWhoseContextClosedRefusesUseInsteadOfWorkingOnMemoryNobodyShares() throws Exception {
+    Multiprocessing first = Multiprocessing.create();
+    ShareableList orphan = first.shareableList(List.of(1, "one"));
+    assertEquals(1, orphan.get(0));
+    first.close();
+    IllegalStateException gone = assertThrows(IllegalStateException.class, () -> orphan.get(0));
+    assertTrue(gone.getMessage().contains("context"), gone.getMessage());
+    assertThrows(IllegalStateException.class, () -> orphan.set(1, "two"));
+    orphan.close();
+  }
+
   @Test
   void aCrashedUserNeitherUnlinksTheListNorKeepsItAlive() throws Exception {
     ShareableList list = mp.shareableList(List.of(0));
