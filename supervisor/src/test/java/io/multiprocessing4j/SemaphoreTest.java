@@ -38,6 +38,15 @@ class SemaphoreTest {
     ChildBodies.announceThenIdle(holding);
   }
 
+  /** A child that has taken {@code permits} of {@code semaphore} and holds them until it is killed. */
+  private Process childHolding(Semaphore semaphore, int permits) throws InterruptedException {
+    Event holding = mp.event();
+    Process p = mp.process(() -> takeAllAndIdle(semaphore, permits, holding));
+    p.start();
+    assertTrue(holding.await(Duration.ofSeconds(30)), "the child did not take its permits");
+    return p;
+  }
+
   @Test
   void semaphoreSemanticsAsInPython() throws Exception {
     Semaphore semaphore = mp.semaphore(2);
@@ -86,10 +95,7 @@ class SemaphoreTest {
   @Test
   void permitsHeldByAKilledProcessAreReturned() throws Exception {
     Semaphore semaphore = mp.boundedSemaphore(2);
-    Event holding = mp.event();
-    Process p = mp.process(() -> takeAllAndIdle(semaphore, 2, holding));
-    p.start();
-    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permits");
+    Process p = childHolding(semaphore, 2);
     assertFalse(semaphore.tryAcquire());
     p.kill();
     assertTrue(semaphore.acquire(Duration.ofSeconds(10)), "a permit of the dead child came back");
@@ -106,10 +112,7 @@ class SemaphoreTest {
   @Test
   void aBoundedSemaphoreDoesNotReturnAHandedOffPermitAgainWhenItsTakerDies() throws Exception {
     BoundedSemaphore semaphore = mp.boundedSemaphore(1);
-    Event holding = mp.event();
-    Process p = mp.process(() -> takeAllAndIdle(semaphore, 1, holding));
-    p.start();
-    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permit");
+    Process p = childHolding(semaphore, 1);
     semaphore.release();
     assertTrue(semaphore.tryAcquire(), "the parent took the handed-off permit");
     p.kill();
@@ -134,10 +137,7 @@ class SemaphoreTest {
     UserTable holders = holdersOf(semaphore);
     int slot = holders.add(-1, Integer.MAX_VALUE);
     holders.add(slot, Integer.MAX_VALUE);
-    Event holding = mp.event();
-    Process p = mp.process(() -> takeAllAndIdle(semaphore, 1, holding));
-    p.start();
-    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permit");
+    Process p = childHolding(semaphore, 1);
     p.kill();
     p.join();
     assertFalse(semaphore.acquire(Duration.ofMillis(500)), "the value went past the bound: " + semaphore);
@@ -205,10 +205,7 @@ class SemaphoreTest {
   @Test
   void tryAcquireGetsBackThePermitsOfAKilledHolder() throws Exception {
     Semaphore semaphore = mp.semaphore(1);
-    Event holding = mp.event();
-    Process p = mp.process(() -> takeAllAndIdle(semaphore, 1, holding));
-    p.start();
-    assertTrue(holding.await(Duration.ofSeconds(30)), "the child took the permit");
+    Process p = childHolding(semaphore, 1);
     p.kill();
     p.join();
     assertTrue(SharedFiles.awaitState(semaphore::tryAcquire, Duration.ofSeconds(10)),
