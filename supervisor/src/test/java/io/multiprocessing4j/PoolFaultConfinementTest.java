@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InvalidObjectException;
 import java.io.NotSerializableException;
+import java.io.ObjectInputStream;
 import java.io.Serializable;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -139,5 +143,48 @@ class PoolFaultConfinementTest extends PoolContextTests {
       assertEquals(first, results.next(), "the chunk's next task ran in the same worker");
     }
     assertEquals(first, pool.apply(() -> ProcessHandle.current().pid()), "the worker lived");
+  }
+
+  /** A function that travels from the parent but refuses to be read in a worker. */
+  static final class UnreadableInWorkers implements SerializableFunction<Integer, Integer> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Integer apply(Integer x) {
+      return x;
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      if (Multiprocessing.parentProcess().isPresent()) {
+        throw new InvalidObjectException("this function refuses to be read in a worker");
+      }
+    }
+  }
+
+  /**
+   * Every task of a function its workers cannot decode fails, saying why, whatever the chunk's size
+   * (a chunk's worker answers once for all its items), and the pool goes on.
+   */
+  @Test
+  void aFunctionTheWorkersCannotDecodeFailsEveryTaskWithWhyAndThePoolGoesOn() throws Exception {
+    pool = mp.pool(2);
+    TaskFailedException failed = assertThrows(TaskFailedException.class,
+        () -> pool.map(new UnreadableInWorkers(), range(10_000)));
+    assertTrue(failed.getMessage().contains("task 0 of Pool.map")
+        && failed.getMessage().contains("cannot decode the task's function in the worker"), failed.getMessage());
+    assertEquals(10, failed.getSuppressed().length, "the later failures are attached, up to ten");
+    Iterator<Integer> results = pool.imap(new UnreadableInWorkers(), range(50), 7);
+    int failures = 0;
+    while (results.hasNext()) {
+      TaskFailedException each = assertThrows(TaskFailedException.class, results::next);
+      assertTrue(each.getMessage().contains("task " + failures + " of"), each.getMessage());
+      failures++;
+    }
+    assertEquals(50, failures, "every task failed, each at its own position");
+    ExecutionException single = assertThrows(ExecutionException.class,
+        () -> pool.applyAsync(new UnreadableInWorkers(), 1).get(30, TimeUnit.SECONDS));
+    assertTrue(single.getCause().getMessage().contains("cannot decode"), single.getCause().getMessage());
+    assertEquals(List.of(1, 2, 3), pool.map(x -> x + 1, range(3)));
   }
 }

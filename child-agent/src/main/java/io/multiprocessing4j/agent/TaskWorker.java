@@ -156,7 +156,7 @@ public final class TaskWorker implements Runnable, Serializable {
       items = TaskFrames.decodeEach(run.getItems(), ClassLoader.getSystemClassLoader());
     } catch (Exception | LinkageError e) {
       Throwable failure = new IllegalStateException("cannot read the items of this chunk in the worker: " + e, e);
-      return List.of(TaskFrames.allFailed(run.getChunkId(), 1, failure));
+      return List.of(TaskFrames.allFailed(run.getChunkId(), failure));
     }
     int count = items.values().length;
     TaskFunction function;
@@ -168,7 +168,7 @@ public final class TaskWorker implements Runnable, Serializable {
       function = cached.decoded();
     } catch (Exception | LinkageError e) {
       Throwable failure = new IllegalStateException("cannot decode the task's function in the worker: " + e, e);
-      return List.of(TaskFrames.allFailed(run.getChunkId(), Math.max(1, count), failure));
+      return List.of(TaskFrames.allFailed(run.getChunkId(), failure));
     }
     Object[] values = new Object[count];
     Throwable[] failures = undecodedItems(items);

@@ -11,7 +11,6 @@ import io.multiprocessing4j.proto.TasksRevoked;
 import io.multiprocessing4j.proto.WorkerReady;
 import java.io.IOException;
 import java.io.NotSerializableException;
-import java.util.Arrays;
 import java.util.Collection;
 
 /**
@@ -131,11 +130,14 @@ public final class TaskFrames {
     return Frame.newBuilder().setTaskResults(results.build()).build();
   }
 
-  /** Every item of a chunk failed the same way (e.g. its function could not be decoded). */
-  public static Frame allFailed(long chunkId, int count, Throwable failure) {
-    Throwable[] failures = new Throwable[count];
-    Arrays.fill(failures, failure);
-    return taskResults(chunkId, new Object[count], failures, 0, 0);
+  /**
+   * Every item of a chunk failed the same way (e.g. its function could not be decoded): one failure
+   * that stands for all of them, whatever the chunk's size, which the parent gives to each item (an
+   * answer it cannot match item by item fails every item with its first failure). Described and
+   * serialized once, not once per item: a chunk of 12 500 items took seconds to answer that way.
+   */
+  public static Frame allFailed(long chunkId, Throwable failure) {
+    return taskResults(chunkId, new Object[1], new Throwable[] {failure}, 0, 0);
   }
 
   /**
