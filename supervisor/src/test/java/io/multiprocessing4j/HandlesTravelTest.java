@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,44 @@ class HandlesTravelTest {
       pool.join();
     }
     assertEndOfFile(pipe.conn1());
+  }
+
+  /**
+   * A pool call whose function or items carried an end that no worker ever read (nothing to map, an
+   * item that cannot travel, a task cancelled before it ran) does not hold that end open: the other
+   * end still sees end of file once its real holders close it.
+   */
+  @Test
+  void anEndSentToAPoolCallNoWorkerReadDoesNotHoldItOpen() throws Exception {
+    try (Pool pool = mp.pool(1)) {
+      Pipe<String> empty = mp.pipe(false);
+      Connection<String> unused = empty.conn2();
+      assertEquals(List.of(), pool.map(i -> {
+        unused.send("never");
+        return i;
+      }, List.<Integer>of()));
+      unused.close();
+      assertEndOfFile(empty.conn1());
+
+      Pipe<String> refused = mp.pipe(false);
+      Connection<String> carried = refused.conn2();
+      assertThrows(PicklingException.class, () -> pool.map(i -> {
+        carried.send("never");
+        return i;
+      }, List.of(1, new Object())));
+      carried.close();
+      assertEndOfFile(refused.conn1());
+
+      Pipe<String> asItem = mp.pipe(false);
+      Event blocking = mp.event();
+      CompletableFuture<Boolean> busy = pool.applyAsync(() -> blocking.await(WAIT));
+      CompletableFuture<List<Boolean>> queued = pool.mapAsync(Connection::isClosed, List.of(asItem.conn2()));
+      assertTrue(queued.cancel(false));
+      blocking.set();
+      assertTrue(busy.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+      asItem.conn2().close();
+      assertEndOfFile(asItem.conn1());
+    }
   }
 
   @Test

@@ -3,7 +3,6 @@ package io.multiprocessing4j.internal;
 import io.multiprocessing4j.PicklingException;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.CompactArrays;
-import io.multiprocessing4j.wire.TaskFrames;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -154,7 +153,7 @@ final class Chunk {
       Object[] single = {items[i]};
       Payload encoded;
       try {
-        encoded = TaskFrames.encodeArray(single);
+        encoded = ChunkFeed.encodeFor(job, single);
       } catch (IOException | RuntimeException e) {
         unsendable.accept(new Chunk(job, start + i, single, Payload.getDefaultInstance()),
             new PicklingException("item " + (start + i) + " of " + job.call + " was sent once, but no longer "

@@ -4,6 +4,7 @@ import io.multiprocessing4j.PicklingException;
 import io.multiprocessing4j.proto.Payload;
 import io.multiprocessing4j.wire.TaskFrames;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -241,10 +242,32 @@ final class ChunkFeed {
     return chunks;
   }
 
+  /**
+   * Encodes {@code items} of {@code job}, recording the pipe-end copies they register in the job's
+   * {@link PoolJob#endCopies}, which it releases once it settles.
+   */
+  static Payload encodeFor(PoolJob job, Object[] items) throws IOException {
+    EndCopies copies = job.endCopies();
+    if (copies == null) {
+      return TaskFrames.encodeArray(items);
+    }
+    try {
+      return EndCopies.record(copies, () -> {
+        try {
+          return TaskFrames.encodeArray(items);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
   private Payload encode(Object[] items, int start) {
     Payload encoded;
     try {
-      encoded = TaskFrames.encodeArray(items);
+      encoded = encodeFor(job, items);
     } catch (IOException | RuntimeException whole) {
       // Encoded again one by one, only to name the item that cannot travel and the path to what in it.
       for (int i = 0; i < items.length; i++) {

@@ -20,6 +20,8 @@ public final class EndCopies {
 
   /** Guarded by this; null until a copy is recorded. */
   private List<Runnable> releases;
+  /** Guarded by this: {@link #release} ran, so a copy recorded later is released at once. */
+  private boolean released;
 
   /**
    * Runs {@code encode}, recording into {@code into} the copies it registers; releases them if it
@@ -50,17 +52,28 @@ public final class EndCopies {
     }
   }
 
-  private synchronized void add(Runnable release) {
-    if (releases == null) {
-      releases = new ArrayList<>(2);
+  private void add(Runnable release) {
+    synchronized (this) {
+      if (!released) {
+        if (releases == null) {
+          releases = new ArrayList<>(2);
+        }
+        releases.add(release);
+        return;
+      }
     }
-    releases.add(release);
+    // Recorded after the release (a pool job's input read on after the job settled): never read either.
+    release.run();
   }
 
-  /** Releases every recorded copy that a process has not claimed. Idempotent. */
+  /**
+   * Releases every recorded copy that a process has not claimed, and any recorded from now on.
+   * Idempotent.
+   */
   public void release() {
     List<Runnable> recorded;
     synchronized (this) {
+      released = true;
       recorded = releases;
       releases = null;
     }

@@ -75,11 +75,12 @@ public final class PoolCalls {
    * travel. The encoding of a non-capturing lambda or method reference is made once and reused, which
    * also lets the pool actor recognise it as the same function (workers then cache it once).
    */
-  Payload encode(TaskFunction function, String call) {
+  Payload encode(TaskFunction function, String call, EndCopies copies) {
     Object key = TaskAdapters.reusableEncodingKey(function);
     if (key == null) {
-      return TargetEncoder.encode(function, "the function of " + call, "function");
+      return EndCopies.record(copies, () -> TargetEncoder.encode(function, "the function of " + call, "function"));
     }
+    // Reusable: it captures nothing, so it carries no pipe end.
     return reusableEncodings.computeIfAbsent(key, same -> TargetEncoder.encode(function, "the function of " + call, "function"));
   }
 
@@ -89,11 +90,13 @@ public final class PoolCalls {
    * @see io.multiprocessing4j.Pool#map
    */
   public <R> List<R> map(String call, TaskFunction function, List<?> items, int chunksize) throws InterruptedException {
-    Payload encoded = encode(function, call);
+    EndCopies copies = new EndCopies();
+    Payload encoded = encode(function, call, copies);
     if (items.isEmpty()) {
+      copies.release(); // no worker will read the function
       return List.of();
     }
-    MapJob job = submitMap(call, encoded, items, chunksize, false, IN_PLACE);
+    MapJob job = submitMap(call, encoded, copies, items, chunksize, false, IN_PLACE);
     feed(job, Integer.MAX_VALUE);
     return await(job);
   }
@@ -103,11 +106,13 @@ public final class PoolCalls {
    * a feeder thread.
    */
   public <R> CompletableFuture<List<R>> mapAsync(String call, TaskFunction function, List<?> items, int chunksize) {
-    Payload encoded = encode(function, call);
+    EndCopies copies = new EndCopies();
+    Payload encoded = encode(function, call, copies);
     if (items.isEmpty()) {
+      copies.release(); // no worker will read the function
       return CompletableFuture.completedFuture(List.of());
     }
-    MapJob job = submitMap(call, encoded, items, chunksize, false, completions);
+    MapJob job = submitMap(call, encoded, copies, items, chunksize, false, completions);
     feedInBackground(job);
     return cast(job.future());
   }
@@ -118,14 +123,18 @@ public final class PoolCalls {
    * @param blocking the caller only waits for the future ({@link #await}) and hands it to no one
    */
   public MapJob apply(String call, TaskFunction function, Object argument, boolean blocking) {
-    Payload encoded = encode(function, call);
-    return submitMap(call, encoded, Collections.singletonList(argument), 1, true, blocking ? IN_PLACE : completions);
+    EndCopies copies = new EndCopies();
+    Payload encoded = encode(function, call, copies);
+    return submitMap(call, encoded, copies, Collections.singletonList(argument), 1, true,
+        blocking ? IN_PLACE : completions);
   }
 
   /** {@code imap} and {@code imapUnordered}: the input is read on a feeder thread. */
   public <R> ResultIterator<R> imap(String call, TaskFunction function, Iterator<?> items, int chunksize,
       boolean ordered) {
-    return cast(submitIterator(call, encode(function, call), items, requireChunksize(chunksize), ordered));
+    EndCopies copies = new EndCopies();
+    return cast(submitIterator(call, encode(function, call, copies), copies, items, requireChunksize(chunksize),
+        ordered));
   }
 
   /**
@@ -182,18 +191,20 @@ public final class PoolCalls {
    * @param single complete with the one result instead of a list
    * @param completeOn where the job's future is completed
    */
-  MapJob submitMap(String call, Payload function, List<?> items, int chunksize, boolean single, Executor completeOn) {
+  MapJob submitMap(String call, Payload function, EndCopies copies, List<?> items, int chunksize, boolean single,
+      Executor completeOn) {
     MapJob job = new MapJob(call, function, items.size(), single, completeOn);
     ChunkFeed feed = new ChunkFeed(job, items, chunksize(chunksize, items.size()), chunksize == PYTHON_CHUNKSIZE,
         minBufferedChunks(), maxBufferedChunks(), ChunkFeed.NO_WINDOW, this::chunkReady, frameBytes);
-    attach(job, feed);
+    attach(job, feed, copies);
     feedFirstChunks(job, processes);
     submit(job);
     return job;
   }
 
   /** Submits an {@code imap} job and starts reading its input on a feeder thread. */
-  IteratorJob submitIterator(String call, Payload function, Iterator<?> items, int chunksize, boolean ordered) {
+  IteratorJob submitIterator(String call, Payload function, EndCopies copies, Iterator<?> items, int chunksize,
+      boolean ordered) {
     IteratorJob job = new IteratorJob(call, function, ordered, completions);
     // The reader may fall this many chunks behind before the input stops being read. This bounds the
     // results held for a slow reader, so it stays below what the deepest worker queues could hold:
@@ -202,7 +213,7 @@ public final class PoolCalls {
     ChunkFeed feed = new ChunkFeed(job, items, chunksize, minBufferedChunks(), maxBufferedChunks(),
         (int) Math.min(Integer.MAX_VALUE - 1, window),
         this::chunkReady, frameBytes);
-    attach(job, feed);
+    attach(job, feed, copies);
     submit(job);
     feedInBackground(job);
     return job;
@@ -278,8 +289,8 @@ public final class PoolCalls {
     return pairs;
   }
 
-  private void attach(PoolJob job, ChunkFeed feed) {
-    job.attach(feed, settled -> inbox.add(new PoolActor.JobSettled(settled)));
+  private void attach(PoolJob job, ChunkFeed feed, EndCopies copies) {
+    job.attach(feed, copies, settled -> inbox.add(new PoolActor.JobSettled(settled)));
   }
 
   private void submit(PoolJob job) {

@@ -21,6 +21,12 @@ public abstract class PoolJob {
   final Payload function;
   private final Executor completions;
   private ChunkFeed feed;
+  /**
+   * The pipe-end copies that the job's function and items registered when they were serialized: a
+   * copy holds its end open until a worker reads it, so those no worker read are released once the
+   * job settles (no worker reads them after that), or the other end would never see end of file.
+   */
+  private EndCopies endCopies;
   private Consumer<PoolJob> onSettled;
   private boolean settledNotified;
 
@@ -35,10 +41,19 @@ public abstract class PoolJob {
     this.completions = completions;
   }
 
-  /** Wires the job to its input and to whoever must learn that it settled; called once, before submission. */
-  void attach(ChunkFeed feed, Consumer<PoolJob> onSettled) {
+  /**
+   * Wires the job to its input, to the copies its function registered ({@link #endCopies}), and to
+   * whoever must learn that it settled; called once, before submission.
+   */
+  void attach(ChunkFeed feed, EndCopies endCopies, Consumer<PoolJob> onSettled) {
     this.feed = feed;
+    this.endCopies = endCopies;
     this.onSettled = onSettled;
+  }
+
+  /** Where the serialization of the job's items records the pipe-end copies it registers. */
+  EndCopies endCopies() {
+    return endCopies;
   }
 
   ChunkFeed feed() {
@@ -89,6 +104,9 @@ public abstract class PoolJob {
     }
     if (feed != null) {
       feed.close();
+    }
+    if (endCopies != null) {
+      endCopies.release();
     }
     if (onSettled != null) {
       onSettled.accept(this);
