@@ -360,7 +360,10 @@ final class PostRing {
       while (head != end) {
         if (assembling == null && !discarding && !sink.accepts()) {
           refused = true;
-          takeRequestsBehind(head, end, sink, maxBytes);
+          // To the tail as it is now, after accepts() marked the ring held: a get the writer put in
+          // before it could see the mark is taken here (and while the ring stays held, its drainer
+          // looks again now and then, see RingIntake).
+          takeRequestsBehind(head, block.getLongVolatile(TAIL_AT), sink, maxBytes);
           break;
         }
         int at = (int) (head & (capacity - 1));

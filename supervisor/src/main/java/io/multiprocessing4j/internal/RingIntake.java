@@ -33,10 +33,14 @@ import java.util.concurrent.locks.LockSupport;
  * every message of a writer that is gone, and then end of file, without waiting on anyone. While it
  * holds posts back it says so in the ring ({@link PostRing#setHeld}), and the writer's process sends
  * its gets as frames, which are not held up (as receiving on a duplex OS pipe does not wait for the
- * same process's blocked send).
+ * same process's blocked send); a get that went into the ring before the writer saw the mark is taken
+ * from behind the held posts, by the drain that marked the ring and by the drainer thread every
+ * {@value #HELD_RESCAN_NANOS} ns while the ring stays held.
  */
 final class RingIntake implements PostRing.Sink {
   static final long STEP_ASIDE_MILLIS = 10;
+  /** While the ring's posts are held back, how often its drainer looks for gets behind them. */
+  private static final long HELD_RESCAN_NANOS = 5_000_000;
   /** How many bytes of messages a getter's drain takes at most, plus the rest of the last message. */
   static final long GETTER_BUDGET = 64 * 1024;
   private final Broker broker;
@@ -67,7 +71,13 @@ final class RingIntake implements PostRing.Sink {
         if (aside > 0) {
           LockSupport.parkNanos(this, aside);
         } else if (ring.hasData() && !accepts()) {
-          broker.awaitRoomFor(client, () -> stopped || stepAsideNanos() > 0);
+          // Held back. A get the writer put in before it could see the ring marked held sits behind
+          // the held posts: a drain refuses the posts and takes the gets behind them, now and after
+          // each short wait, for one that went in meanwhile.
+          drain();
+          long since = System.nanoTime();
+          broker.awaitRoomFor(client,
+              () -> stopped || stepAsideNanos() > 0 || System.nanoTime() - since > HELD_RESCAN_NANOS);
         } else if (ring.hasData()) {
           drain();
         } else {
