@@ -117,6 +117,12 @@ final class PostRing {
   private long tag;
   private ByteString manifest = ByteString.EMPTY;
   private boolean discarding;
+  /**
+   * How far {@link #takeRequestsBehind} has looked while the posts are held back (head does not move
+   * meanwhile): a drainer that looks again every few milliseconds reads only what came since. Guarded
+   * by the read lock.
+   */
+  private long requestsTakenTo;
 
   private PostRing(SharedBlock block) {
     this.block = block;
@@ -408,7 +414,9 @@ final class PostRing {
    * Called at a message boundary, under the read lock.
    */
   private void takeRequestsBehind(long head, long end, Sink sink, long maxBytes) {
-    for (long at = head; at != end; ) {
+    long from = requestsTakenTo - head > 0 ? requestsTakenTo : head;
+    requestsTakenTo = end;
+    for (long at = from; at != end; ) {
       int index = (int) (at & (capacity - 1));
       int content = records.getInt(index);
       int flags = records.getInt(index + 4);
