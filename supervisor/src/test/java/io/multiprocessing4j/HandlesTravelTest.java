@@ -108,6 +108,13 @@ class HandlesTravelTest {
       carried.close();
       assertEndOfFile(refused.conn1());
 
+      // An end among the items, in one chunk with one that cannot travel (encoded again to name that one).
+      Pipe<String> besideRefused = mp.pipe(false);
+      assertThrows(PicklingException.class,
+          () -> pool.map(item -> item.toString(), List.of(besideRefused.conn2(), new Object()), 2));
+      besideRefused.conn2().close();
+      assertEndOfFile(besideRefused.conn1());
+
       Pipe<String> asItem = mp.pipe(false);
       Event blocking = mp.event();
       CompletableFuture<Boolean> busy = pool.applyAsync(() -> blocking.await(WAIT));

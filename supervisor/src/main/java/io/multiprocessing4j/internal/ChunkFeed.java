@@ -243,16 +243,15 @@ final class ChunkFeed {
   }
 
   /**
-   * Encodes {@code items} of {@code job}, recording the pipe-end copies they register in the job's
-   * {@link PoolJob#endCopies}, which it releases once it settles.
+   * Encodes {@code items} of {@code job}; the job keeps the pipe-end copies they register until it
+   * settles ({@link PoolJob#holdUntilSettled}). If the encoding fails, its own copies are released
+   * then, and only they: the job's other encodings may still be read by its workers.
    */
   static Payload encodeFor(PoolJob job, Object[] items) throws IOException {
-    EndCopies copies = job.endCopies();
-    if (copies == null) {
-      return TaskFrames.encodeArray(items);
-    }
+    EndCopies copies = new EndCopies();
+    Payload encoded;
     try {
-      return EndCopies.record(copies, () -> {
+      encoded = EndCopies.record(copies, () -> {
         try {
           return TaskFrames.encodeArray(items);
         } catch (IOException e) {
@@ -262,6 +261,8 @@ final class ChunkFeed {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
+    job.holdUntilSettled(copies);
+    return encoded;
   }
 
   private Payload encode(Object[] items, int start) {
@@ -269,10 +270,16 @@ final class ChunkFeed {
     try {
       encoded = encodeFor(job, items);
     } catch (IOException | RuntimeException whole) {
-      // Encoded again one by one, only to name the item that cannot travel and the path to what in it.
-      for (int i = 0; i < items.length; i++) {
-        TargetEncoder.encode(items[i], "item " + (start + i) + " of " + job.call, "item");
-      }
+      // Encoded again one by one, only to name the item that cannot travel and the path to what in it;
+      // the ends these encodings register are never sent, so they are released.
+      EndCopies unsent = new EndCopies();
+      EndCopies.record(unsent, () -> {
+        for (int i = 0; i < items.length; i++) {
+          TargetEncoder.encode(items[i], "item " + (start + i) + " of " + job.call, "item");
+        }
+        return null;
+      });
+      unsent.release();
       throw new PicklingException("cannot send the items of " + job.call + " to a worker: " + whole, whole);
     }
     return encoded;

@@ -67,6 +67,21 @@ public final class EndCopies {
   }
 
   /**
+   * Hands the copies recorded here to {@code into}, which releases them with its own (at once if it
+   * has released already): for a recording of one encoding whose copies a longer-lived owner keeps.
+   */
+  void moveTo(EndCopies into) {
+    List<Runnable> recorded;
+    synchronized (this) {
+      recorded = releases;
+      releases = null;
+    }
+    if (recorded != null) {
+      recorded.forEach(into::add);
+    }
+  }
+
+  /**
    * Releases every recorded copy that a process has not claimed, and any recorded from now on.
    * Idempotent.
    */

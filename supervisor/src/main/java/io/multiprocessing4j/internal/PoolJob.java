@@ -26,7 +26,7 @@ public abstract class PoolJob {
    * copy holds its end open until a worker reads it, so those no worker read are released once the
    * job settles (no worker reads them after that), or the other end would never see end of file.
    */
-  private EndCopies endCopies;
+  private final EndCopies endCopies = new EndCopies();
   private Consumer<PoolJob> onSettled;
   private boolean settledNotified;
 
@@ -45,15 +45,15 @@ public abstract class PoolJob {
    * Wires the job to its input, to the copies its function registered ({@link #endCopies}), and to
    * whoever must learn that it settled; called once, before submission.
    */
-  void attach(ChunkFeed feed, EndCopies endCopies, Consumer<PoolJob> onSettled) {
+  void attach(ChunkFeed feed, EndCopies functionCopies, Consumer<PoolJob> onSettled) {
     this.feed = feed;
-    this.endCopies = endCopies;
+    holdUntilSettled(functionCopies);
     this.onSettled = onSettled;
   }
 
-  /** Where the serialization of the job's items records the pipe-end copies it registers. */
-  EndCopies endCopies() {
-    return endCopies;
+  /** Keeps the copies one encoding of the job's items registered until the job settles ({@link #endCopies}). */
+  void holdUntilSettled(EndCopies copies) {
+    copies.moveTo(endCopies);
   }
 
   ChunkFeed feed() {
@@ -105,9 +105,7 @@ public abstract class PoolJob {
     if (feed != null) {
       feed.close();
     }
-    if (endCopies != null) {
-      endCopies.release();
-    }
+    endCopies.release();
     if (onSettled != null) {
       onSettled.accept(this);
     }
